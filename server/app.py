@@ -1,0 +1,85 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response
+
+from server.config import Config
+from server.context import Services
+from server.extensions import socketio
+from server.store import RedisStore, open_store
+
+MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with room to spare
+MAX_HTTP_BODY = 6 * 1024 * 1024  # photo uploads (5 MB) plus multipart overhead
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
+)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=MAX_HTTP_BODY,
+        TESTING=config.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+    )
+    handle = open_store(config)
+    app.extensions["rapport"] = Services(
+        config=config, handle=handle,
+        store=RedisStore(handle.client, config.retention_days),
+    )
+
+    from server.http import api, pages
+    from server.realtime import events
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    events.register(socketio)
+
+    socketio.init_app(
+        app,
+        async_mode=config.async_mode,
+        message_queue=handle.message_queue,
+        cors_allowed_origins=_origin_check(config),
+        max_http_buffer_size=MAX_SOCKET_MESSAGE,
+        # Snapshots and events are small; compressing them costs CPU for nothing.
+        http_compression=False,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+        return response
+
+    return app
+
+
+def _origin_check(config: Config) -> Any:
+    """Same origin always; PUBLIC_URL's origin and RAPPORT_ALLOWED_ORIGINS besides."""
+    extra = set(config.cors_origins or ())
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # not a browser: it still has to authenticate
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in extra
+
+    return allowed

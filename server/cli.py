@@ -1,0 +1,123 @@
+"""The `rapport` command line.
+
+`rapport serve` patches the standard library for gevent or eventlet *before* it imports Flask,
+redis-py or anything that opens sockets, which is why this module imports them lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+DESCRIPTION = """\
+Rapport: a teacher's companion beside a live video lesson.
+
+commands:
+  serve   run the web server (teacher, student and stage pages, Socket.IO, HTTP API)
+  plan    plan breakout-room rotations from the command line
+
+Configuration comes from the environment (REDIS_URL, SECRET_KEY, ASYNC_MODE, PUBLIC_URL,
+RAPPORT_*); see the README's configuration table. `rapport COMMAND --help` explains each
+command.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rapport", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve", help="run the web server",
+        description="Run the Rapport server. With no REDIS_URL it keeps its data in a private "
+                    "redis-server (if installed) or, failing that, in memory.",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="port to listen on (default $PORT, else 5000)")
+
+    from server.planner import cli as planner_cli
+
+    plan = sub.add_parser(
+        "plan", help="plan breakout-room rotations",
+        description="Plan breakout-room rotations in which students keep meeting classmates "
+                    "they have not met, with keep-apart and keep-together constraints.",
+    )
+    planner_cli.configure_parser(plan)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port)
+    if args.command == "plan":
+        from server.planner import cli as planner_cli
+
+        return planner_cli.run(args)
+    parser.print_help()
+    return 0
+
+
+def _patch_for(async_mode: str) -> None:
+    if async_mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    elif async_mode == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+
+
+def serve(host: str, port: int | None) -> int:
+    async_mode = os.environ.get("ASYNC_MODE", "gevent").strip().lower()
+    _patch_for(async_mode)
+
+    from server.config import Config, ConfigError
+
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"rapport: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if port is None:
+        raw = os.environ.get("PORT", "5000")
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            print(f"rapport: configuration error: PORT={raw!r} is not a port", file=sys.stderr)
+            return 2
+        port = int(raw)
+
+    from server.app import create_app
+    from server.extensions import socketio
+
+    app = create_app(config)
+    handle = app.extensions["rapport"].handle
+
+    def stop(*_: object) -> None:
+        # Stop the private Redis (it flushes its append-only file), then leave at once: worker
+        # threads of the threading and eventlet modes would otherwise hold the process open.
+        handle.close()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"Rapport is serving on http://{host}:{port} ({config.async_mode}, "
+          f"store: {app.extensions['rapport'].handle.mode})", file=sys.stderr, flush=True)
+    try:
+        socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
+                     log_output=False, allow_unsafe_werkzeug=config.async_mode == "threading")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

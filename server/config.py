@@ -1,0 +1,145 @@
+"""Configuration from the environment, checked once at start-up.
+
+Every setting is read here and nowhere else; an unknown `RAPPORT_*` variable or an invalid value
+stops the server with a message that names it, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ASYNC_MODES = ("gevent", "eventlet", "threading")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# name -> one-line description; the README's configuration table says the same.
+SETTINGS: dict[str, str] = {
+    "REDIS_URL": "Redis server to use as store and Socket.IO message queue.",
+    "SECRET_KEY": "Flask secret key; generated and kept in the instance folder when absent.",
+    "ASYNC_MODE": "gevent (default), eventlet or threading.",
+    "PUBLIC_URL": "Public base URL for links and QR codes, e.g. https://rapport.school.example.",
+    "RAPPORT_RETENTION_DAYS": "Default retention of a class's data, in days (1-400, default 180).",
+    "RAPPORT_ALLOWED_ORIGINS": "Extra browser origins allowed to connect, comma separated.",
+    "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (default ./instance).",
+    "RAPPORT_STORE": "Force a store: redis, private-redis or memory (default: chosen, see README).",
+    "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
+}
+STORE_MODES = ("redis", "private-redis", "memory")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    secret_key: str
+    async_mode: str = "gevent"
+    redis_url: str | None = None
+    store_mode: str | None = None  # None: choose (redis if REDIS_URL, else private-redis/memory)
+    public_url: str | None = None
+    retention_days: int = 180
+    allowed_origins: tuple[str, ...] = ()
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    log_level: str = "INFO"
+    web_root: Path = REPO_ROOT / "web"
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        unknown = sorted(
+            k for k in env if k.startswith("RAPPORT_") and k not in SETTINGS
+        )
+        if unknown:
+            raise ConfigError(
+                f"unknown setting {', '.join(unknown)}; known: "
+                + ", ".join(k for k in SETTINGS if k.startswith("RAPPORT_"))
+            )
+        instance_path = Path(env.get("RAPPORT_INSTANCE_PATH") or Path.cwd() / "instance")
+        async_mode = env.get("ASYNC_MODE", "gevent").strip().lower()
+        if async_mode not in ASYNC_MODES:
+            raise ConfigError(f"ASYNC_MODE={async_mode!r} is not one of {', '.join(ASYNC_MODES)}")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+        store_mode = env.get("RAPPORT_STORE") or None
+        if store_mode is not None and store_mode not in STORE_MODES:
+            raise ConfigError(f"RAPPORT_STORE={store_mode!r} is not one of {', '.join(STORE_MODES)}")
+        if store_mode == "redis" and not redis_url:
+            raise ConfigError("RAPPORT_STORE=redis needs REDIS_URL")
+        public_url = env.get("PUBLIC_URL") or None
+        if public_url:
+            public_url = _check_origin("PUBLIC_URL", public_url, allow_path=True).rstrip("/")
+        origins = tuple(
+            _check_origin("RAPPORT_ALLOWED_ORIGINS", o.strip())
+            for o in env.get("RAPPORT_ALLOWED_ORIGINS", "").split(",")
+            if o.strip()
+        )
+        retention = _int_setting(env, "RAPPORT_RETENTION_DAYS", 180, 1, 400)
+        log_level = env.get("RAPPORT_LOG_LEVEL", "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"RAPPORT_LOG_LEVEL={log_level!r} is not one of {LOG_LEVELS}")
+        secret_key = env.get("SECRET_KEY") or _instance_secret_key(instance_path)
+        if len(secret_key) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters")
+        return cls(
+            secret_key=secret_key,
+            async_mode=async_mode,
+            redis_url=redis_url,
+            store_mode=store_mode,
+            public_url=public_url,
+            retention_days=retention,
+            allowed_origins=origins,
+            instance_path=instance_path,
+            log_level=log_level,
+        )
+
+    @property
+    def cors_origins(self) -> list[str] | None:
+        """Origins allowed besides the page's own; None keeps Socket.IO same-origin only."""
+        extra = list(self.allowed_origins)
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            extra.append(f"{parts.scheme}://{parts.netloc}")
+        return extra or None
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _check_origin(name: str, value: str, *, allow_path: bool = False) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}: {value!r} is not an http(s) URL")
+    if not allow_path and parts.path not in ("", "/"):
+        raise ConfigError(f"{name}: {value!r} must be an origin (scheme://host[:port])")
+    return value
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Make the secret key once and keep it, so restarts do not invalidate sessions."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,29 @@
+"""What the handlers share: the store, its mode, the prompt library and the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from server.config import Config
+from server.store import RedisStore, StoreHandle
+
+
+@dataclass
+class Services:
+    config: Config
+    handle: StoreHandle
+    store: RedisStore
+
+    def join_url(self, code: str, host_url: str) -> str:
+        base = self.config.public_url or host_url.rstrip("/")
+        return f"{base}/j/{code}"
+
+    def page_url(self, page: str, secret: str, host_url: str) -> str:
+        base = self.config.public_url or host_url.rstrip("/")
+        return f"{base}/{page}#key={secret}"
+
+
+def services() -> Services:
+    return current_app.extensions["rapport"]

@@ -1,0 +1,233 @@
+"""Classes, credentials, joining and the roster: the rules, in plain Python.
+
+Handlers call these functions with a store (`server.store.RedisStore`); nothing here knows
+about HTTP or sockets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from server.domain.errors import Forbidden, InvalidInput, Locked, NameTaken, NotFound
+from server.domain.names import clean_display_name, normalise_name
+from server.roster import RosterEntry, parse_roster_csv
+from server.store.redis_store import RedisStore
+
+GRADE_BANDS = ("K-2", "3-5", "6-8", "9-12", "adult")
+# No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+SECRET_BYTES = 24  # 192 bits
+GENERIC_CODE_ERROR = "That class code did not work. Check it with your teacher."
+
+Role = Literal["teacher", "cohost", "student", "stage"]
+STAFF_ROLES = ("teacher", "cohost")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is on the other end of a request or socket, as proven by their credential."""
+
+    class_id: str
+    role: Role
+    student_id: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class NewClass:
+    class_id: str
+    join_code: str
+    teacher_secret: str
+    cohost_secret: str
+    record: dict[str, Any]
+
+
+def hash_secret(secret: str) -> str:
+    # Secrets are 192 random bits, so a fast hash is enough: nobody can brute-force the preimage.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if not ch.isspace() and ch != "-")
+
+
+def create_class(store: RedisStore, name: str, grade_band: str, retention_days: int) -> NewClass:
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise InvalidInput("A class name needs 1 to 80 characters.")
+    if grade_band not in GRADE_BANDS:
+        raise InvalidInput(f"Grade band must be one of {', '.join(GRADE_BANDS)}.")
+    if not 1 <= retention_days <= 400:
+        raise InvalidInput("Retention must be between 1 and 400 days.")
+    class_id = secrets.token_hex(8)
+    teacher_secret, cohost_secret = new_secret(), new_secret()
+    record = {
+        "id": class_id, "name": name, "grade_band": grade_band, "locked": False,
+        "retention_days": retention_days, "created_at": int(time.time()),
+    }
+    for _ in range(20):  # a clash among 887 million codes is rare; a few tries always do
+        code = new_join_code()
+        record["join_code"] = code
+        if store.create_class(record, code, hash_secret(teacher_secret),
+                              hash_secret(cohost_secret)):
+            return NewClass(class_id, code, teacher_secret, cohost_secret, record)
+    raise RuntimeError("could not find a free join code")
+
+
+def authenticate(store: RedisStore, token: object, view: object = None) -> Identity | None:
+    """The identity a secret or seat token proves, or None. `view='stage'` asks for the stage."""
+    if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        return None
+    cred = store.credential(hash_secret(token))
+    if cred is None:
+        return None
+    role = cred["role"]
+    if view == "stage":
+        if role not in STAFF_ROLES:
+            return None
+        role = "stage"
+    elif view is not None:
+        return None
+    return Identity(cred["class_id"], role, cred.get("student_id"))
+
+
+def require_class(store: RedisStore, class_id: str) -> dict[str, Any]:
+    record = store.get_class(class_id)
+    if record is None:
+        raise NotFound("This class no longer exists.")
+    return record
+
+
+def join_class(store: RedisStore, code: object, name: object) -> tuple[dict[str, Any], str]:
+    """Seat a new student; returns (student record, seat token)."""
+    if not isinstance(code, str) or len(code) > 16:
+        raise NotFound(GENERIC_CODE_ERROR)
+    class_id = store.class_id_for_code(normalise_code(code))
+    if class_id is None:
+        raise NotFound(GENERIC_CODE_ERROR)
+    shown, norm = clean_display_name(name)
+    seat_token = new_secret()
+    student = {
+        "id": secrets.token_hex(6), "name": shown, "roster_id": None,
+        "joined_at": int(time.time()),
+    }
+    entry = store.roster_entry_by_name(class_id, norm)
+    if entry is not None:
+        student["roster_id"] = entry["id"]
+    outcome = store.add_student(class_id, student, norm, hash_secret(seat_token))
+    if outcome == "missing":
+        raise NotFound(GENERIC_CODE_ERROR)
+    if outcome == "locked":
+        raise Locked("This class is locked right now. Ask your teacher to unlock it.")
+    if outcome == "name_taken":
+        raise NameTaken("Someone in this class already uses that name. Try adding an initial.")
+    return student, seat_token
+
+
+def require_teacher(identity: Identity) -> None:
+    if identity.role != "teacher":
+        raise Forbidden("Only the class's teacher can do that.")
+
+
+def require_staff(identity: Identity) -> None:
+    if not identity.is_staff:
+        raise Forbidden("Only the teacher or co-host can do that.")
+
+
+def set_locked(store: RedisStore, identity: Identity, locked: bool) -> dict[str, Any]:
+    require_teacher(identity)
+    store.set_class_fields(identity.class_id, {"locked": locked})
+    return require_class(store, identity.class_id)
+
+
+def _require_student(store: RedisStore, class_id: str, student_id: str) -> dict[str, Any]:
+    student = store.get_student(class_id, student_id)
+    if student is None:
+        raise NotFound("No such student in this class.")
+    return student
+
+
+def remove_student(store: RedisStore, identity: Identity, student_id: str) -> None:
+    require_teacher(identity)
+    _require_student(store, identity.class_id, student_id)
+    store.remove_student(identity.class_id, student_id)
+
+
+def rename_student(
+    store: RedisStore, identity: Identity, student_id: str, name: object
+) -> dict[str, Any]:
+    require_teacher(identity)
+    student = _require_student(store, identity.class_id, student_id)
+    shown, norm = clean_display_name(name)
+    if not store.rename_student(identity.class_id, student_id, shown, norm):
+        raise NameTaken("Someone in this class already uses that name.")
+    student["name"] = shown
+    return student
+
+
+def link_student(
+    store: RedisStore, identity: Identity, student_id: str, roster_id: str | None
+) -> dict[str, Any]:
+    require_teacher(identity)
+    student = _require_student(store, identity.class_id, student_id)
+    if roster_id is not None and store.get_roster_entry(identity.class_id, roster_id) is None:
+        raise NotFound("No such roster entry.")
+    student["roster_id"] = roster_id
+    store.put_student(identity.class_id, student)
+    return student
+
+
+def import_roster(store: RedisStore, identity: Identity, csv_text: str) -> int:
+    """Replace the roster; link joined students whose names match a roster name."""
+    require_teacher(identity)
+    try:
+        entries: list[RosterEntry] = parse_roster_csv(csv_text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    records = [
+        {"id": f"r{i + 1}", "name": e.name, "email": e.email, "tags": list(e.tags)}
+        for i, e in enumerate(entries)
+    ]
+    store.replace_roster(identity.class_id, records, [normalise_name(e.name) for e in entries])
+    by_norm = {normalise_name(r["name"]): r["id"] for r in records}
+    for student in store.list_students(identity.class_id):
+        roster_id = by_norm.get(normalise_name(student["name"]))
+        if roster_id and student.get("roster_id") != roster_id:
+            student["roster_id"] = roster_id
+            store.put_student(identity.class_id, student)
+    return len(records)
+
+
+def rotate_secret(store: RedisStore, identity: Identity, role: str) -> str:
+    require_teacher(identity)
+    if role not in STAFF_ROLES:
+        raise InvalidInput("Only the teacher and co-host links can be rotated.")
+    secret = new_secret()
+    store.replace_secret(identity.class_id, role, hash_secret(secret))
+    return secret
+
+
+def revoke_cohost(store: RedisStore, identity: Identity) -> None:
+    require_teacher(identity)
+    store.replace_secret(identity.class_id, "cohost", None)
+
+
+def delete_class(store: RedisStore, identity: Identity) -> None:
+    require_teacher(identity)
+    store.delete_class(identity.class_id)

@@ -1,0 +1,57 @@
+"""Errors the domain raises; handlers turn them into one error shape for HTTP and sockets."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused action. `code` is machine-readable, the message is a sentence for people."""
+
+    code = "invalid"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+    http_status = 400
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    http_status = 403
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+
+
+class Locked(DomainError):
+    code = "locked"
+    http_status = 403
+
+
+class NameTaken(DomainError):
+    code = "name_taken"
+    http_status = 409
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    http_status = 429
+
+
+class Unavailable(DomainError):
+    code = "unavailable"
+    http_status = 503

@@ -1,0 +1,158 @@
+"""The HTTP API: thin handlers that validate, call the domain and answer JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+import segno
+from flask import Blueprint, Response, jsonify, request
+
+from server.domain import classes
+from server.domain.classes import Identity
+from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.http.openapi import openapi_document
+from server.schemas import CreateClass, JoinClass, parse
+from server.context import services
+from server.realtime import broadcast
+
+bp = Blueprint("api", __name__)
+MAX_ROSTER_BYTES = 256 * 1024
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError) -> tuple[Response, int]:
+    return jsonify(error=exc.to_dict()), exc.http_status
+
+
+@bp.errorhandler(redis.RedisError)
+def store_error(_exc: redis.RedisError) -> tuple[Response, int]:
+    return jsonify(error={"code": "unavailable",
+                          "message": "The server cannot reach its store. Try again shortly."}), 503
+
+
+def _json_body() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidInput("Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def _bearer() -> Identity:
+    header = request.headers.get("Authorization", "")
+    token = header[7:] if header.startswith("Bearer ") else None
+    identity = classes.authenticate(services().store, token)
+    if identity is None:
+        raise Forbidden("This link is not valid any more. Ask the teacher for a new one.")
+    return identity
+
+
+def _for_class(class_id: str) -> Identity:
+    identity = _bearer()
+    if identity.class_id != class_id:
+        raise Forbidden("That is not your class.")
+    return identity
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    svc = services()
+    ok = svc.store.ping()
+    body: dict[str, Any] = {
+        "status": "ok" if ok else "unavailable",
+        "store": svc.handle.mode,
+        "redis": "ok" if ok else "down",
+        "durable": svc.handle.durable,
+        "async_mode": svc.config.async_mode,
+    }
+    if svc.handle.warning:
+        body["warning"] = svc.handle.warning
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.post("/api/classes")
+def create_class() -> tuple[Response, int]:
+    svc = services()
+    body = parse(CreateClass, _json_body())
+    made = classes.create_class(svc.store, body.name, body.grade_band,
+                                body.retention_days or svc.config.retention_days)
+    return jsonify(
+        class_id=made.class_id, name=made.record["name"], grade_band=made.record["grade_band"],
+        join_code=made.join_code, join_url=svc.join_url(made.join_code, request.host_url),
+        teacher_secret=made.teacher_secret,
+        teacher_url=svc.page_url("teacher", made.teacher_secret, request.host_url),
+        cohost_secret=made.cohost_secret,
+        cohost_url=svc.page_url("teacher", made.cohost_secret, request.host_url),
+    ), 201
+
+
+@bp.post("/api/join")
+def join() -> tuple[Response, int]:
+    svc = services()
+    body = parse(JoinClass, _json_body())
+    student, seat_token = classes.join_class(svc.store, body.code, body.name)
+    class_id = svc.store.class_id_for_code(classes.normalise_code(body.code))
+    assert class_id is not None
+    broadcast.student_joined(class_id, student)
+    return jsonify(class_id=class_id, student_id=student["id"], name=student["name"],
+                   seat_token=seat_token), 200
+
+
+@bp.get("/api/qr.svg")
+def qr_code() -> Response:
+    code = classes.normalise_code(request.args.get("code", ""))
+    if not code or len(code) > 16 or any(c not in classes.JOIN_CODE_ALPHABET for c in code):
+        raise InvalidInput("code must be a class code.")
+    url = services().join_url(code, request.host_url)
+    svg = segno.make(url, error="m").svg_inline(scale=10, border=2, dark="#111", light="#fff")
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.post("/api/classes/<class_id>/roster")
+def import_roster(class_id: str) -> tuple[Response, int]:
+    svc = services()
+    identity = _for_class(class_id)
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_ROSTER_BYTES:
+        raise InvalidInput("A roster file can be at most 256 KiB.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The roster must be a UTF-8 CSV file.") from None
+    imported = classes.import_roster(svc.store, identity, text)
+    broadcast.roster_changed(class_id)
+    return jsonify(imported=imported), 200
+
+
+@bp.post("/api/classes/<class_id>/secrets/<role>")
+def rotate_secret(class_id: str, role: str) -> tuple[Response, int]:
+    svc = services()
+    identity = _for_class(class_id)
+    secret = classes.rotate_secret(svc.store, identity, role)
+    if role == "cohost":
+        broadcast.credentials_changed(class_id)
+    return jsonify(secret=secret,
+                   url=svc.page_url("teacher", secret, request.host_url)), 200
+
+
+@bp.delete("/api/classes/<class_id>/secrets/cohost")
+def revoke_cohost(class_id: str) -> tuple[str, int]:
+    svc = services()
+    classes.revoke_cohost(svc.store, _for_class(class_id))
+    broadcast.credentials_changed(class_id)
+    return "", 204
+
+
+@bp.delete("/api/classes/<class_id>")
+def delete_class(class_id: str) -> tuple[str, int]:
+    svc = services()
+    classes.delete_class(svc.store, _for_class(class_id))
+    broadcast.class_deleted(class_id)
+    return "", 204
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())

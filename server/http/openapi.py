@@ -1,0 +1,123 @@
+"""The OpenAPI 3.1 document of the HTTP API, built from the same schemas that validate input."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from server import __version__
+from server.schemas import CreateClass, JoinClass
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"description": "refused", **_json(ERROR)} for c in codes}
+
+
+def _class_path() -> list[dict[str, Any]]:
+    return [{"name": "class_id", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}]
+
+
+BEARER = [{"bearer": []}]
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    created = {
+        "type": "object",
+        "required": ["class_id", "name", "grade_band", "join_code", "join_url",
+                     "teacher_secret", "teacher_url", "cohost_secret", "cohost_url"],
+        "properties": {k: {"type": "string"} for k in (
+            "class_id", "name", "grade_band", "join_code", "join_url", "teacher_secret",
+            "teacher_url", "cohost_secret", "cohost_url")},
+    }
+    joined = {
+        "type": "object", "required": ["class_id", "student_id", "name", "seat_token"],
+        "properties": {k: {"type": "string"} for k in
+                       ("class_id", "student_id", "name", "seat_token")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Rapport", "version": __version__,
+                 "description": "HTTP API of Rapport. Real-time events: docs/PROTOCOL.md."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "teacher/co-host secret or seat token"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }}},
+                "CreateClass": CreateClass.model_json_schema(),
+                "JoinClass": JoinClass.model_json_schema(),
+            },
+        },
+        "paths": {
+            "/healthz": {"get": {
+                "summary": "Liveness, store mode and a Redis ping",
+                "responses": {"200": {"description": "ok", **_json({"type": "object"})},
+                              "503": {"description": "store down", **_json({"type": "object"})}},
+            }},
+            "/api/classes": {"post": {
+                "summary": "Create a class",
+                "requestBody": {"required": True,
+                                **_json({"$ref": "#/components/schemas/CreateClass"})},
+                "responses": {"201": {"description": "created", **_json(created)},
+                              **_errors(400, 413, 429, 503)},
+            }},
+            "/api/join": {"post": {
+                "summary": "Join a class with its code and a display name",
+                "requestBody": {"required": True,
+                                **_json({"$ref": "#/components/schemas/JoinClass"})},
+                "responses": {"200": {"description": "seated", **_json(joined)},
+                              **_errors(400, 403, 404, 409, 429, 503)},
+            }},
+            "/api/qr.svg": {"get": {
+                "summary": "QR code (SVG) of the join link for a code",
+                "parameters": [{"name": "code", "in": "query", "required": True,
+                                "schema": {"type": "string", "maxLength": 16}}],
+                "responses": {"200": {"description": "SVG",
+                                      "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                              **_errors(400)},
+            }},
+            "/api/classes/{class_id}/roster": {"post": {
+                "summary": "Replace the roster from a CSV (name,email,tags)",
+                "security": BEARER, "parameters": _class_path(),
+                "requestBody": {"required": True,
+                                "content": {"text/csv": {"schema": {"type": "string"}}}},
+                "responses": {"200": {"description": "imported", **_json({
+                    "type": "object", "properties": {"imported": {"type": "integer"}}})},
+                    **_errors(400, 403, 503)},
+            }},
+            "/api/classes/{class_id}/secrets/{role}": {"post": {
+                "summary": "Rotate the teacher or co-host secret",
+                "security": BEARER,
+                "parameters": [*_class_path(), {"name": "role", "in": "path", "required": True,
+                               "schema": {"enum": ["teacher", "cohost"]}}],
+                "responses": {"200": {"description": "new secret", **_json({
+                    "type": "object", "properties": {"secret": {"type": "string"},
+                                                     "url": {"type": "string"}}})},
+                    **_errors(400, 403, 503)},
+            }},
+            "/api/classes/{class_id}/secrets/cohost": {"delete": {
+                "summary": "Revoke the co-host link", "security": BEARER,
+                "parameters": _class_path(),
+                "responses": {"204": {"description": "revoked"}, **_errors(403, 503)},
+            }},
+            "/api/classes/{class_id}": {"delete": {
+                "summary": "Delete the class and everything in it", "security": BEARER,
+                "parameters": _class_path(),
+                "responses": {"204": {"description": "deleted"}, **_errors(403, 503)},
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI", **_json({"type": "object"})}},
+            }},
+        },
+    }

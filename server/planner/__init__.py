@@ -1,0 +1,8 @@
+"""Breakout-rotation planner: rooms for several rotations with as few repeated pairs as
+possible, under keep-apart / keep-together constraints (pure standard library)."""
+
+from .engine import plan
+from .model import Plan, PlanError, PlanRequest, PlanStats
+from .stats import evaluate, lower_bound
+
+__all__ = ["Plan", "PlanError", "PlanRequest", "PlanStats", "evaluate", "lower_bound", "plan"]

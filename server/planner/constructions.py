@@ -1,0 +1,193 @@
+"""Algebraic starting schedules with no repeated pair.
+
+* ``round_robin``: the circle method, n-1 (or n) perfect rounds for rooms of two.
+* ``subspace_classes``: for n = p^m and room size p^d (p prime), the cosets of
+  d-dimensional subspaces of GF(p)^m that pairwise meet only in 0 form parallel classes in
+  which no pair meets twice (two points share a coset of W iff their difference lies in W).
+  d = 1, m = 2 is the affine plane AG(2, p) (25 = AG(2, 5)); 16 students in rooms of four
+  use a spread of GF(2)^4 (isomorphic to AG(2, 4)); 32 in fours use a partial spread of
+  2-spaces of GF(2)^5 (up to 9 rotations); 27 in threes give the Kirkman system AG(3, 3).
+* ``kirkman_15``: a packing of PG(3, 2) into 7 line spreads, i.e. Kirkman's schoolgirls.
+
+Every function returns a list of rotations over point indices ``0..n-1`` (each rotation a
+list of rooms), or ``[]`` when it does not apply.  Searches are bounded by node counts,
+never by time, so results only depend on the random generator.
+"""
+
+from __future__ import annotations
+
+import random
+
+
+def round_robin(n: int, rotations: int) -> list[list[list[int]]]:
+    """Circle method: rounds of pairs (plus one single if n is odd) with no repeated pair."""
+    if n < 2:
+        return []
+    players = list(range(n)) + ([-1] if n % 2 else [])
+    size = len(players)
+    result: list[list[list[int]]] = []
+    for _round in range(min(rotations, size - 1)):
+        rooms: list[list[int]] = []
+        for i in range(size // 2):
+            pair = [p for p in (players[i], players[size - 1 - i]) if p >= 0]
+            rooms.append(pair)
+        result.append(sorted(rooms, key=len, reverse=True))
+        players = [players[0], players[-1], *players[1:-1]]
+    return result
+
+
+def _prime_power(n: int) -> tuple[int, int] | None:
+    """(p, m) with n == p**m for a prime p and m >= 1, else None."""
+    if n < 2:
+        return None
+    for p in range(2, n + 1):
+        if n % p == 0:
+            m = 0
+            while n % p == 0:
+                n //= p
+                m += 1
+            return (p, m) if n == 1 else None
+    return None
+
+
+def subspace_classes(
+    n: int, room_size: int, rotations: int, rng: random.Random, node_limit: int = 20_000
+) -> list[list[list[int]]]:
+    """Parallel classes from a partial spread of GF(p)^m (see the module docstring)."""
+    field = _prime_power(n)
+    if field is None or room_size < 2 or n % room_size:
+        return []
+    p, m = field
+    power = _prime_power(room_size)
+    if power is None or power[0] != p or power[1] >= m:
+        return []
+    d = power[1]
+    if n > 1024 or (n - 1) ** (d - 1) > 50_000:
+        return []  # keep the candidate enumeration small
+
+    def add(x: int, y: int) -> int:
+        total, place = 0, 1
+        for _ in range(m):
+            total += ((x % p + y % p) % p) * place
+            x //= p
+            y //= p
+            place *= p
+        return total
+
+    def scale(c: int, x: int) -> int:
+        total, place = 0, 1
+        for _ in range(m):
+            total += ((x % p) * c % p) * place
+            x //= p
+            place *= p
+        return total
+
+    def span(generators: list[int]) -> frozenset[int]:
+        space = {0}
+        for g in generators:
+            multiples = [scale(c, g) for c in range(p)]
+            space = {add(s, mult) for s in space for mult in multiples}
+        return frozenset(space)
+
+    wanted = min(rotations, (n - 1) // (room_size - 1))
+    order = list(range(1, n))
+    rng.shuffle(order)
+    best: list[frozenset[int]] = []
+    chosen: list[frozenset[int]] = []
+    covered: set[int] = set()
+    nodes = [0]
+
+    def candidates(vector: int) -> list[frozenset[int]]:
+        found: dict[frozenset[int], None] = {}
+        free = [w for w in order if w not in covered and w != vector]
+
+        def extend(generators: list[int], start: int) -> None:
+            if len(generators) == d:
+                space = span(generators)
+                if len(space) == room_size and not (space - {0}) & covered:
+                    found.setdefault(space)
+                return
+            for index in range(start, len(free)):
+                extend([*generators, free[index]], index + 1)
+
+        extend([vector], 0)
+        return list(found)
+
+    def search(position: int) -> bool:
+        nonlocal best
+        nodes[0] += 1
+        if len(chosen) > len(best):
+            best = list(chosen)
+        if len(chosen) == wanted:
+            return True
+        if nodes[0] > node_limit or position >= len(order):
+            return False
+        uncovered_left = sum(1 for v in order[position:] if v not in covered)
+        if len(chosen) + uncovered_left // (room_size - 1) < wanted:
+            return False
+        vector = order[position]
+        if vector in covered:
+            return search(position + 1)
+        for space in candidates(vector):
+            chosen.append(space)
+            covered.update(space - {0})
+            if search(position + 1):
+                return True
+            covered.difference_update(space - {0})
+            chosen.pop()
+        return search(position + 1)  # leave this vector uncovered (partial spread)
+
+    search(0)
+    classes: list[list[list[int]]] = []
+    for space in best:
+        unassigned = set(range(n))
+        rooms: list[list[int]] = []
+        for x in range(n):
+            if x in unassigned:
+                coset = sorted(add(x, w) for w in space)
+                unassigned.difference_update(coset)
+                rooms.append(coset)
+        classes.append(rooms)
+    return classes
+
+
+def kirkman_15(rotations: int, node_limit: int = 200_000) -> list[list[list[int]]]:
+    """Kirkman triple system on 15 points: 7 disjoint line spreads of PG(3, 2)."""
+    points = list(range(1, 16))  # non-zero vectors of GF(2)^4; lines are {a, b, a ^ b}
+    lines = sorted({tuple(sorted((a, b, a ^ b))) for a in points for b in points if a < b})
+    line_bits = [(1 << (a - 1)) | (1 << (b - 1)) | (1 << (c - 1)) for a, b, c in lines]
+    lines_through = {pt: [i for i, line in enumerate(lines) if pt in line] for pt in points}
+    used = [False] * len(lines)
+    packing: list[list[int]] = []
+    nodes = [0]
+    full = (1 << 15) - 1
+
+    def build_class(current: list[int], covered: int) -> bool:
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        if covered == full:
+            packing.append(list(current))
+            if len(packing) == 7 or build_class([], 0):
+                return True
+            packing.pop()
+            return False
+        point = next(pt for pt in points if not covered >> (pt - 1) & 1)
+        for index in lines_through[point]:
+            if used[index] or line_bits[index] & covered:
+                continue
+            # symmetry breaking: the first line of a class goes through point 1
+            used[index] = True
+            current.append(index)
+            if build_class(current, covered | line_bits[index]):
+                return True
+            current.pop()
+            used[index] = False
+        return False
+
+    if not build_class([], 0):
+        return []
+    return [
+        [[pt - 1 for pt in lines[index]] for index in spread]
+        for spread in packing[: min(rotations, 7)]
+    ]

@@ -1,0 +1,136 @@
+"""``plan``: validation, starting schedules, tabu search, statistics."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from .constructions import kirkman_15, round_robin, subspace_classes
+from .model import Instance, Plan, PlanRequest, build_instance
+from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
+from .stats import evaluate, lower_bound
+
+Progress = Callable[[float, int], None]
+
+
+def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
+    """Plan ``request.rotations`` rotations (the already-run ones first, unchanged).
+
+    ``progress(fraction_of_time_limit_used, best_repeats_so_far)`` is called a few
+    times per second while searching.  Raises ``PlanError`` for infeasible requests.
+    """
+    started = time.perf_counter()
+    instance = build_instance(request)
+    rng = random.Random(request.seed)
+    bound = lower_bound(instance)
+    target_future = bound - instance.prior_repeats
+    time_limit = max(0.0, float(request.time_limit))
+    deadline = started + time_limit
+
+    schedule = Schedule(instance)
+    best_rotations: list[list[list[int]]] = []
+    if instance.future_rotations:
+        starts = _starting_schedules(instance, schedule, rng)
+        best_start = min(starts, key=lambda item: item[0])
+        last_report = [started, -1]
+
+        def on_best(future_repeats: int) -> None:
+            # report every new repeat count at once, otherwise at most five times a second
+            now = time.perf_counter()
+            changed = future_repeats != last_report[1]
+            if progress is not None and (changed or now - last_report[0] >= 0.2):
+                last_report[0], last_report[1] = now, future_repeats
+                fraction = (now - started) / time_limit if time_limit else 1.0
+                progress(min(1.0, fraction), instance.prior_repeats + future_repeats)
+
+        search = TabuSearch(schedule, rng, target_future)
+        best_rotations, _cost, best_future = search.run(
+            best_start[1], deadline, request.max_iterations, on_best
+        )
+        if progress is not None:
+            progress(1.0, instance.prior_repeats + best_future)
+
+    rotations = [[list(room) for room in rotation] for rotation in instance.fixed]
+    for rotation in best_rotations:
+        rotations.append(
+            [[instance.names[s] for s in room] for room in _tidy_rotation(rotation)]
+        )
+    stats = evaluate(rotations, request)
+    stats.seconds = time.perf_counter() - started
+    return Plan(rotations=rotations, stats=stats)
+
+
+def _tidy_rotation(rotation: list[list[int]]) -> list[list[int]]:
+    """Stable presentation: members in roster order, larger rooms first, then by member."""
+    rooms = [sorted(room) for room in rotation if room]
+    return sorted(rooms, key=lambda room: (-len(room), room[0]))
+
+
+def _starting_schedules(
+    instance: Instance, schedule: Schedule, rng: random.Random
+) -> list[tuple[int, list[list[list[int]]]]]:
+    """Candidate starts as (cost, rotations): algebraic construction and greedy."""
+    starts: list[tuple[int, list[list[list[int]]]]] = []
+    constructed = _constructed_start(instance, schedule, rng)
+    if constructed is not None:
+        schedule.set_rotations(constructed)
+        starts.append((schedule.total_cost(), constructed))
+    greedy = greedy_schedule(schedule, rng)
+    schedule.set_rotations(greedy)
+    starts.append((schedule.total_cost(), greedy))
+    return starts
+
+
+def _constructed_start(
+    instance: Instance, schedule: Schedule, rng: random.Random
+) -> list[list[list[int]]] | None:
+    """A design-based start when the instance has the right shape, else None.
+
+    Designs put every pair together at most once, so they only apply without
+    keep-together groups; keep-apart pairs are handled by relabelling the points until
+    no apart pair shares a room.  Rotations the design cannot provide are filled greedily.
+    """
+    n = instance.n
+    sizes = instance.room_sizes
+    rotations = instance.future_rotations
+    if any(len(unit) > 1 for unit in instance.units):
+        return None
+    if len(set(sizes)) > 1 and sizes[0] != 2:  # uneven rooms only for the round robin
+        return None
+    size = sizes[0]
+    design: list[list[list[int]]] = []
+    if size == 2:
+        design = round_robin(n, rotations)
+    elif n == 15 and size == 3:
+        design = kirkman_15(rotations)
+    else:
+        design = subspace_classes(n, size, rotations, rng)
+    if len(design) < min(2, rotations):
+        return None
+    for _attempt in range(200):
+        labels = list(range(n))
+        rng.shuffle(labels)
+        relabelled = [[[labels[p] for p in room] for room in rotation] for rotation in design]
+        if _respects_apart(relabelled, instance):
+            break
+    else:
+        return None
+    # History may make some design rotations costly: the tabu search will repair them.
+    schedule.set_rotations(relabelled)
+    for r in range(len(relabelled), rotations):
+        relabelled.append(greedy_rotation(schedule, r, rng))
+        schedule.set_rotations(relabelled)
+    return relabelled
+
+
+def _respects_apart(rotations: list[list[list[int]]], instance: Instance) -> bool:
+    if not instance.apart:
+        return True
+    for rotation in rotations:
+        for room in rotation:
+            members = set(room)
+            for i, j in instance.apart:
+                if i in members and j in members:
+                    return False
+    return True

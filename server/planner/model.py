@@ -1,0 +1,344 @@
+"""Request/result types and input validation for the breakout-rotation planner.
+
+Everything here is plain data: the search code works on the compact ``Instance`` that
+``build_instance`` derives from a ``PlanRequest`` after checking every hard constraint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+HistoryInput = Mapping[Any, int] | Iterable[Any] | None
+
+
+class PlanError(ValueError):
+    """The request cannot be planned; the message names the conflicting input."""
+
+
+@dataclass
+class PlanRequest:
+    """What the teacher asks for.
+
+    ``rotations`` is the total number of rotations in the plan *including* the already-run
+    ``fixed_rotations`` (which are returned unchanged as the first rotations).
+    ``history`` is pair history from earlier lessons, either a mapping
+    ``{frozenset({a, b}) or (a, b): count}`` or an iterable of ``(a, b, count)`` triples
+    (the JSON form ``{"pairs": [["a", "b", 2], ...]}`` is accepted too).
+    Give exactly one of ``size`` (students per room; ceil(n/size) rooms) or ``rooms``.
+    ``max_iterations`` optionally caps the search so that runs are reproducible
+    independently of machine speed.
+    """
+
+    students: list[str]
+    size: int | None = None
+    rooms: int | None = None
+    rotations: int = 1
+    apart: list[tuple[str, str]] = field(default_factory=list)
+    together: list[list[str]] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    history: Any = None
+    fixed_rotations: list[list[list[str]]] = field(default_factory=list)
+    seed: int = 0
+    time_limit: float = 2.0
+    max_iterations: int | None = None
+
+
+@dataclass
+class PlanStats:
+    """Statistics of a schedule; ``to_dict`` gives the JSON shape used by the UI/CLI."""
+
+    repeats: int
+    lower_bound: int
+    max_meetings: int
+    first_repeat_rotation: int | None
+    distinct_partners_min: int
+    distinct_partners_mean: float
+    violations: int
+    new_pair_share: float
+    seconds: float = 0.0
+    violation_details: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repeats": self.repeats,
+            "lower_bound": self.lower_bound,
+            "max_meetings": self.max_meetings,
+            "first_repeat_rotation": self.first_repeat_rotation,
+            "distinct_partners_min": self.distinct_partners_min,
+            "distinct_partners_mean": round(self.distinct_partners_mean, 3),
+            "violations": self.violations,
+            "new_pair_share": round(self.new_pair_share, 4),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class Plan:
+    rotations: list[list[list[str]]]
+    stats: PlanStats
+
+
+@dataclass
+class Instance:
+    """Validated, index-based view of a request.
+
+    Present students are indices ``0..n-1``; ``names`` maps indices back to ids.
+    ``units`` are the placement units: merged keep-together groups and single students.
+    ``prior`` counts earlier meetings (history + fixed rotations) for pairs of present
+    students, keyed by ``(i, j)`` with ``i < j``; ``prior_repeats`` is the constant part of
+    the repeat count that no future rotation can change.
+    """
+
+    names: list[str]
+    room_sizes: list[int]
+    future_rotations: int
+    fixed: list[list[list[str]]]
+    apart: set[tuple[int, int]]
+    units: list[list[int]]
+    unit_of: list[int]
+    prior: dict[tuple[int, int], int]
+    prior_repeats: int
+    history_by_names: dict[frozenset[str], int]
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    @property
+    def total_rotations(self) -> int:
+        return len(self.fixed) + self.future_rotations
+
+
+def balanced_room_sizes(count: int, size: int | None, rooms: int | None) -> list[int]:
+    """Room sizes for ``count`` students: largest first, sizes differ by at most one."""
+    if (size is None) == (rooms is None):
+        raise PlanError("give exactly one of room size or room count")
+    if count <= 0:
+        raise PlanError("no students present to plan for")
+    if size is not None:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise PlanError(f"room size must be a positive integer, got {size!r}")
+        room_count = math.ceil(count / size)
+    else:
+        if not isinstance(rooms, int) or isinstance(rooms, bool) or rooms < 1:
+            raise PlanError(f"room count must be a positive integer, got {rooms!r}")
+        if rooms > count:
+            raise PlanError(f"{rooms} rooms for only {count} present students")
+        room_count = rooms
+    base, extra = divmod(count, room_count)
+    return [base + 1] * extra + [base] * (room_count - extra)
+
+
+def normalize_history(history: HistoryInput) -> dict[frozenset[str], int]:
+    """Accept the documented history shapes and return ``{frozenset({a, b}): count}``."""
+    if history is None:
+        return {}
+    if isinstance(history, Mapping) and "pairs" in history:
+        history = history["pairs"]
+    items: list[tuple[Any, Any, Any]] = []
+    if isinstance(history, Mapping):
+        for key, count in history.items():
+            pair = list(key)
+            if len(pair) != 2:
+                raise PlanError(f"history key {key!r} is not a pair of students")
+            items.append((pair[0], pair[1], count))
+    else:
+        for entry in history:
+            if not isinstance(entry, list | tuple) or len(entry) not in (2, 3):
+                raise PlanError(f"history entry {entry!r} is not [a, b, count]")
+            count = entry[2] if len(entry) == 3 else 1
+            items.append((entry[0], entry[1], count))
+    result: dict[frozenset[str], int] = {}
+    for a, b, count in items:
+        a, b = str(a), str(b)
+        if a == b:
+            raise PlanError(f"history pair ({a}, {b}) names the same student twice")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise PlanError(f"history count for ({a}, {b}) must be a non-negative integer")
+        if count:
+            key = frozenset((a, b))
+            result[key] = result.get(key, 0) + count
+    return result
+
+
+def _find_root(parent: list[int], index: int) -> int:
+    while parent[index] != index:
+        parent[index] = parent[parent[index]]
+        index = parent[index]
+    return index
+
+
+def build_instance(request: PlanRequest) -> Instance:
+    """Validate ``request`` and derive the index-based instance; raise ``PlanError``."""
+    students = [str(s) for s in request.students]
+    seen: set[str] = set()
+    for student in students:
+        if student in seen:
+            raise PlanError(f"student {student!r} is listed twice")
+        seen.add(student)
+    known = set(students)
+    absent = {str(s) for s in request.absent}
+    for student in absent:
+        if student not in known:
+            raise PlanError(f"absent student {student!r} is not in the student list")
+    names = [s for s in students if s not in absent]
+    index_of = {name: i for i, name in enumerate(names)}
+
+    if not isinstance(request.rotations, int) or request.rotations < 1:
+        raise PlanError(f"rotations must be a positive integer, got {request.rotations!r}")
+    fixed = [[[str(s) for s in room] for room in rotation] for rotation in request.fixed_rotations]
+    if len(fixed) > request.rotations:
+        raise PlanError(
+            f"{len(fixed)} rotations already run but only {request.rotations} rotations asked"
+        )
+    for number, rotation in enumerate(fixed, start=1):
+        members = [s for room in rotation for s in room]
+        duplicates = sorted({s for s in members if members.count(s) > 1})
+        if duplicates:
+            raise PlanError(f"already-run rotation {number} lists {duplicates[0]!r} twice")
+
+    room_sizes = balanced_room_sizes(len(names), request.size, request.rooms)
+    largest_room = room_sizes[0]
+
+    # Merge keep-together groups that share students (union-find over present students).
+    parent = list(range(len(names)))
+    for group in request.together:
+        group_names = [str(s) for s in group]
+        for student in group_names:
+            if student not in known:
+                raise PlanError(f"keep-together group {group_names} names unknown {student!r}")
+        present = [index_of[s] for s in group_names if s in index_of]
+        for other in present[1:]:
+            root_a, root_b = _find_root(parent, present[0]), _find_root(parent, other)
+            if root_a != root_b:
+                parent[root_b] = root_a
+    groups: dict[int, list[int]] = {}
+    for i in range(len(names)):
+        groups.setdefault(_find_root(parent, i), []).append(i)
+    units = sorted(groups.values(), key=lambda unit: (-len(unit), unit[0]))
+    unit_of = [0] * len(names)
+    for unit_index, unit in enumerate(units):
+        for member in unit:
+            unit_of[member] = unit_index
+        if len(unit) > largest_room:
+            member_names = ", ".join(names[m] for m in unit)
+            raise PlanError(
+                f"keep-together group ({member_names}) has {len(unit)} students "
+                f"but rooms hold at most {largest_room}"
+            )
+
+    apart: set[tuple[int, int]] = set()
+    for pair in request.apart:
+        pair_names = [str(s) for s in pair]
+        if len(pair_names) != 2:
+            raise PlanError(f"keep-apart entry {pair_names} must name exactly two students")
+        a, b = pair_names
+        for student in (a, b):
+            if student not in known:
+                raise PlanError(f"keep-apart pair ({a}, {b}) names unknown student {student!r}")
+        if a == b:
+            raise PlanError(f"keep-apart pair ({a}, {b}) names the same student twice")
+        if a not in index_of or b not in index_of:
+            continue  # an absent student cannot meet anyone
+        i, j = sorted((index_of[a], index_of[b]))
+        if unit_of[i] == unit_of[j]:
+            group = ", ".join(names[m] for m in units[unit_of[i]])
+            raise PlanError(
+                f"keep-apart pair ({a}, {b}) is inside keep-together group ({group})"
+            )
+        apart.add((i, j))
+    _check_apart_cliques(names, units, unit_of, apart, len(room_sizes))
+    _check_packing(names, units, room_sizes)
+
+    history = normalize_history(request.history)
+    prior: dict[tuple[int, int], int] = {}
+    all_counts: dict[frozenset[str], int] = dict(history)
+    for rotation in fixed:
+        for room in rotation:
+            for x in range(len(room)):
+                for y in range(x + 1, len(room)):
+                    key = frozenset((room[x], room[y]))
+                    all_counts[key] = all_counts.get(key, 0) + 1
+    prior_repeats = 0
+    for key, count in all_counts.items():
+        prior_repeats += max(0, count - 1)
+        a, b = tuple(key)
+        if a in index_of and b in index_of:
+            i, j = sorted((index_of[a], index_of[b]))
+            prior[(i, j)] = count
+
+    return Instance(
+        names=names,
+        room_sizes=room_sizes,
+        future_rotations=request.rotations - len(fixed),
+        fixed=fixed,
+        apart=apart,
+        units=units,
+        unit_of=unit_of,
+        prior=prior,
+        prior_repeats=prior_repeats,
+        history_by_names=history,
+    )
+
+
+def _check_apart_cliques(
+    names: list[str],
+    units: list[list[int]],
+    unit_of: list[int],
+    apart: set[tuple[int, int]],
+    room_count: int,
+) -> None:
+    """Raise when more mutually keep-apart units exist than rooms (exact max clique)."""
+    if not apart:
+        return
+    neighbours: dict[int, set[int]] = {}
+    for i, j in apart:
+        ui, uj = unit_of[i], unit_of[j]
+        neighbours.setdefault(ui, set()).add(uj)
+        neighbours.setdefault(uj, set()).add(ui)
+    best: list[int] = []
+    budget = [200_000]  # the apart graph is tiny in practice; cap the work anyway
+
+    def expand(clique: list[int], candidates: set[int], excluded: set[int]) -> None:
+        nonlocal best
+        budget[0] -= 1
+        if budget[0] < 0 or len(best) > room_count:
+            return
+        if not candidates and not excluded:
+            if len(clique) > len(best):
+                best = list(clique)
+            return
+        if len(clique) + len(candidates) <= len(best):
+            return
+        pivot = max(candidates | excluded, key=lambda u: len(neighbours[u] & candidates))
+        for unit in sorted(candidates - neighbours[pivot]):
+            expand([*clique, unit], candidates & neighbours[unit], excluded & neighbours[unit])
+            candidates = candidates - {unit}
+            excluded = excluded | {unit}
+
+    expand([], set(neighbours), set())
+    if len(best) > room_count:
+        listed = ", ".join(names[units[u][0]] for u in sorted(best))
+        raise PlanError(
+            f"{len(best)} students are all kept apart from each other ({listed}) "
+            f"but there are only {room_count} rooms"
+        )
+
+
+def _check_packing(names: list[str], units: list[list[int]], room_sizes: list[int]) -> None:
+    """Keep-together groups must fit into the rooms (first-fit decreasing is exact enough)."""
+    free = list(room_sizes)
+    for unit in units:
+        if len(unit) == 1:
+            break  # units are sorted by size; singles always fit
+        slot = next((r for r in range(len(free)) if free[r] >= len(unit)), None)
+        if slot is None:
+            group = ", ".join(names[m] for m in unit)
+            raise PlanError(
+                f"keep-together group ({group}) does not fit: the rooms are already "
+                "filled by other keep-together groups"
+            )
+        free[slot] -= len(unit)

@@ -1,0 +1,162 @@
+"""Independent statistics of a schedule and the instance lower bound on repeats."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from .model import Instance, PlanRequest, PlanStats, balanced_room_sizes, build_instance
+
+
+def lower_bound(instance: Instance) -> int:
+    """A valid lower bound on R = sum over pairs of max(0, meetings - 1).
+
+    R splits into the repeats already fixed by history/run rotations, the repeats forced
+    by keep-together pairs (they meet in every future rotation) and the repeats of every
+    other pair.  For the latter, student s has F_s future partner slots, of which T_s go
+    to its together partners; only u_s classmates are still unmet and allowed (not kept
+    apart, not a together partner), so at least F_s - T_s - u_s of its slots repeat.
+    Each repeat is seen by both students of the pair, hence the halving.
+    """
+    n = instance.n
+    future = instance.future_rotations
+    bound = instance.prior_repeats
+    if future == 0:
+        return bound
+    sizes = instance.room_sizes
+    smallest_slots = future * (min(sizes) - 1)
+    total_slots = future * sum(size * (size - 1) for size in sizes)
+
+    forbidden = [0] * n  # classmates that cannot be new partners (apart, already met)
+    met_before = [set() for _ in range(n)]
+    for (i, j), count in instance.prior.items():
+        if count:
+            met_before[i].add(j)
+            met_before[j].add(i)
+    for i, j in instance.apart:
+        forbidden[i] += 1
+        forbidden[j] += 1
+    for i, j in instance.apart:
+        # an apart pair that met before is counted once only
+        if j in met_before[i]:
+            forbidden[i] -= 1
+            forbidden[j] -= 1
+
+    per_student_excess = 0
+    aggregate_excess = 0
+    for unit in instance.units:
+        group_size = len(unit)
+        for member in unit:
+            if group_size > 1:
+                for other in unit:
+                    if other > member:
+                        count = instance.prior.get((member, other), 0)
+                        bound += future if count else future - 1
+            unmet_group = sum(1 for o in unit if o != member and o not in met_before[member])
+            unmet_allowed = (n - 1) - len(met_before[member]) - forbidden[member] - unmet_group
+            together_slots = future * (group_size - 1)
+            per_student_excess += max(0, smallest_slots - together_slots - unmet_allowed)
+            aggregate_excess += -together_slots - unmet_allowed
+    aggregate_excess += total_slots
+    counting = bound + math.ceil(max(per_student_excess, aggregate_excess, 0) / 2)
+    return max(counting, instance.prior_repeats + _pigeonhole_bound(sizes, future))
+
+
+def _pigeonhole_bound(sizes: list[int], future: int) -> int:
+    """Repeats forced when rooms are larger than the room count.
+
+    Take any future rotation as reference.  A room of size s in another rotation draws
+    its students from the m reference rooms, so at least sum C(x_i, 2) of its pairs
+    (x balanced over the m rooms) already met in the reference rotation; every such
+    meeting is a distinct repeat.
+    """
+    rooms = len(sizes)
+    per_rotation = 0
+    for size in sizes:
+        share, spill = divmod(size, rooms)
+        per_rotation += spill * (share + 1) * share // 2
+        per_rotation += (rooms - spill) * share * (share - 1) // 2
+    return (future - 1) * per_rotation
+
+
+def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStats:
+    """Recompute every statistic of ``rotations`` for ``request`` from scratch.
+
+    Violations are counted in the rotations after the already-run prefix (those are
+    history and are not re-checked): keep-apart pairs sharing a room, split keep-together
+    groups, absent or unknown students placed, present students missing or placed twice,
+    and room sizes that break the size rule.
+    """
+    instance = build_instance(request)
+    history = instance.history_by_names
+
+    meetings: Counter[frozenset[str]] = Counter(history)
+    repeats = sum(max(0, c - 1) for c in history.values())
+    first_repeat: int | None = None
+    partners: dict[str, set[str]] = {name: set() for name in instance.names}
+    total_meetings = 0
+    new_meetings = 0
+    for number, rotation in enumerate(rotations, start=1):
+        for room in rotation:
+            for x in range(len(room)):
+                for y in range(x + 1, len(room)):
+                    a, b = str(room[x]), str(room[y])
+                    key = frozenset((a, b))
+                    total_meetings += 1
+                    if meetings[key]:
+                        repeats += 1
+                        if first_repeat is None:
+                            first_repeat = number
+                    else:
+                        new_meetings += 1
+                    meetings[key] += 1
+                    if a in partners:
+                        partners[a].add(b)
+                    if b in partners:
+                        partners[b].add(a)
+
+    details = _violations(rotations, request, instance)
+    distinct = [len(p) for p in partners.values()] or [0]
+    return PlanStats(
+        repeats=repeats,
+        lower_bound=lower_bound(instance),
+        max_meetings=max(meetings.values(), default=0),
+        first_repeat_rotation=first_repeat,
+        distinct_partners_min=min(distinct),
+        distinct_partners_mean=sum(distinct) / len(distinct),
+        violations=len(details),
+        new_pair_share=new_meetings / total_meetings if total_meetings else 1.0,
+        violation_details=details,
+    )
+
+
+def _violations(
+    rotations: list[list[list[str]]], request: PlanRequest, instance: Instance
+) -> list[str]:
+    present = set(instance.names)
+    apart = [(instance.names[i], instance.names[j]) for i, j in instance.apart]
+    groups = [[instance.names[m] for m in unit] for unit in instance.units if len(unit) > 1]
+    expected_sizes = sorted(balanced_room_sizes(len(present), request.size, request.rooms))
+    details: list[str] = []
+    for number, rotation in enumerate(rotations, start=1):
+        if number <= len(instance.fixed):
+            continue
+        room_of: dict[str, int] = {}
+        for room_number, room in enumerate(rotation):
+            for student in map(str, room):
+                if student not in present:
+                    details.append(f"rotation {number}: {student} is absent or unknown")
+                elif student in room_of:
+                    details.append(f"rotation {number}: {student} is placed twice")
+                room_of.setdefault(student, room_number)
+        missing = sorted(present - set(room_of))
+        details.extend(f"rotation {number}: {student} has no room" for student in missing)
+        if sorted(len(room) for room in rotation if room) != expected_sizes:
+            details.append(f"rotation {number}: room sizes break the size rule")
+        for a, b in apart:
+            if a in room_of and room_of.get(a) == room_of.get(b):
+                details.append(f"rotation {number}: keep-apart {a} and {b} share a room")
+        for group in groups:
+            if len({room_of.get(s) for s in group}) > 1:
+                details.append(f"rotation {number}: keep-together group {group} is split")
+    return details

@@ -1,0 +1,664 @@
+"""Every Redis key Rapport uses, and every update that touches more than one of them.
+
+Nothing else in the code base names a key. Multi-key updates run as MULTI/EXEC transactions
+(with WATCH where a check must hold until the write), so a crash never leaves half an update.
+Every key of a class expires `retention_days` after it was last written (sliding TTL); the
+class's own keys are refreshed whenever anything in the class changes. `docs/redis-keys.md`
+lists the keys, their types and TTLs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import redis
+
+PREFIX = "rp"
+REACTIONS = ("heart", "clap", "smile", "star", "wow")
+T = TypeVar("T")
+Record = dict[str, Any]  # a JSON object as stored
+
+
+class StoreUnavailable(Exception):
+    """Redis did not answer; the action did not happen."""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---- key names -------------------------------------------------------------------------------
+
+def class_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}"  # hash: field -> JSON value
+
+
+def code_key(code: str) -> str:
+    return f"{PREFIX}:code:{code}"  # string: class id
+
+
+def cred_key(secret_hash: str) -> str:
+    return f"{PREFIX}:cred:{secret_hash}"  # string: JSON {class_id, role, student_id?}
+
+
+def students_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:students"  # hash: student id -> JSON record
+
+
+def names_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:names"  # hash: normalised name -> student id
+
+
+def roster_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:roster"  # hash: roster id -> JSON entry
+
+
+def roster_names_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:roster-names"  # hash: normalised name -> roster id
+
+
+def presence_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:presence"  # hash: student id -> open sockets
+
+
+def current_round_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round"  # string: id of the current round
+
+
+def rounds_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:rounds"  # list: round ids, oldest first
+
+
+def round_key(class_id: str, round_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round:{round_id}"  # hash: field -> JSON value
+
+
+def cards_key(class_id: str, round_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round:{round_id}:cards"  # hash: card id -> JSON card
+
+
+def authors_key(class_id: str, round_id: str) -> str:
+    # hash: student id -> JSON {"card_id", "client_id"}: one card per student, idempotent posts
+    return f"{PREFIX}:class:{class_id}:round:{round_id}:authors"
+
+
+def reactions_key(class_id: str, round_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round:{round_id}:reactions"  # hash: card:reaction -> n
+
+
+def reacted_key(class_id: str, round_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round:{round_id}:reacted"  # set: card:student:reaction
+
+
+def replies_key(class_id: str, round_id: str, card_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:round:{round_id}:replies:{card_id}"  # list: JSON replies
+
+
+def student_cards_key(class_id: str, student_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:student:{student_id}:cards"  # list: "round_id/card_id"
+
+
+def used_prompts_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:used-prompts"  # set: prompt ids the class has had
+
+
+def custom_prompts_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:custom-prompts"  # hash: prompt id -> JSON prompt
+
+
+def host_cards_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:host-cards"  # list: JSON host cards, newest first
+
+
+def photo_key(class_id: str, photo_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:photo:{photo_id}"  # hash: meta (JSON), jpeg (base64)
+
+
+def deadlines_key() -> str:
+    # sorted set: "kind|class_id|item_id" scored by deadline (epoch ms), shared by all processes
+    return f"{PREFIX}:deadlines"
+
+
+def class_keys(class_id: str) -> list[str]:
+    """The fixed keys of a class (credentials and the join code are found through the record)."""
+    return [
+        class_key(class_id), students_key(class_id), names_key(class_id),
+        roster_key(class_id), roster_names_key(class_id), presence_key(class_id),
+        current_round_key(class_id), rounds_key(class_id), used_prompts_key(class_id),
+        custom_prompts_key(class_id), host_cards_key(class_id), index_key(class_id),
+    ]
+
+
+def index_key(class_id: str) -> str:
+    """Set of the class's other keys (rounds, cards, photos…), so deletion finds them all."""
+    return f"{PREFIX}:class:{class_id}:index"
+
+
+# Post a card once per student per round, only while the round is open. A retry with the same
+# client id returns the stored card instead of posting twice.
+ADD_CARD = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= '"open"' then return {'closed', ''} end
+local mine = redis.call('HGET', KEYS[2], ARGV[1])
+if mine then
+  local ref = cjson.decode(mine)
+  if ref['client_id'] == ARGV[2] then
+    return {'exists', redis.call('HGET', KEYS[3], ref['card_id'])}
+  end
+  return {'taken', redis.call('HGET', KEYS[3], ref['card_id'])}
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+redis.call('LPUSH', KEYS[4], ARGV[6])
+for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
+return {'ok', ARGV[4]}
+"""
+
+# Compare-and-set one hash field: the caller read `old`, decided `new`; nobody changed it since.
+CAS_FIELD = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (current or '') ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# One reaction of each kind per student per card; returns the card's new count for it.
+REACT = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
+local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return n
+"""
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, default_retention_days: int = 180) -> None:
+        self.r = client
+        self.default_retention_days = default_retention_days
+        self._ttl_cache: dict[str, int] = {}
+        self._add_card = client.register_script(ADD_CARD)
+        self._cas_field = client.register_script(CAS_FIELD)
+        self._react = client.register_script(REACT)
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.r.ping())
+        except redis.RedisError:
+            return False
+
+    def _ttl(self, class_id: str) -> int:
+        ttl = self._ttl_cache.get(class_id)
+        if ttl is None:
+            days = self.r.hget(class_key(class_id), "retention_days")
+            ttl = int(json.loads(days) if days else self.default_retention_days) * 86400
+            self._ttl_cache[class_id] = ttl
+        return ttl
+
+    def _refresh(self, pipe: Any, class_id: str, record: Record | None = None) -> None:
+        """Queue EXPIREs that keep a class's own keys alive as long as it is used."""
+        ttl = self._ttl(class_id)
+        for key in class_keys(class_id):
+            pipe.expire(key, ttl)
+        if record is not None:
+            pipe.expire(code_key(record["join_code"]), ttl)
+            for field in ("teacher_hash", "cohost_hash"):
+                if record.get(field):
+                    pipe.expire(cred_key(record[field]), ttl)
+
+    def _watched(self, keys: Iterable[str], body: Callable[[Any], T]) -> T:
+        """Run `body(pipe)` under WATCH of `keys`, retrying when another writer got there first."""
+        with self.r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(*keys)
+                    return body(pipe)
+                except redis.WatchError:
+                    continue
+
+    # ---- classes -----------------------------------------------------------------------------
+
+    def create_class(self, record: Record, code: str, teacher_hash: str,
+                     cohost_hash: str) -> bool:
+        """Create the class unless its join code is taken by a live class."""
+        class_id = record["id"]
+        ttl = record["retention_days"] * 86400
+        if not self.r.set(code_key(code), class_id, nx=True, ex=ttl):
+            return False
+        self._ttl_cache[class_id] = ttl
+        stored = {**record, "teacher_hash": teacher_hash, "cohost_hash": cohost_hash}
+        pipe = self.r.pipeline()
+        pipe.hset(class_key(class_id), mapping={k: _dumps(v) for k, v in stored.items()})
+        pipe.expire(class_key(class_id), ttl)
+        pipe.set(cred_key(teacher_hash), _dumps({"class_id": class_id, "role": "teacher"}), ex=ttl)
+        pipe.set(cred_key(cohost_hash), _dumps({"class_id": class_id, "role": "cohost"}), ex=ttl)
+        pipe.execute()
+        return True
+
+    def _class_record(self, class_id: str, client: Any = None) -> Record | None:
+        raw = (client or self.r).hgetall(class_key(class_id))
+        return {k: json.loads(v) for k, v in raw.items()} if raw else None
+
+    def get_class(self, class_id: str) -> Record | None:
+        record = self._class_record(class_id)
+        if record is not None:
+            record.pop("teacher_hash", None)
+            record.pop("cohost_hash", None)
+        return record
+
+    def class_id_for_code(self, code: str) -> str | None:
+        return self.r.get(code_key(code))
+
+    def credential(self, secret_hash: str) -> Record | None:
+        raw = self.r.get(cred_key(secret_hash))
+        return json.loads(raw) if raw else None
+
+    def set_class_fields(self, class_id: str, fields: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.hset(class_key(class_id), mapping={k: _dumps(v) for k, v in fields.items()})
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def replace_secret(self, class_id: str, role: str, new_hash: str | None) -> None:
+        """Swap the teacher or co-host credential; the old secret stops working at once."""
+        field = f"{role}_hash"
+
+        def body(pipe: Any) -> None:
+            record = self._class_record(class_id, pipe) or {}
+            old = record.get(field)
+            pipe.multi()
+            if old:
+                pipe.delete(cred_key(old))
+            pipe.hset(class_key(class_id), field, _dumps(new_hash or ""))
+            if new_hash:
+                pipe.set(cred_key(new_hash), _dumps({"class_id": class_id, "role": role}),
+                         ex=self._ttl(class_id))
+            pipe.execute()
+
+        self._watched([class_key(class_id)], body)
+
+    def delete_class(self, class_id: str) -> None:
+        """Delete the class and everything in it, credentials and join code included."""
+        record = self._class_record(class_id)
+        if record is None:
+            return
+        students = self.list_students(class_id)
+        keys = [*class_keys(class_id), code_key(record["join_code"])]
+        keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
+        keys += [cred_key(s["seat_hash"]) for s in students if s.get("seat_hash")]
+        keys += list(self.r.smembers(index_key(class_id)))
+        self.r.delete(*keys)
+        stale = [m for m, _ in self.r.zscan_iter(deadlines_key(), match=f"*|{class_id}|*")]
+        if stale:
+            self.r.zrem(deadlines_key(), *stale)
+        self._ttl_cache.pop(class_id, None)
+
+    # ---- students ----------------------------------------------------------------------------
+
+    def add_student(self, class_id: str, student: Record, norm: str,
+                    seat_hash: str) -> str:
+        """Seat a student atomically: 'ok', 'missing', 'locked' or 'name_taken'."""
+        keys = [class_key(class_id), names_key(class_id)]
+
+        def body(pipe: Any) -> str:
+            record = self._class_record(class_id, pipe)
+            if record is None:
+                return "missing"
+            if record.get("locked"):
+                return "locked"
+            if pipe.hexists(names_key(class_id), norm):
+                return "name_taken"
+            stored = {**student, "norm": norm, "seat_hash": seat_hash}
+            pipe.multi()
+            pipe.hset(names_key(class_id), norm, student["id"])
+            pipe.hset(students_key(class_id), student["id"], _dumps(stored))
+            pipe.set(cred_key(seat_hash), _dumps(
+                {"class_id": class_id, "role": "student", "student_id": student["id"]}
+            ), ex=self._ttl(class_id))
+            self._refresh(pipe, class_id, record)
+            pipe.execute()
+            return "ok"
+
+        return self._watched(keys, body)
+
+    def get_student(self, class_id: str, student_id: str) -> Record | None:
+        raw = self.r.hget(students_key(class_id), student_id)
+        return json.loads(raw) if raw else None
+
+    def list_students(self, class_id: str) -> list[Record]:
+        students = [json.loads(v) for v in self.r.hvals(students_key(class_id))]
+        return sorted(students, key=lambda s: (s["joined_at"], s["id"]))
+
+    def put_student(self, class_id: str, student: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.hset(students_key(class_id), student["id"], _dumps(student))
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def rename_student(self, class_id: str, student_id: str, shown: str, norm: str) -> bool:
+        """Rename unless another student has that name; frees the old name."""
+
+        def body(pipe: Any) -> bool:
+            raw = pipe.hget(students_key(class_id), student_id)
+            if raw is None:
+                return False
+            student = json.loads(raw)
+            holder = pipe.hget(names_key(class_id), norm)
+            if holder not in (None, student_id):
+                return False
+            pipe.multi()
+            pipe.hdel(names_key(class_id), student["norm"])
+            pipe.hset(names_key(class_id), norm, student_id)
+            student.update(name=shown, norm=norm)
+            pipe.hset(students_key(class_id), student_id, _dumps(student))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return True
+
+        return self._watched([students_key(class_id), names_key(class_id)], body)
+
+    def remove_student(self, class_id: str, student_id: str) -> None:
+        """Take a student out of the class: their seat token stops working at once."""
+
+        def body(pipe: Any) -> None:
+            raw = pipe.hget(students_key(class_id), student_id)
+            if raw is None:
+                return
+            student = json.loads(raw)
+            pipe.multi()
+            pipe.delete(cred_key(student["seat_hash"]))
+            pipe.hdel(names_key(class_id), student["norm"])
+            pipe.hdel(students_key(class_id), student_id)
+            pipe.hdel(presence_key(class_id), student_id)
+            pipe.execute()
+
+        self._watched([students_key(class_id)], body)
+
+    # ---- roster ------------------------------------------------------------------------------
+
+    def replace_roster(self, class_id: str, entries: list[Record],
+                       norms: list[str]) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(roster_key(class_id), roster_names_key(class_id))
+        if entries:
+            pipe.hset(roster_key(class_id), mapping={e["id"]: _dumps(e) for e in entries})
+            pipe.hset(roster_names_key(class_id),
+                      mapping={n: e["id"] for n, e in zip(norms, entries, strict=True)})
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def list_roster(self, class_id: str) -> list[Record]:
+        entries = [json.loads(v) for v in self.r.hvals(roster_key(class_id))]
+        return sorted(entries, key=lambda e: int(e["id"][1:]))
+
+    def get_roster_entry(self, class_id: str, roster_id: str) -> Record | None:
+        raw = self.r.hget(roster_key(class_id), roster_id)
+        return json.loads(raw) if raw else None
+
+    def roster_entry_by_name(self, class_id: str, norm: str) -> Record | None:
+        roster_id = self.r.hget(roster_names_key(class_id), norm)
+        return self.get_roster_entry(class_id, roster_id) if roster_id else None
+
+    # ---- presence ----------------------------------------------------------------------------
+
+    def socket_opened(self, class_id: str, student_id: str) -> int:
+        """Count one more open socket for a student; returns how many are open now."""
+        pipe = self.r.pipeline()
+        pipe.hincrby(presence_key(class_id), student_id, 1)
+        pipe.expire(presence_key(class_id), self._ttl(class_id))
+        return int(pipe.execute()[0])
+
+    def socket_closed(self, class_id: str, student_id: str) -> int:
+        count = int(self.r.hincrby(presence_key(class_id), student_id, -1))
+        if count <= 0:
+            self.r.hdel(presence_key(class_id), student_id)
+        return max(count, 0)
+
+    def online_students(self, class_id: str) -> set[str]:
+        return {sid for sid, n in self.r.hgetall(presence_key(class_id)).items() if int(n) > 0}
+
+    # ---- rounds ------------------------------------------------------------------------------
+
+    def _track(self, pipe: Any, class_id: str, *keys: str) -> None:
+        """Record dynamic keys in the class index and give them the class's TTL."""
+        ttl = self._ttl(class_id)
+        pipe.sadd(index_key(class_id), *keys)
+        pipe.expire(index_key(class_id), ttl)
+        for key in keys:
+            pipe.expire(key, ttl)
+
+    def current_round_id(self, class_id: str) -> str | None:
+        return self.r.get(current_round_key(class_id))
+
+    def create_round(self, class_id: str, record: Record) -> bool:
+        """Make `record` the current round unless the current one is still open."""
+        round_id = record["id"]
+
+        def body(pipe: Any) -> bool:
+            current = pipe.get(current_round_key(class_id))
+            if current is not None:
+                status = pipe.hget(round_key(class_id, current), "status")
+                if status is not None and json.loads(status) == "open":
+                    return False
+            pipe.multi()
+            rkey = round_key(class_id, round_id)
+            pipe.hset(rkey, mapping={k: _dumps(v) for k, v in record.items()})
+            pipe.set(current_round_key(class_id), round_id)
+            pipe.rpush(rounds_key(class_id), round_id)
+            if record["prompt"].get("id"):
+                pipe.sadd(used_prompts_key(class_id), record["prompt"]["id"])
+            self._track(pipe, class_id, rkey, cards_key(class_id, round_id),
+                        authors_key(class_id, round_id), reactions_key(class_id, round_id),
+                        reacted_key(class_id, round_id))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return True
+
+        return self._watched([current_round_key(class_id)], body)
+
+    def get_round(self, class_id: str, round_id: str) -> Record | None:
+        raw = self.r.hgetall(round_key(class_id, round_id))
+        return {k: json.loads(v) for k, v in raw.items()} if raw else None
+
+    def list_round_ids(self, class_id: str) -> list[str]:
+        return list(self.r.lrange(rounds_key(class_id), 0, -1))
+
+    def update_round(self, class_id: str, round_id: str,
+                     change: Callable[[Record], Record | None]) -> Record | None:
+        """Apply `change(round) -> fields to set` atomically; None from change means no-op.
+
+        Returns the updated round, or None when the change declined (or the round is gone).
+        """
+        rkey = round_key(class_id, round_id)
+
+        def body(pipe: Any) -> Record | None:
+            raw = pipe.hgetall(rkey)
+            if not raw:
+                return None
+            record = {k: json.loads(v) for k, v in raw.items()}
+            fields = change(record)
+            if fields is None:
+                return None
+            pipe.multi()
+            pipe.hset(rkey, mapping={k: _dumps(v) for k, v in fields.items()})
+            pipe.expire(rkey, self._ttl(class_id))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return {**record, **fields}
+
+        return self._watched([rkey], body)
+
+    def add_host_card(self, class_id: str, card: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.lpush(host_cards_key(class_id), _dumps(card))
+        pipe.ltrim(host_cards_key(class_id), 0, 199)
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def host_cards(self, class_id: str, limit: int = 50) -> list[Record]:
+        return [json.loads(v) for v in self.r.lrange(host_cards_key(class_id), 0, limit - 1)]
+
+    def used_prompt_ids(self, class_id: str) -> set[str]:
+        return set(self.r.smembers(used_prompts_key(class_id)))
+
+    def put_custom_prompt(self, class_id: str, prompt: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.hset(custom_prompts_key(class_id), prompt["id"], _dumps(prompt))
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def custom_prompts(self, class_id: str) -> list[Record]:
+        return [json.loads(v) for v in self.r.hvals(custom_prompts_key(class_id))]
+
+    # ---- deadlines (shared by every process) -------------------------------------------------
+
+    def set_deadline(self, kind: str, class_id: str, item_id: str, at_ms: int | None) -> None:
+        member = f"{kind}|{class_id}|{item_id}"
+        if at_ms is None:
+            self.r.zrem(deadlines_key(), member)
+            return
+        pipe = self.r.pipeline()
+        pipe.zadd(deadlines_key(), {member: at_ms})
+        pipe.expire(deadlines_key(), 400 * 86400)
+        pipe.execute()
+
+    def due_deadlines(self, now_ms: int, limit: int = 100) -> list[tuple[str, str, str]]:
+        members = self.r.zrangebyscore(deadlines_key(), "-inf", now_ms, start=0, num=limit)
+        return [tuple(m.split("|", 2)) for m in members]  # type: ignore[misc]
+
+    def claim_deadline(self, kind: str, class_id: str, item_id: str) -> bool:
+        """True for exactly one caller across all processes."""
+        return bool(self.r.zrem(deadlines_key(), f"{kind}|{class_id}|{item_id}"))
+
+    # ---- cards -------------------------------------------------------------------------------
+
+    def add_card(self, class_id: str, round_id: str, card: Record) -> tuple[str, Record | None]:
+        """Store a card: ('ok', card), ('exists', stored card), ('taken', other card) or
+        ('closed', None) when the round is not open."""
+        author = _dumps({"card_id": card["id"], "client_id": card["client_id"]})
+        ref = f"{round_id}/{card['id']}"
+        status, raw = self._add_card(
+            keys=[round_key(class_id, round_id), authors_key(class_id, round_id),
+                  cards_key(class_id, round_id), student_cards_key(class_id, card["student_id"])],
+            args=[card["student_id"], card["client_id"], card["id"], _dumps(card), author, ref,
+                  self._ttl(class_id)],
+        )
+        if status == "ok":
+            pipe = self.r.pipeline()
+            self._track(pipe, class_id, student_cards_key(class_id, card["student_id"]))
+            pipe.execute()
+        return status, (json.loads(raw) if raw else None)
+
+    def get_card(self, class_id: str, round_id: str, card_id: str) -> Record | None:
+        raw = self.r.hget(cards_key(class_id, round_id), card_id)
+        return json.loads(raw) if raw else None
+
+    def list_cards(self, class_id: str, round_id: str) -> list[Record]:
+        cards = [json.loads(v) for v in self.r.hvals(cards_key(class_id, round_id))]
+        return sorted(cards, key=lambda c: (c["created_at"], c["id"]))
+
+    def update_card(self, class_id: str, round_id: str, card_id: str,
+                    change: Callable[[Record], Record | None]) -> Record | None:
+        """Compare-and-set a card: `change(card)` returns the new card, or None to decline."""
+        key = cards_key(class_id, round_id)
+        while True:
+            raw = self.r.hget(key, card_id)
+            if raw is None:
+                return None
+            new = change(json.loads(raw))
+            if new is None:
+                return None
+            if self._cas_field(keys=[key], args=[card_id, raw, _dumps(new), self._ttl(class_id)]):
+                return new
+
+    def delete_card(self, class_id: str, round_id: str, card: Record) -> None:
+        """Withdraw: the card, its author slot, its reactions and its replies go."""
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hdel(cards_key(class_id, round_id), card["id"])
+        pipe.hdel(authors_key(class_id, round_id), card["student_id"])
+        pipe.lrem(student_cards_key(class_id, card["student_id"]), 0, f"{round_id}/{card['id']}")
+        pipe.delete(replies_key(class_id, round_id, card["id"]))
+        for reaction in REACTIONS:
+            pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{reaction}")
+        pipe.execute()
+
+    def answered(self, class_id: str, round_id: str) -> list[str]:
+        return list(self.r.hkeys(authors_key(class_id, round_id)))
+
+    def student_card_refs(self, class_id: str, student_id: str, limit: int = 50) -> list[tuple[str, str]]:
+        refs = self.r.lrange(student_cards_key(class_id, student_id), 0, limit - 1)
+        return [tuple(ref.split("/", 1)) for ref in refs]  # type: ignore[misc]
+
+    def cards_by_ref(self, class_id: str, refs: list[tuple[str, str]]) -> list[Record]:
+        pipe = self.r.pipeline(transaction=False)
+        for round_id, card_id in refs:
+            pipe.hget(cards_key(class_id, round_id), card_id)
+        return [json.loads(raw) for raw in pipe.execute() if raw]
+
+    # ---- reactions and replies ---------------------------------------------------------------
+
+    def react(self, class_id: str, round_id: str, card_id: str, student_id: str,
+              reaction: str) -> bool:
+        """Count a reaction; False when this student already gave it to this card."""
+        n = self._react(keys=[reacted_key(class_id, round_id), reactions_key(class_id, round_id)],
+                        args=[f"{card_id}:{student_id}:{reaction}", f"{card_id}:{reaction}",
+                              self._ttl(class_id)])
+        return int(n) > 0
+
+    def reaction_counts(self, class_id: str, round_id: str,
+                        card_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for field, n in self.r.hgetall(reactions_key(class_id, round_id)).items():
+            card_id, reaction = field.split(":", 1)
+            counts.setdefault(card_id, {})[reaction] = int(n)
+        if card_ids is not None:
+            wanted = set(card_ids)
+            counts = {k: v for k, v in counts.items() if k in wanted}
+        return counts
+
+    def add_reply(self, class_id: str, round_id: str, card_id: str, reply: Record) -> None:
+        key = replies_key(class_id, round_id, card_id)
+        pipe = self.r.pipeline()
+        pipe.rpush(key, _dumps(reply))
+        pipe.ltrim(key, -200, -1)
+        self._track(pipe, class_id, key)
+        pipe.execute()
+
+    def replies(self, class_id: str, round_id: str, card_ids: Iterable[str]) -> dict[str, list[Record]]:
+        ids = list(card_ids)
+        pipe = self.r.pipeline(transaction=False)
+        for card_id in ids:
+            pipe.lrange(replies_key(class_id, round_id, card_id), 0, -1)
+        return {cid: [json.loads(r) for r in raw]
+                for cid, raw in zip(ids, pipe.execute(), strict=True) if raw}
+
+    # ---- photos ------------------------------------------------------------------------------
+
+    def put_photo(self, class_id: str, photo_id: str, meta: Record, jpeg_b64: str) -> None:
+        key = photo_key(class_id, photo_id)
+        pipe = self.r.pipeline()
+        pipe.hset(key, mapping={"meta": _dumps(meta), "jpeg": jpeg_b64})
+        self._track(pipe, class_id, key)
+        pipe.execute()
+
+    def photo_meta(self, class_id: str, photo_id: str) -> Record | None:
+        raw = self.r.hget(photo_key(class_id, photo_id), "meta")
+        return json.loads(raw) if raw else None
+
+    def photo_data(self, class_id: str, photo_id: str) -> str | None:
+        return self.r.hget(photo_key(class_id, photo_id), "jpeg")
+
+    def set_photo_meta(self, class_id: str, photo_id: str, meta: Record) -> None:
+        self.r.hset(photo_key(class_id, photo_id), "meta", _dumps(meta))
+
+    def delete_photo(self, class_id: str, photo_id: str) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(photo_key(class_id, photo_id))
+        pipe.srem(index_key(class_id), photo_key(class_id, photo_id))
+        pipe.execute()

@@ -1,0 +1,116 @@
+"""Browser test of the first journey: a teacher creates a class, a student joins with the code.
+
+Uses the `live_server` (object with `.url`) and `browser` (Playwright Browser on Debian
+chromium) fixtures from tests/conftest.py and tests/browser/conftest.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@dataclass
+class Watched:
+    """What a page did that the test must check: console errors and every request URL."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+def _watch(context: BrowserContext, base_url: str) -> Watched:
+    page = context.new_page()
+    watched = Watched(page)
+    page.on(
+        "console",
+        lambda msg: watched.errors.append(f"console.{msg.type}: {msg.text}")
+        if msg.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda exc: watched.errors.append(f"pageerror: {exc}"))
+    page.on("request", lambda request: watched.requests.append(request.url))
+    return watched
+
+
+def _foreign(requests: list[str], base_url: str) -> list[str]:
+    base = base_url.rstrip("/") + "/"
+    return [
+        url
+        for url in requests
+        if not (url.startswith(base) or url == base_url or url.startswith(("data:", "blob:")))
+    ]
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        context.close()
+
+
+def test_teacher_creates_class_and_sees_student_join(live_server, browser: Browser, contexts) -> None:
+    base = live_server.url.rstrip("/")
+
+    # Teacher, on a laptop.
+    teacher_ctx = browser.new_context(viewport=LAPTOP)
+    contexts.append(teacher_ctx)
+    teacher = _watch(teacher_ctx, base)
+    teacher.page.goto(base + "/")
+    teacher.page.get_by_label("Class name").fill("Period 3 <b>Biology</b>")
+    teacher.page.get_by_label("Grade band").select_option("6-8")
+    teacher.page.get_by_role("button", name="Create class").click()
+
+    teacher.page.wait_for_url(re.compile(r"/teacher$"), timeout=5000)
+    # The secret left the address bar (it lives in sessionStorage now).
+    assert "key=" not in teacher.page.url
+    # Class names are text, never HTML.
+    expect(teacher.page.locator("#class-name")).to_have_text("Period 3 <b>Biology</b>", timeout=5000)
+    expect(teacher.page.locator("#conn")).to_have_text("Connected", timeout=5000)
+    code_el = teacher.page.locator("#join-code")
+    expect(code_el).to_have_text(re.compile(r"^\S+$"), timeout=5000)
+    code = code_el.inner_text().strip()
+    expect(teacher.page.get_by_role("img", name="QR code to join")).to_be_visible()
+    expect(teacher.page.locator("#no-students")).to_be_visible()
+
+    # Student, on a phone, in a separate browser context.
+    student_ctx = browser.new_context(viewport=PHONE)
+    contexts.append(student_ctx)
+    student = _watch(student_ctx, base)
+    student.page.goto(f"{base}/j/{code.lower()}")
+    expect(student.page.get_by_label("Class code")).to_have_value(code)
+    student.page.get_by_label("Your name").fill("Ana <i>L</i>")
+    student.page.get_by_role("button", name="Join").click()
+    expect(student.page.locator("#welcome")).to_have_text("You’re in, Ana <i>L</i>!", timeout=5000)
+    expect(student.page.locator("#class-name")).to_have_text("Period 3 <b>Biology</b>", timeout=5000)
+
+    # The teacher sees the student online within a second.
+    row = teacher.page.locator("#students li", has_text="Ana <i>L</i>")
+    expect(row).to_have_count(1, timeout=1000)
+    expect(row.locator(".dot")).to_have_text("online", timeout=1000)
+    expect(teacher.page.locator("#online-count")).to_have_text("1 of 1 online", timeout=1000)
+
+    # The seat survives a reload: the student is connected straight away, no form.
+    student.page.reload()
+    expect(student.page.locator("#welcome")).to_have_text("You’re in, Ana <i>L</i>!", timeout=5000)
+    expect(student.page.locator("#join")).to_be_hidden()
+    expect(row.locator(".dot")).to_have_text("online", timeout=2000)
+
+    # Closing the student's page shows them offline.
+    student.page.close()
+    expect(row.locator(".dot")).to_have_text("offline", timeout=2000)
+    expect(teacher.page.locator("#online-count")).to_have_text("0 of 1 online", timeout=1000)
+
+    for who in (teacher, student):
+        assert who.errors == [], who.errors
+        assert _foreign(who.requests, base) == [], _foreign(who.requests, base)

@@ -1,0 +1,228 @@
+"""Shared fixtures: a real Redis, live servers on real ports, recording Socket.IO clients."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+import socketio
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip on a laptop without the real part; in CI a missing part is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def redis_answers(url: str = REDIS_URL) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    need(redis_answers(), f"no Redis server answers at {REDIS_URL}")
+    return REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A `rapport serve` process on a real port."""
+
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        assert self.log_path is not None
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(self.port)],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)  # polling an external process for readiness
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self, sig: str = "term") -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            (self.proc.kill if sig == "kill" else self.proc.terminate)()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path else ""
+
+
+def server_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("RAPPORT_") and k not in ("REDIS_URL", "ASYNC_MODE", "PUBLIC_URL")}
+    env.update(RAPPORT_INSTANCE_PATH=str(tmp / "instance"), SECRET_KEY="test-secret-key-0123456789",
+               PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def make(start: bool = True, **env: str) -> LiveServer:
+        tmp = tmp_path_factory.mktemp("server")
+        server = LiveServer(env=server_env(tmp, **env), log_path=tmp / "server.log")
+        started.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One gevent server on the real Redis, shared by the tests that only need a server."""
+    tmp = tmp_path_factory.mktemp("live")
+    server = LiveServer(env=server_env(tmp, REDIS_URL=redis_url, ASYNC_MODE="gevent"),
+                        log_path=tmp / "server.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+class Recorder:
+    """A real Socket.IO client that records every event it receives, in order."""
+
+    def __init__(self, url: str, auth: dict[str, Any] | None, *,
+                 headers: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.events: list[tuple[str, Any]] = []
+        self._cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+        self.auth = auth
+        self.headers = headers or {}
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._cond:
+            self.events.append((event, data))
+            self._cond.notify_all()
+
+    def connect(self) -> Recorder:
+        self.sio.connect(self.url, auth=self.auth, headers=self.headers,
+                         transports=["websocket"], wait_timeout=10)
+        return self
+
+    def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
+        return self.sio.call(event, data, timeout=timeout)
+
+    def wait_for(self, event: str, predicate: Callable[[Any], bool] = lambda _: True,
+                 timeout: float = 10) -> Any:
+        """The first recorded `event` whose payload satisfies `predicate` (waits for it)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for name, data in self.events:
+                    if name == event and predicate(data):
+                        return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"no {event!r} within {timeout}s; got {[e for e, _ in self.events]}")
+                self._cond.wait(left)
+
+    def received(self, event: str) -> list[Any]:
+        with self._cond:
+            return [d for n, d in self.events if n == event]
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+@pytest.fixture
+def clients() -> Iterator[Callable[..., Recorder]]:
+    made: list[Recorder] = []
+
+    def connect(url: str, auth: dict[str, Any] | None = None, **kw: Any) -> Recorder:
+        rec = Recorder(url, auth, **kw)
+        made.append(rec)
+        return rec.connect()
+
+    yield connect
+    for rec in made:
+        rec.close()
+
+
+@dataclass
+class ClassInfo:
+    base: str
+    class_id: str
+    join_code: str
+    teacher_secret: str
+    cohost_secret: str
+
+    def join(self, name: str) -> dict[str, Any]:
+        r = requests.post(f"{self.base}/api/join", json={"code": self.join_code, "name": name},
+                          timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def create_class(base: str, name: str = "Period 3 Biology", grade_band: str = "9-12") -> ClassInfo:
+    r = requests.post(f"{base}/api/classes", json={"name": name, "grade_band": grade_band},
+                      timeout=10)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    return ClassInfo(base, body["class_id"], body["join_code"], body["teacher_secret"],
+                     body["cohost_secret"])
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -1,0 +1,90 @@
+"""The store's atomic updates and TTLs, on fakeredis (fast; the real Redis runs in integration)."""
+
+from __future__ import annotations
+
+import fakeredis
+import pytest
+
+from server.domain import classes
+from server.domain.classes import Identity
+from server.domain.errors import Forbidden, Locked, NameTaken, NotFound
+from server.store import RedisStore
+
+
+@pytest.fixture
+def store() -> RedisStore:
+    return RedisStore(fakeredis.FakeRedis(decode_responses=True), default_retention_days=30)
+
+
+def test_join_flow_and_ttls(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    student, seat = classes.join_class(store, made.join_code.lower(), "Ana")
+    identity = classes.authenticate(store, seat)
+    assert identity == Identity(made.class_id, "student", student["id"])
+    assert classes.authenticate(store, made.teacher_secret) == Identity(made.class_id, "teacher")
+    assert classes.authenticate(store, made.cohost_secret, "stage") == Identity(
+        made.class_id, "stage")
+    assert classes.authenticate(store, seat, "stage") is None
+    for key in store.r.keys("*"):
+        assert 0 < store.r.ttl(key) <= 30 * 86400, key
+
+
+def test_join_refusals(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    classes.join_class(store, made.join_code, "Ana")
+    with pytest.raises(NameTaken):
+        classes.join_class(store, made.join_code, "ANA")
+    with pytest.raises(NotFound) as wrong:
+        classes.join_class(store, "QQQQQQ", "Ben")
+    assert wrong.value.message == classes.GENERIC_CODE_ERROR
+    teacher = Identity(made.class_id, "teacher")
+    classes.set_locked(store, teacher, True)
+    with pytest.raises(Locked):
+        classes.join_class(store, made.join_code, "Ben")
+
+
+def test_roles_checked_in_domain(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    student, _ = classes.join_class(store, made.join_code, "Ana")
+    for role in ("cohost", "student", "stage"):
+        with pytest.raises(Forbidden):
+            classes.set_locked(store, Identity(made.class_id, role), True)  # type: ignore[arg-type]
+        with pytest.raises(Forbidden):
+            classes.remove_student(store, Identity(made.class_id, role),  # type: ignore[arg-type]
+                                   student["id"])
+    assert store.get_class(made.class_id)["locked"] is False
+    assert store.get_student(made.class_id, student["id"]) is not None
+
+
+def test_remove_frees_name_and_revokes_seat(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    student, seat = classes.join_class(store, made.join_code, "Ana")
+    classes.remove_student(store, Identity(made.class_id, "teacher"), student["id"])
+    assert classes.authenticate(store, seat) is None
+    classes.join_class(store, made.join_code, "Ana")
+
+
+def test_rename_refuses_taken_name(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    ana, _ = classes.join_class(store, made.join_code, "Ana")
+    classes.join_class(store, made.join_code, "Ben")
+    teacher = Identity(made.class_id, "teacher")
+    with pytest.raises(NameTaken):
+        classes.rename_student(store, teacher, ana["id"], "ben")
+    classes.rename_student(store, teacher, ana["id"], "Ana Li")
+    classes.join_class(store, made.join_code, "Ana")  # old name is free
+
+
+def test_rotating_teacher_secret_revokes_the_old(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    teacher = Identity(made.class_id, "teacher")
+    new = classes.rotate_secret(store, teacher, "teacher")
+    assert classes.authenticate(store, made.teacher_secret) is None
+    assert classes.authenticate(store, new) == teacher
+
+
+def test_delete_class_leaves_no_key(store: RedisStore) -> None:
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    classes.join_class(store, made.join_code, "Ana")
+    classes.delete_class(store, Identity(made.class_id, "teacher"))
+    assert store.r.keys("*") == []

@@ -1,0 +1,131 @@
+// Socket.IO connection helpers around the vendored client.
+import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
+
+const ACK_TIMEOUT_MS = 10000;
+
+/**
+ * Connect to the Rapport server (same origin, path /socket.io, namespace /).
+ * @param {{token: string, view?: "stage"}} auth
+ * @returns {import("../vendor/socket.io-client/socket.io.esm.min.js").Socket}
+ */
+export function connect({ token, view }) {
+  /** @type {{token: string, view?: string}} */
+  const auth = { token };
+  if (view) auth.view = view;
+  return io({
+    auth,
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+    reconnectionDelayMax: 10000,
+  });
+}
+
+/**
+ * Emit an event with an ack; resolve with the ack result (`{ok: true, ...}`),
+ * reject with Error(error.message) on `{ok: false}` or after 10 s without an answer.
+ * @param {any} socket
+ * @param {string} event
+ * @param {object} payload
+ * @returns {Promise<any>}
+ */
+export function emitAck(socket, event, payload) {
+  return new Promise((resolve, reject) => {
+    if (!socket.connected) {
+      reject(new Error("Not connected right now. Wait a moment and try again."));
+      return;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (/** @type {any} */ timeoutErr, /** @type {any} */ result) => {
+      if (timeoutErr) {
+        reject(new Error("The server did not answer in time. Please try again."));
+      } else if (result && result.ok === true) {
+        resolve(result);
+      } else {
+        const message = result && result.error && typeof result.error.message === "string"
+          ? result.error.message
+          : "That did not work. Please try again.";
+        const err = new Error(message);
+        /** @type {any} */ (err).code = result && result.error ? result.error.code : "unknown";
+        reject(err);
+      }
+    });
+  });
+}
+
+/**
+ * Wire connection-state reporting to a callback.
+ * @param {any} socket
+ * @param {(state: "connecting" | "connected" | "reconnecting" | "offline", detail?: string) => void} onState
+ */
+export function watchConnection(socket, onState) {
+  onState("connecting");
+  socket.on("connect", () => onState("connected"));
+  socket.on("disconnect", (/** @type {string} */ reason) => {
+    if (reason === "io server disconnect" || reason === "io client disconnect") onState("offline", reason);
+    else onState("reconnecting", reason);
+  });
+  socket.io.on("reconnect_attempt", () => onState("reconnecting"));
+  socket.io.on("reconnect_failed", () => onState("offline"));
+  socket.on("connect_error", () => onState(socket.active ? "reconnecting" : "offline"));
+}
+
+const RETRY_AFTER_MS = 8000;
+
+/**
+ * Handle a connection the server refused (the client does not retry those by itself).
+ * `not_authorised` goes to `onNotAuthorised` (the credential is bad: do not retry);
+ * any other refusal (for example the store was briefly unavailable) is retried after a pause,
+ * with `onRetrying(message)` called so the page can say so.
+ * @param {any} socket
+ * @param {{onNotAuthorised: () => void, onRetrying?: (message: string) => void}} handlers
+ */
+export function onRefused(socket, { onNotAuthorised, onRetrying }) {
+  let timer = 0;
+  socket.on("connect_error", (/** @type {Error} */ err) => {
+    if (socket.active) return; // network trouble: the client keeps retrying by itself
+    if (err && err.message === "not_authorised") {
+      onNotAuthorised();
+      return;
+    }
+    if (onRetrying) onRetrying(err ? err.message : "");
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      if (!socket.connected) socket.connect();
+    }, RETRY_AFTER_MS);
+  });
+}
+
+/**
+ * Reload the page when only the fragment changes to a new `#key=…` (pasting a new link into
+ * the address bar of an open dashboard does not reload it by itself).
+ */
+export function reloadOnNewKey() {
+  window.addEventListener("hashchange", () => {
+    if (new URLSearchParams(window.location.hash.replace(/^#/, "")).get("key")) window.location.reload();
+  });
+}
+
+/**
+ * Read the staff secret: from the URL fragment `#key=…` (then moved into sessionStorage and
+ * stripped from the address bar) or from sessionStorage.
+ * @returns {string | null}
+ */
+export function takeStaffKey() {
+  const STORAGE_KEY = "rapport.key";
+  const hash = window.location.hash.replace(/^#/, "");
+  const params = new URLSearchParams(hash);
+  const fromHash = params.get("key");
+  if (fromHash) {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, fromHash);
+    } catch {
+      /* storage may be unavailable; keep it in memory */
+    }
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    return fromHash;
+  }
+  try {
+    return window.sessionStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,256 @@
+// Student page: join a class with a code and a name, then stay connected with a seat token.
+import { api } from "./api.js";
+import { byId, setText, show, statusLine } from "./dom.js";
+import { connect, onRefused, watchConnection } from "./socket.js";
+
+/**
+ * @typedef {{seat_token: string, class_id: string, name: string, student_id: string}} Seat
+ */
+
+const sayJoin = statusLine("join-status");
+const say = statusLine("status");
+
+/** @type {{code: string, seat: Seat | null, socket: any}} */
+const state = { code: "", seat: null, socket: null };
+
+// ---------- seat storage ----------
+
+/** @param {string} raw */
+function normaliseCode(raw) {
+  return raw.replace(/\s+/g, "").toUpperCase();
+}
+
+/** @param {string} code */
+function seatKey(code) {
+  return `rapport.seat.${code}`;
+}
+
+/** @param {string} code @returns {Seat | null} */
+function loadSeat(code) {
+  if (!code) return null;
+  try {
+    const raw = window.localStorage.getItem(seatKey(code));
+    if (!raw) return null;
+    const seat = JSON.parse(raw);
+    return seat && typeof seat.seat_token === "string" && seat.seat_token ? seat : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} code @param {Seat} seat */
+function saveSeat(code, seat) {
+  try {
+    window.localStorage.setItem(seatKey(code), JSON.stringify(seat));
+  } catch {
+    /* private mode etc.: the seat lasts for this page only */
+  }
+}
+
+/** @param {string} code */
+function forgetSeat(code) {
+  try {
+    window.localStorage.removeItem(seatKey(code));
+  } catch {
+    /* ignore */
+  }
+}
+
+/** The code from `/j/CODE`, or "" on `/join`. */
+function codeFromPath() {
+  const match = window.location.pathname.match(/^\/j\/([^/]+)\/?$/);
+  if (!match) return "";
+  try {
+    return normaliseCode(decodeURIComponent(match[1]));
+  } catch {
+    return "";
+  }
+}
+
+// ---------- views ----------
+
+/** @param {string} text */
+function notice(text) {
+  const el = byId("notice");
+  el.textContent = text;
+  show(el, Boolean(text));
+}
+
+/**
+ * Show the join form.
+ * @param {string} [message] a kind explanation shown above it
+ */
+function showJoinForm(message) {
+  show("inside", false);
+  show("conn", false);
+  show("join", true);
+  notice(message || "");
+  const codeInput = /** @type {HTMLInputElement} */ (byId("code"));
+  const nameInput = /** @type {HTMLInputElement} */ (byId("name"));
+  if (state.code) codeInput.value = state.code;
+  (state.code ? nameInput : codeInput).focus();
+}
+
+/** @param {string} name */
+function renderName(name) {
+  setText("welcome", `You’re in, ${name}!`);
+}
+
+/** @param {{name?: string}} cls */
+function renderClass(cls) {
+  if (cls && cls.name) {
+    setText("class-name", cls.name);
+    document.title = `${cls.name} — Rapport`;
+  }
+}
+
+function showInside() {
+  show("join", false);
+  show("inside", true);
+  show("conn", true);
+  if (state.seat) renderName(state.seat.name);
+}
+
+// ---------- connection ----------
+
+const CONN_TEXT = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+function disconnect() {
+  if (state.socket) {
+    state.socket.removeAllListeners();
+    state.socket.io.removeAllListeners();
+    state.socket.disconnect();
+    state.socket = null;
+  }
+}
+
+function startSocket() {
+  if (!state.seat) return;
+  disconnect();
+  showInside();
+  const socket = connect({ token: state.seat.seat_token });
+  state.socket = socket;
+  const conn = byId("conn");
+  watchConnection(socket, (s) => {
+    conn.dataset.state = s;
+    conn.textContent = CONN_TEXT[s];
+  });
+
+  onRefused(socket, {
+    onNotAuthorised: () => {
+      forgetSeat(state.code);
+      state.seat = null;
+      disconnect();
+      showJoinForm("Your place in this class has expired or was reset. Please join again — it only takes a moment.");
+    },
+    onRetrying: () => say("Could not connect just now. Trying again in a few seconds…", "error"),
+  });
+  socket.on("snapshot", (/** @type {any} */ snap) => {
+    renderClass(snap.class || {});
+    if (snap.you && snap.you.name && state.seat) {
+      state.seat = { ...state.seat, name: snap.you.name };
+      saveSeat(state.code, state.seat);
+      renderName(snap.you.name);
+    }
+    say("");
+  });
+
+  socket.on("class.updated", (/** @type {any} */ msg) => renderClass(msg.class || {}));
+
+  socket.on("student.updated", (/** @type {any} */ msg) => {
+    const student = msg && msg.student;
+    if (!student || !state.seat || student.id !== state.seat.student_id) return;
+    if (student.name && student.name !== state.seat.name) {
+      state.seat = { ...state.seat, name: student.name };
+      saveSeat(state.code, state.seat);
+      renderName(student.name);
+      say(`Your teacher changed your name to ${student.name}.`);
+    }
+  });
+
+  socket.on("removed", (/** @type {{message?: string}} */ msg) => {
+    forgetSeat(state.code);
+    state.seat = null;
+    disconnect();
+    showJoinForm((msg && msg.message) || "Your teacher took you out of this class.");
+  });
+}
+
+// ---------- join form ----------
+
+/** @param {Event} event */
+async function onJoin(event) {
+  event.preventDefault();
+  const codeInput = /** @type {HTMLInputElement} */ (byId("code"));
+  const nameInput = /** @type {HTMLInputElement} */ (byId("name"));
+  const code = normaliseCode(codeInput.value);
+  const name = nameInput.value.trim();
+  codeInput.removeAttribute("aria-invalid");
+  nameInput.removeAttribute("aria-invalid");
+  if (!code || code.length > 16) {
+    codeInput.setAttribute("aria-invalid", "true");
+    sayJoin("Please type the class code from your teacher.", "error");
+    codeInput.focus();
+    return;
+  }
+  if (!name || [...name].length > 40) {
+    nameInput.setAttribute("aria-invalid", "true");
+    sayJoin("Please type your name (up to 40 characters).", "error");
+    nameInput.focus();
+    return;
+  }
+  const button = /** @type {HTMLButtonElement} */ (byId("join-form").querySelector("button[type=submit]"));
+  button.disabled = true;
+  sayJoin("Joining…");
+  try {
+    const joined = await api("POST", "/api/join", { json: { code, name } });
+    state.code = code;
+    state.seat = {
+      seat_token: joined.seat_token,
+      class_id: joined.class_id,
+      name: joined.name,
+      student_id: joined.student_id,
+    };
+    saveSeat(code, state.seat);
+    if (codeFromPath() !== code) window.history.replaceState(null, "", `/j/${encodeURIComponent(code)}`);
+    sayJoin("");
+    notice("");
+    startSocket();
+    byId("welcome").setAttribute("tabindex", "-1");
+    byId("welcome").focus();
+  } catch (err) {
+    const e = /** @type {any} */ (err);
+    sayJoin(e.message, "error");
+    const bad = e.code === "name_taken" ? nameInput : e.code === "not_found" ? codeInput : null;
+    if (bad) {
+      bad.setAttribute("aria-invalid", "true");
+      bad.focus();
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function onNotMe() {
+  forgetSeat(state.code);
+  state.seat = null;
+  disconnect();
+  /** @type {HTMLInputElement} */ (byId("name")).value = "";
+  showJoinForm("");
+}
+
+function main() {
+  byId("join-form").addEventListener("submit", onJoin);
+  byId("not-me").addEventListener("click", onNotMe);
+  state.code = codeFromPath();
+  state.seat = loadSeat(state.code);
+  if (state.seat) startSocket();
+  else showJoinForm();
+}
+
+main();

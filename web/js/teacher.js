@@ -1,0 +1,595 @@
+// Teacher / co-host dashboard.
+import { api } from "./api.js";
+import { byId, h, replace, setText, show, statusLine } from "./dom.js";
+import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
+
+/**
+ * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
+ *   join_code?: string, join_url?: string, store_warning?: string}} ClassInfo
+ * @typedef {{id: string, name: string, online: boolean, roster_id: string | null, tags?: string[]}} Student
+ * @typedef {{role: string, you: any, class: ClassInfo, students?: Student[], roster?: any[]}} Snapshot
+ */
+
+const GRADE_LABELS = /** @type {Record<string, string>} */ ({
+  "K-2": "Grades K–2",
+  "3-5": "Grades 3–5",
+  "6-8": "Grades 6–8",
+  "9-12": "Grades 9–12",
+  adult: "Adults",
+});
+
+const state = {
+  /** @type {string} */ key: "",
+  /** @type {string} */ role: "",
+  /** @type {ClassInfo | null} */ cls: null,
+  /** @type {Map<string, Student>} */ students: new Map(),
+  /** @type {Map<string, HTMLLIElement>} */ rows: new Map(),
+  /** @type {number | null} */ rosterSize: null,
+  /** @type {any} */ socket: null,
+};
+
+const say = statusLine("status");
+
+// ---------- rendering ----------
+
+function isTeacher() {
+  return state.role === "teacher";
+}
+
+/** @param {ClassInfo} cls */
+function renderClass(cls) {
+  state.cls = cls;
+  setText("class-name", cls.name);
+  document.title = `${cls.name} — Rapport`;
+  setText("grade", GRADE_LABELS[cls.grade_band] || cls.grade_band);
+
+  const lockState = byId("lock-state");
+  lockState.textContent = cls.locked ? "Locked: no new students" : "Open for students";
+  lockState.classList.toggle("locked", cls.locked);
+  setText("lock-toggle", cls.locked ? "Unlock class" : "Lock class");
+
+  const code = cls.join_code || "";
+  setText("join-code", code);
+  setText("join-link", cls.join_url || "");
+  show("copy-link", Boolean(cls.join_url));
+  const qr = /** @type {HTMLImageElement} */ (byId("qr"));
+  if (code) {
+    const src = `/api/qr.svg?code=${encodeURIComponent(code)}`;
+    if (qr.getAttribute("src") !== src) qr.src = src;
+  }
+  show(qr, Boolean(code));
+
+  const warning = byId("store-warning");
+  if (cls.store_warning) {
+    replace(warning, h("strong", null, "Warning: "), cls.store_warning);
+  }
+  show(warning, Boolean(cls.store_warning));
+}
+
+function renderRole() {
+  setText("role-label", isTeacher() ? "You are the teacher" : "You are a co-host");
+  for (const el of document.querySelectorAll("[data-teacher]")) {
+    /** @type {HTMLElement} */ (el).hidden = !isTeacher();
+  }
+}
+
+/** @param {Student} a @param {Student} b */
+function byName(a, b) {
+  return a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) || a.id.localeCompare(b.id);
+}
+
+/**
+ * Build one student row.
+ * @param {Student} student
+ * @returns {HTMLLIElement}
+ */
+function buildRow(student) {
+  const li = /** @type {HTMLLIElement} */ (h("li", { class: "student", dataset: { id: student.id } }));
+  fillRow(li, student);
+  return li;
+}
+
+/**
+ * (Re)fill a row's contents, unless a rename form is open in it.
+ * @param {HTMLLIElement} li
+ * @param {Student} student
+ */
+function fillRow(li, student) {
+  if (li.querySelector(".rename-form")) {
+    // Keep the open form; only update the presence text.
+    const dot = li.querySelector(".dot");
+    if (dot) updateDot(/** @type {HTMLElement} */ (dot), student.online);
+    return;
+  }
+  const dot = h("span", { class: "dot" });
+  updateDot(dot, student.online);
+  const tags = (student.tags || []).map((tag) => h("span", { class: "tag" }, tag));
+  const name = h("span", { class: "student-name" }, student.name, tags);
+  const actions = isTeacher()
+    ? h("span", { class: "student-actions" },
+      h("button", {
+        type: "button",
+        class: "secondary small",
+        "aria-label": `Rename ${student.name}`,
+        on: { click: () => openRename(student.id) },
+      }, "Rename"),
+      h("button", {
+        type: "button",
+        class: "danger small",
+        "aria-label": `Remove ${student.name}`,
+        on: { click: () => confirmRemove(student.id) },
+      }, "Remove"))
+    : null;
+  replace(li, dot, name, actions);
+}
+
+/**
+ * @param {HTMLElement} dot
+ * @param {boolean} online
+ */
+function updateDot(dot, online) {
+  dot.classList.toggle("online", online);
+  dot.textContent = online ? "online" : "offline";
+}
+
+/** Put a row at its sorted place without moving rows that are already right. */
+function placeRow(/** @type {Student} */ student) {
+  const list = byId("students");
+  const li = state.rows.get(student.id);
+  if (!li) return;
+  const sorted = [...state.students.values()].sort(byName);
+  const index = sorted.findIndex((s) => s.id === student.id);
+  const next = sorted[index + 1] ? state.rows.get(sorted[index + 1].id) : null;
+  const prev = sorted[index - 1] ? state.rows.get(sorted[index - 1].id) : null;
+  const inPlace = li.parentNode === list
+    && li.nextElementSibling === (next || null)
+    && li.previousElementSibling === (prev || null);
+  if (!inPlace) list.insertBefore(li, next || null);
+}
+
+function renderCount() {
+  const all = [...state.students.values()];
+  const online = all.filter((s) => s.online).length;
+  setText("online-count", all.length ? `${online} of ${all.length} online` : "");
+  show("no-students", all.length === 0);
+}
+
+/** @param {Student[]} students */
+function renderAllStudents(students) {
+  state.students = new Map(students.map((s) => [s.id, s]));
+  state.rows = new Map();
+  const sorted = [...state.students.values()].sort(byName);
+  const rows = sorted.map((s) => {
+    const li = buildRow(s);
+    state.rows.set(s.id, li);
+    return li;
+  });
+  replace(byId("students"), rows);
+  renderCount();
+}
+
+/** @param {Student} student @param {boolean} fresh */
+function upsertStudent(student, fresh) {
+  const old = state.students.get(student.id);
+  state.students.set(student.id, { ...old, ...student });
+  const merged = /** @type {Student} */ (state.students.get(student.id));
+  let li = state.rows.get(student.id);
+  if (li) {
+    fillRow(li, merged);
+  } else {
+    li = buildRow(merged);
+    state.rows.set(student.id, li);
+    if (fresh) li.classList.add("fresh");
+  }
+  placeRow(merged);
+  renderCount();
+}
+
+/** @param {string} id */
+function dropStudent(id) {
+  const li = state.rows.get(id);
+  if (li) {
+    if (li.contains(document.activeElement)) byId("students-title").focus();
+    li.remove();
+  }
+  state.rows.delete(id);
+  state.students.delete(id);
+  renderCount();
+}
+
+function renderRoster() {
+  const el = byId("roster-count");
+  if (state.rosterSize === null) {
+    el.textContent = "";
+  } else if (state.rosterSize === 0) {
+    el.textContent = "No roster yet.";
+  } else {
+    el.textContent = `Roster: ${state.rosterSize} ${state.rosterSize === 1 ? "name" : "names"}.`;
+  }
+}
+
+/** Show the co-host link (hidden by default: the dashboard may be screen-shared). */
+let cohostVisible = false;
+
+function renderCohost() {
+  const link = readCohost();
+  const linkEl = byId("cohost-link");
+  linkEl.textContent = link || "";
+  show(linkEl, Boolean(link) && cohostVisible);
+  const toggle = byId("cohost-show");
+  toggle.textContent = cohostVisible ? "Hide co-host link" : "Show co-host link";
+  toggle.setAttribute("aria-expanded", String(cohostVisible));
+  show(toggle, Boolean(link));
+  show("cohost-copy", Boolean(link));
+  show("cohost-none", !link);
+}
+
+/** @param {Snapshot} snap */
+function renderSnapshot(snap) {
+  state.role = snap.role;
+  byId("kicked").hidden = true;
+  renderRole();
+  renderClass(snap.class);
+  renderAllStudents(snap.students || []);
+  state.rosterSize = Array.isArray(snap.roster) ? snap.roster.length : null;
+  renderRoster();
+  renderCohost();
+  show("dashboard", true);
+}
+
+// ---------- co-host link memory (this tab only) ----------
+
+function readCohost() {
+  try {
+    const raw = window.sessionStorage.getItem("rapport.cohost");
+    if (!raw || !state.cls) return "";
+    const saved = JSON.parse(raw);
+    return saved && saved.class_id === state.cls.id && typeof saved.url === "string" ? saved.url : "";
+  } catch {
+    return "";
+  }
+}
+
+/** @param {string} url */
+function saveCohost(url) {
+  try {
+    if (url && state.cls) {
+      window.sessionStorage.setItem("rapport.cohost", JSON.stringify({ class_id: state.cls.id, url }));
+    } else {
+      window.sessionStorage.removeItem("rapport.cohost");
+    }
+  } catch {
+    /* ignore */
+  }
+}
+
+// ---------- actions ----------
+
+/**
+ * Copy text to the clipboard, with a fallback for origins where the Clipboard API is missing.
+ * @param {string} text
+ * @returns {Promise<boolean>}
+ */
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = /** @type {HTMLTextAreaElement} */ (h("textarea", { class: "visually-hidden", readonly: true, "aria-hidden": "true", tabindex: "-1" }));
+    area.value = text;
+    document.body.appendChild(area);
+    const back = /** @type {HTMLElement | null} */ (document.activeElement);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    back?.focus();
+    return ok;
+  }
+}
+
+async function onCopyJoinLink() {
+  const url = state.cls?.join_url;
+  if (!url) return;
+  const ok = await copyText(url);
+  say(ok ? "Join link copied. Paste it into the video call’s chat." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+}
+
+async function onToggleLock() {
+  if (!state.cls) return;
+  const button = /** @type {HTMLButtonElement} */ (byId("lock-toggle"));
+  button.disabled = true;
+  try {
+    const result = await emitAck(state.socket, "class.lock", { locked: !state.cls.locked });
+    if (result.class) renderClass({ ...state.cls, ...result.class });
+    say(state.cls.locked ? "Class locked. New students cannot join." : "Class unlocked. Students can join.", "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** @param {string} id */
+function openRename(id) {
+  const student = state.students.get(id);
+  const li = state.rows.get(id);
+  if (!student || !li) return;
+  const inputId = `rename-${id}`;
+  const input = /** @type {HTMLInputElement} */ (h("input", {
+    id: inputId, type: "text", maxlength: 40, required: true, autocomplete: "off",
+  }));
+  input.value = student.name;
+  const close = () => {
+    const current = state.students.get(id);
+    if (!current) return;
+    form.remove();
+    fillRow(li, current);
+    const again = li.querySelector("button");
+    if (again) /** @type {HTMLElement} */ (again).focus();
+  };
+  const form = h("form", { class: "rename-form", novalidate: true },
+    h("div", { class: "field" },
+      h("label", { for: inputId }, `New name for ${student.name}`),
+      input),
+    h("button", { type: "submit", class: "small" }, "Save"),
+    h("button", { type: "button", class: "secondary small", on: { click: close } }, "Cancel"));
+  form.addEventListener("keydown", (event) => {
+    if (/** @type {KeyboardEvent} */ (event).key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = input.value.trim();
+    if (!name || [...name].length > 40) {
+      input.setAttribute("aria-invalid", "true");
+      say("A name needs 1 to 40 characters.", "error");
+      input.focus();
+      return;
+    }
+    try {
+      const result = await emitAck(state.socket, "student.rename", { student_id: id, name });
+      form.remove();
+      if (result.student) upsertStudent(result.student, false);
+      else fillRow(li, /** @type {Student} */ (state.students.get(id)));
+      say(`Renamed to ${name}.`, "ok");
+      const again = li.querySelector("button");
+      if (again) /** @type {HTMLElement} */ (again).focus();
+    } catch (err) {
+      say(/** @type {Error} */ (err).message, "error");
+      input.focus();
+    }
+  });
+  // Replace the action buttons by the form.
+  li.querySelector(".student-actions")?.remove();
+  li.appendChild(form);
+  input.focus();
+  input.select();
+}
+
+/** @type {string | null} */
+let pendingRemoval = null;
+
+/** @param {string} id */
+function confirmRemove(id) {
+  const student = state.students.get(id);
+  if (!student) return;
+  pendingRemoval = id;
+  setText("remove-text", `${student.name} will be taken out of the class and their device will stop working for it. They can join again with the code unless the class is locked.`);
+  /** @type {HTMLDialogElement} */ (byId("remove-dialog")).showModal();
+  byId("remove-cancel").focus();
+}
+
+async function onRemoveConfirmed() {
+  const dialog = /** @type {HTMLDialogElement} */ (byId("remove-dialog"));
+  const id = pendingRemoval;
+  dialog.close();
+  if (!id) return;
+  const name = state.students.get(id)?.name || "The student";
+  try {
+    await emitAck(state.socket, "student.remove", { student_id: id });
+    dropStudent(id);
+    say(`${name} was removed.`, "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
+/** @param {Event} event */
+async function onRosterSubmit(event) {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (byId("roster-file"));
+  const file = input.files && input.files[0];
+  if (!file || !state.cls) {
+    say("Choose a CSV file first.", "error");
+    input.focus();
+    return;
+  }
+  if (file.size > 256 * 1024) {
+    say("That file is too big. A roster file can be at most 256 KB.", "error");
+    return;
+  }
+  say("Importing roster…");
+  try {
+    const text = await file.text();
+    const result = await api("POST", `/api/classes/${encodeURIComponent(state.cls.id)}/roster`, {
+      body: text, contentType: "text/csv", token: state.key,
+    });
+    const n = Number(result?.imported) || 0;
+    say(`Imported ${n} ${n === 1 ? "name" : "names"}.`, "ok");
+    input.value = "";
+    refreshSnapshot();
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
+/**
+ * Get a fresh snapshot (roster and student links change after an import, and the protocol has
+ * no roster event): reconnecting makes the server send one.
+ */
+function refreshSnapshot() {
+  const socket = state.socket;
+  if (!socket || !socket.connected) return;
+  socket.disconnect();
+  socket.connect();
+}
+
+async function onCohostRotate() {
+  if (!state.cls) return;
+  try {
+    const result = await api("POST", `/api/classes/${encodeURIComponent(state.cls.id)}/secrets/cohost`, { token: state.key });
+    saveCohost(result.url || "");
+    renderCohost();
+    say("New co-host link made. The old one no longer works.", "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
+async function onCohostRevokeConfirmed() {
+  /** @type {HTMLDialogElement} */ (byId("revoke-dialog")).close();
+  if (!state.cls) return;
+  try {
+    await api("DELETE", `/api/classes/${encodeURIComponent(state.cls.id)}/secrets/cohost`, { token: state.key });
+    saveCohost("");
+    renderCohost();
+    say("Co-host link turned off.", "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+  byId("cohost-revoke").focus();
+}
+
+async function onCohostCopy() {
+  const url = readCohost();
+  if (!url) return;
+  const ok = await copyText(url);
+  say(ok ? "Co-host link copied." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+}
+
+/** Open the stage view in a new tab, passing the key in the fragment only at click time. */
+function onOpenStage(/** @type {MouseEvent} */ event) {
+  event.preventDefault();
+  window.open(`/stage#key=${encodeURIComponent(state.key)}`, "_blank", "noopener,noreferrer");
+}
+
+// ---------- wiring ----------
+
+/** @param {string} text */
+function fatal(text) {
+  setText("fatal-text", text);
+  show("fatal", true);
+  show("dashboard", false);
+}
+
+const CONN_TEXT = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+function wireSocket() {
+  const socket = connect({ token: state.key });
+  state.socket = socket;
+  const conn = byId("conn");
+  watchConnection(socket, (s) => {
+    conn.dataset.state = s;
+    conn.textContent = CONN_TEXT[s];
+  });
+
+  onRefused(socket, {
+    onNotAuthorised: () => {
+      try {
+        window.sessionStorage.removeItem("rapport.key");
+      } catch {
+        /* ignore */
+      }
+      fatal("This dashboard link does not work any more. It may have been replaced by a newer link, or the class was deleted. Open the newest link you have.");
+    },
+    onRetrying: () => {
+      setText("kicked-text", "Rapport could not let you in just now. Trying again in a few seconds…");
+      show("kicked", true);
+    },
+  });
+  socket.on("disconnect", (/** @type {string} */ reason) => {
+    if (reason === "io server disconnect") {
+      setText("kicked-text", "The server closed this connection. If your link was changed, open the new one.");
+      show("kicked", true);
+    }
+  });
+
+  socket.on("snapshot", (/** @type {Snapshot} */ snap) => renderSnapshot(snap));
+  socket.on("class.updated", (/** @type {{class: ClassInfo}} */ msg) => {
+    if (state.cls && msg && msg.class) renderClass({ ...state.cls, ...msg.class });
+  });
+  socket.on("presence", (/** @type {{student_id: string, online: boolean}} */ msg) => {
+    const student = state.students.get(msg.student_id);
+    if (student) upsertStudent({ ...student, online: Boolean(msg.online) }, false);
+  });
+  socket.on("student.joined", (/** @type {{student: Student}} */ msg) => {
+    const isNew = !state.students.has(msg.student.id);
+    upsertStudent(msg.student, isNew);
+    if (isNew) say(`${msg.student.name} joined.`);
+  });
+  socket.on("student.updated", (/** @type {{student: Student}} */ msg) => upsertStudent(msg.student, false));
+  socket.on("student.removed", (/** @type {{student_id: string}} */ msg) => dropStudent(msg.student_id));
+}
+
+function wireControls() {
+  byId("copy-link").addEventListener("click", onCopyJoinLink);
+  byId("lock-toggle").addEventListener("click", onToggleLock);
+  byId("roster-form").addEventListener("submit", onRosterSubmit);
+  byId("cohost-rotate").addEventListener("click", onCohostRotate);
+  byId("cohost-copy").addEventListener("click", onCohostCopy);
+  byId("cohost-show").addEventListener("click", () => {
+    cohostVisible = !cohostVisible;
+    renderCohost();
+  });
+  byId("cohost-revoke").addEventListener("click", () => {
+    /** @type {HTMLDialogElement} */ (byId("revoke-dialog")).showModal();
+    byId("revoke-cancel").focus();
+  });
+  byId("revoke-cancel").addEventListener("click", () => {
+    /** @type {HTMLDialogElement} */ (byId("revoke-dialog")).close();
+  });
+  byId("revoke-confirm").addEventListener("click", onCohostRevokeConfirmed);
+  byId("remove-cancel").addEventListener("click", () => {
+    /** @type {HTMLDialogElement} */ (byId("remove-dialog")).close();
+  });
+  byId("remove-confirm").addEventListener("click", onRemoveConfirmed);
+  byId("remove-dialog").addEventListener("close", () => {
+    const id = pendingRemoval;
+    pendingRemoval = null;
+    const row = id ? state.rows.get(id) : null;
+    const back = row?.querySelector(".danger");
+    if (back) /** @type {HTMLElement} */ (back).focus();
+  });
+  byId("stage-link").addEventListener("click", onOpenStage);
+  byId("reconnect").addEventListener("click", () => {
+    show("kicked", false);
+    state.socket?.connect();
+  });
+}
+
+function main() {
+  reloadOnNewKey();
+  const key = takeStaffKey();
+  wireControls();
+  if (!key) {
+    byId("conn").hidden = true;
+    fatal("This page needs your teacher link. Open the link you got when you created the class (it ends with #key=…).");
+    return;
+  }
+  state.key = key;
+  wireSocket();
+}
+
+main();
