@@ -1,6 +1,6 @@
 """Benchmark the breakout planner on the shared instances against two baselines.
 
-Usage: python bench/planner.py [--instances PATH] [--seeds N]
+Usage: python bench/planner.py [--instances PATH] [--seeds N] [--search-only]
 Prints one row per instance: the planner's repeats and lower bound, the target, seconds
 until the target was first reached, total seconds, and the repeats of a random-rooms
 baseline and a greedy-per-round baseline (no search).  Always exits 0.
@@ -19,7 +19,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from server.planner import PlanRequest, evaluate, plan  # noqa: E402
+from server.planner import PlanRequest, engine, evaluate, plan  # noqa: E402
 from server.planner.model import build_instance  # noqa: E402
 from server.planner.search import Schedule, greedy_schedule  # noqa: E402
 
@@ -107,7 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=Path, default=DEFAULT_INSTANCES)
     parser.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 (worst shown)")
+    parser.add_argument(
+        "--search-only", action="store_true",
+        help="disable the algebraic constructions (greedy start + tabu search only)",
+    )
     args = parser.parse_args(argv)
+    engine.USE_CONSTRUCTIONS = not args.search_only
     specs = json.loads(args.instances.read_text(encoding="utf-8"))["instances"]
     header = (
         f"{'instance':<26} {'n':>4} {'k':>3} {'rot':>3} {'R':>4} {'LB':>4} {'target':>6} "

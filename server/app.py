@@ -9,7 +9,9 @@ from flask import Flask, Response
 
 from server.config import Config
 from server.context import Services
+from server.domain.prompts import load_library
 from server.extensions import socketio
+from server.realtime.scheduler import Scheduler
 from server.store import RedisStore, open_store
 
 MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with room to spare
@@ -35,11 +37,14 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
     )
+    # The prompt library is data checked at start-up: a broken file stops the server here.
+    library = load_library(config.prompts_dir)
     handle = open_store(config)
-    app.extensions["rapport"] = Services(
-        config=config, handle=handle,
+    services = Services(
+        config=config, handle=handle, library=library,
         store=RedisStore(handle.client, config.retention_days),
     )
+    app.extensions["rapport"] = services
 
     from server.http import api, pages
     from server.realtime import events
@@ -59,6 +64,9 @@ def create_app(config: Config | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+
+    services.scheduler = Scheduler(app)
+    services.scheduler.start()
 
     @app.after_request
     def security_headers(response: Response) -> Response:

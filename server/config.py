@@ -24,7 +24,7 @@ SETTINGS: dict[str, str] = {
     "PUBLIC_URL": "Public base URL for links and QR codes, e.g. https://rapport.school.example.",
     "RAPPORT_RETENTION_DAYS": "Default retention of a class's data, in days (1-400, default 180).",
     "RAPPORT_ALLOWED_ORIGINS": "Extra browser origins allowed to connect, comma separated.",
-    "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (default ./instance).",
+    "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (./instance).",
     "RAPPORT_STORE": "Force a store: redis, private-redis or memory (default: chosen, see README).",
     "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
 }
@@ -48,6 +48,7 @@ class Config:
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     log_level: str = "INFO"
     web_root: Path = REPO_ROOT / "web"
+    prompts_dir: Path = REPO_ROOT / "prompts"
     testing: bool = False
 
     @classmethod
@@ -70,7 +71,8 @@ class Config:
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
         store_mode = env.get("RAPPORT_STORE") or None
         if store_mode is not None and store_mode not in STORE_MODES:
-            raise ConfigError(f"RAPPORT_STORE={store_mode!r} is not one of {', '.join(STORE_MODES)}")
+            raise ConfigError(
+                f"RAPPORT_STORE={store_mode!r} is not one of {', '.join(STORE_MODES)}")
         if store_mode == "redis" and not redis_url:
             raise ConfigError("RAPPORT_STORE=redis needs REDIS_URL")
         public_url = env.get("PUBLIC_URL") or None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from server.config import Config
+from server.domain.prompts import PromptLibrary
 from server.store import RedisStore, StoreHandle
+
+if TYPE_CHECKING:
+    from server.realtime.scheduler import Scheduler
 
 
 @dataclass
@@ -15,6 +20,8 @@ class Services:
     config: Config
     handle: StoreHandle
     store: RedisStore
+    library: PromptLibrary
+    scheduler: Scheduler | None = field(default=None)
 
     def join_url(self, code: str, host_url: str) -> str:
         base = self.config.public_url or host_url.rstrip("/")

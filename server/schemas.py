@@ -62,3 +62,91 @@ def parse(model: type[M], data: Any) -> M:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "message"
         raise InvalidInput(f"{where}: {first['msg']}") from None
+
+
+# ---- rounds ----------------------------------------------------------------------------------
+
+CardId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
+PhotoId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
+CardText = Annotated[str, Field(min_length=1, max_length=600)]  # 500 after trimming
+Visibility = Literal["teacher", "class"]
+Reaction = Literal["heart", "clap", "smile", "star", "wow"]
+
+
+class Empty(Schema):
+    pass
+
+
+class ClassSettings(Schema):
+    approval_required: bool
+
+
+class PromptQuery(Schema):
+    category: Annotated[str, Field(max_length=40)] | None = None
+    depth: Literal["light", "medium", "deep"] | None = None
+    grade_band: GradeBand | None = None
+    include_used: bool = False
+
+
+class StartRound(Schema):
+    prompt_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    custom_text: Annotated[str, Field(min_length=1, max_length=260)] | None = None
+    category: Annotated[str, Field(max_length=40)] | None = None
+
+
+class HostCard(Schema):
+    text: CardText | None = None
+    skip: bool = False
+
+
+class OpenRound(Schema):
+    timer_seconds: Annotated[int, Field(ge=30, le=3600)] | None = None
+
+
+class ExtendRound(Schema):
+    seconds: Annotated[int, Field(ge=10, le=1800)]
+
+
+class SubmitCard(Schema):
+    client_id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    text: CardText
+    visibility: Visibility
+    spotlight_ok: bool
+    photo_id: PhotoId | None = None
+
+
+class EditCard(Schema):
+    card_id: CardId
+    text: CardText | None = None
+    visibility: Visibility | None = None
+    spotlight_ok: bool | None = None
+    photo_id: PhotoId | None = None
+
+
+class CardRef(Schema):
+    card_id: CardId
+
+
+class HideCard(Schema):
+    card_id: CardId
+    hidden: bool
+
+
+class StarCard(Schema):
+    card_id: CardId
+    starred: bool
+
+
+class Spotlight(Schema):
+    card_id: CardId | None
+
+
+class React(Schema):
+    card_id: CardId
+    reaction: Reaction
+
+
+class Reply(Schema):
+    card_id: CardId
+    text: Annotated[str, Field(min_length=1, max_length=1100)]  # 1000 after trimming
+    round_id: CardId | None = None

@@ -214,18 +214,20 @@ def import_roster(store: RedisStore, identity: Identity, csv_text: str) -> int:
     return len(records)
 
 
-def rotate_secret(store: RedisStore, identity: Identity, role: str) -> str:
+def rotate_secret(store: RedisStore, identity: Identity, role: str) -> tuple[str, str | None]:
+    """A new teacher or co-host secret; returns (secret, hash of the one it replaced)."""
     require_teacher(identity)
     if role not in STAFF_ROLES:
         raise InvalidInput("Only the teacher and co-host links can be rotated.")
     secret = new_secret()
-    store.replace_secret(identity.class_id, role, hash_secret(secret))
-    return secret
+    old = store.replace_secret(identity.class_id, role, hash_secret(secret))
+    return secret, old
 
 
-def revoke_cohost(store: RedisStore, identity: Identity) -> None:
+def revoke_cohost(store: RedisStore, identity: Identity) -> str | None:
+    """Turn the co-host link off; returns the hash of the revoked secret."""
     require_teacher(identity)
-    store.replace_secret(identity.class_id, "cohost", None)
+    return store.replace_secret(identity.class_id, "cohost", None)
 
 
 def delete_class(store: RedisStore, identity: Identity) -> None:

@@ -37,18 +37,22 @@ def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
 
 
 def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
-               host_url: str = "") -> dict[str, Any]:
+               host_url: str = "", show_code: bool | None = None) -> dict[str, Any]:
+    """The class as staff see it, or as students do; the stage also shows the join code."""
     view = {k: record[k] for k in ("id", "name", "grade_band", "locked")}
-    if for_staff:
+    view["approval_required"] = bool(record.get("approval_required"))
+    if for_staff if show_code is None else show_code:
         view["join_code"] = record["join_code"]
         view["join_url"] = ctx.join_url(record["join_code"], host_url or "")
+    if for_staff:
         view["retention_days"] = record["retention_days"]
         if ctx.handle.warning:
             view["store_warning"] = ctx.handle.warning
     return view
 
 
-def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str) -> dict[str, Any] | None:
+def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
+             server_time: int = 0) -> dict[str, Any] | None:
     """Everything `identity` may see, in one message; None when the class is gone."""
     store = ctx.store
     record = store.get_class(identity.class_id)
@@ -57,7 +61,8 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str) -> dict[st
     staff = identity.is_staff
     snap: dict[str, Any] = {
         "role": identity.role,
-        "class": class_view(ctx, record, for_staff=staff, host_url=host_url),
+        "class": class_view(ctx, record, for_staff=staff, host_url=host_url,
+                            show_code=staff or identity.role == "stage"),
     }
     if identity.role == "student":
         assert identity.student_id
@@ -76,4 +81,107 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str) -> dict[st
         ]
         if identity.role == "teacher":
             snap["roster"] = list(roster.values())
+    _round_part(ctx, identity, snap, server_time)
     return snap
+
+
+# ---- rounds and cards ------------------------------------------------------------------------
+# Audiences: "teacher", "cohost", "author" (the card's student), "students" (every student,
+# the author included), "stage". A card view of None means that audience must not see it.
+
+CARD_AUDIENCES = ("teacher", "cohost", "author", "students")
+_PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibility",
+                       "spotlight_ok", "photo_id", "status", "created_at", "updated_at")
+
+
+def card_view(audience: str, card: dict[str, Any] | None,
+              reactions: dict[str, int] | None = None) -> dict[str, Any] | None:
+    if card is None:
+        return None
+    private = card["visibility"] != "class"
+    if audience == "teacher":
+        view = {k: v for k, v in card.items() if k != "client_id"}
+    elif audience == "cohost":
+        if private:
+            return None
+        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+        view["flagged"] = card.get("flagged", False)
+    elif audience == "author":
+        if card["status"] == "hidden":
+            return None
+        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+    elif audience in ("students", "stage"):
+        if private or card["status"] != "visible":
+            return None
+        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+    else:
+        return None
+    view["reactions"] = reactions or {}
+    return view
+
+
+def audience_of(identity: Identity, card: dict[str, Any]) -> str:
+    if identity.role == "student":
+        return "author" if identity.student_id == card["student_id"] else "students"
+    return identity.role
+
+
+def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str] | None = None,
+               student_count: int | None = None, server_time: int | None = None
+               ) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    view = {k: record.get(k) for k in ("id", "status", "prompt", "host_card", "opened_at",
+                                       "deadline", "closed_at", "spotlight")}
+    if view["host_card"] is not None:
+        view["host_card"] = {k: record["host_card"].get(k)
+                             for k in ("text", "author_role", "skipped", "posted_at")}
+    view["server_time"] = server_time
+    if staff:
+        view["answered"] = answered or []
+        view["student_count"] = student_count
+    return view
+
+
+def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
+                server_time: int) -> None:
+    from server.domain import rounds
+
+    store = ctx.store
+    class_id = identity.class_id
+    record = rounds.current_round(store, class_id)
+    staff = identity.is_staff
+    answered = store.answered(class_id, record["id"]) if record and staff else None
+    snap["round"] = round_view(record, staff=staff, answered=answered,
+                               student_count=len(snap.get("students", [])) if staff else None,
+                               server_time=server_time)
+    spotlight = rounds.spotlighted_card(store, class_id, record)
+    snap["cards"], snap["replies"] = [], []
+    if record is not None and identity.role != "stage":
+        counts = store.reaction_counts(class_id, record["id"])
+        visible = []
+        for card in store.list_cards(class_id, record["id"]):
+            view = card_view(audience_of(identity, card), card, counts.get(card["id"]))
+            if view is not None:
+                visible.append(view)
+        snap["cards"] = visible
+        # Private threads: the teacher's all, a student's only their own, nobody else's.
+        if identity.role in ("teacher", "student"):
+            mine = [c["id"] for c in visible
+                    if identity.role == "teacher" or c["student_id"] == identity.student_id]
+            threads = store.replies(class_id, record["id"], mine)
+            snap["replies"] = [r for thread in threads.values() for r in thread]
+    counts_for_spot = (store.reaction_counts(class_id, record["id"], [spotlight["id"]])
+                       if record and spotlight else {})
+    snap["spotlight"] = card_view("stage", spotlight,
+                                  counts_for_spot.get(spotlight["id"]) if spotlight else None)
+    snap["about_teacher"] = [
+        {k: c.get(k) for k in ("text", "prompt", "author_role", "posted_at")}
+        for c in store.host_cards(class_id, limit=20)
+    ]
+    if identity.role == "student" and identity.student_id:
+        refs = [r for r in store.student_card_refs(class_id, identity.student_id)
+                if record is None or r[0] != record["id"]]
+        snap["my_cards"] = [card_view("author", c) or {}
+                            for c in store.cards_by_ref(class_id, refs)
+                            if c["status"] != "hidden"]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import redis
 import segno
 from flask import Blueprint, Response, jsonify, request
 
-from server.domain import classes
+from server.context import services
+from server.domain import classes, rounds
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.photos import MAX_UPLOAD_BYTES
 from server.http.openapi import openapi_document
-from server.schemas import CreateClass, JoinClass, parse
-from server.context import services
 from server.realtime import broadcast
+from server.schemas import CreateClass, JoinClass, parse
 
 bp = Blueprint("api", __name__)
 MAX_ROSTER_BYTES = 256 * 1024
@@ -104,8 +107,10 @@ def qr_code() -> Response:
     if not code or len(code) > 16 or any(c not in classes.JOIN_CODE_ALPHABET for c in code):
         raise InvalidInput("code must be a class code.")
     url = services().join_url(code, request.host_url)
-    svg = segno.make(url, error="m").svg_inline(scale=10, border=2, dark="#111", light="#fff")
-    response = Response(svg, mimetype="image/svg+xml")
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#111",
+                                    light="#fff", xmldecl=False, svgns=True)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -130,9 +135,8 @@ def import_roster(class_id: str) -> tuple[Response, int]:
 def rotate_secret(class_id: str, role: str) -> tuple[Response, int]:
     svc = services()
     identity = _for_class(class_id)
-    secret = classes.rotate_secret(svc.store, identity, role)
-    if role == "cohost":
-        broadcast.credentials_changed(class_id)
+    secret, old_hash = classes.rotate_secret(svc.store, identity, role)
+    broadcast.credential_revoked(class_id, old_hash)
     return jsonify(secret=secret,
                    url=svc.page_url("teacher", secret, request.host_url)), 200
 
@@ -140,17 +144,59 @@ def rotate_secret(class_id: str, role: str) -> tuple[Response, int]:
 @bp.delete("/api/classes/<class_id>/secrets/cohost")
 def revoke_cohost(class_id: str) -> tuple[str, int]:
     svc = services()
-    classes.revoke_cohost(svc.store, _for_class(class_id))
-    broadcast.credentials_changed(class_id)
+    old_hash = classes.revoke_cohost(svc.store, _for_class(class_id))
+    broadcast.credential_revoked(class_id, old_hash)
     return "", 204
 
 
 @bp.delete("/api/classes/<class_id>")
 def delete_class(class_id: str) -> tuple[str, int]:
     svc = services()
-    classes.delete_class(svc.store, _for_class(class_id))
-    broadcast.class_deleted(class_id)
+    identity = _for_class(class_id)
+    sids = svc.store.sockets_of(class_id, everyone=True)
+    classes.delete_class(svc.store, identity)
+    broadcast.class_deleted(class_id, sids)
     return "", 204
+
+
+@bp.post("/api/classes/<class_id>/photos")
+def upload_photo(class_id: str) -> tuple[Response, int]:
+    identity = _for_class(class_id)
+    upload = request.files.get("photo")
+    if upload is None:
+        raise InvalidInput("Send the photo as multipart/form-data in a field named 'photo'.")
+    data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+    photo_id = rounds.store_photo(services().store, identity, data)
+    return jsonify(photo_id=photo_id), 201
+
+
+@bp.get("/api/classes/<class_id>/photos/<photo_id>")
+def photo(class_id: str, photo_id: str) -> Response:
+    identity = _for_class(class_id)
+    jpeg = rounds.photo_for(services().store, identity, photo_id)
+    response = Response(jpeg, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/api/classes/<class_id>/rounds/<round_id>/export")
+def export_round(class_id: str, round_id: str) -> Response:
+    identity = _for_class(class_id)
+    export = rounds.export_round(services().store, identity, round_id)
+    if request.args.get("format", "json") == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=rounds.EXPORT_COLUMNS)
+        writer.writeheader()
+        for row in rounds.export_round_rows(export):
+            # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
+            writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
+                             for k, v in row.items()})
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.csv"
+        return response
+    response = jsonify(export)
+    response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.json"
+    return response
 
 
 @bp.get("/api/openapi.json")

@@ -1,8 +1,18 @@
 """Breakout-rotation planner: rooms for several rotations with as few repeated pairs as
 possible, under keep-apart / keep-together constraints (pure standard library)."""
 
+from . import engine
 from .engine import plan
 from .model import Plan, PlanError, PlanRequest, PlanStats
 from .stats import evaluate, lower_bound
 
-__all__ = ["Plan", "PlanError", "PlanRequest", "PlanStats", "evaluate", "lower_bound", "plan"]
+__all__ = [
+    "Plan",
+    "PlanError",
+    "PlanRequest",
+    "PlanStats",
+    "engine",
+    "evaluate",
+    "lower_bound",
+    "plan",
+]

@@ -191,3 +191,111 @@ def kirkman_15(rotations: int, node_limit: int = 200_000) -> list[list[list[int]
         [[pt - 1 for pt in lines[index]] for index in spread]
         for spread in packing[: min(rotations, 7)]
     ]
+
+
+class GaloisField:
+    """GF(q) for a prime power q: elements are 0..q-1 (polynomial coefficients base p)."""
+
+    def __init__(self, q: int) -> None:
+        power = _prime_power(q)
+        if power is None:
+            raise ValueError(f"{q} is not a prime power")
+        self.q = q
+        p, degree = power
+        self.p = p
+
+        def to_poly(x: int) -> list[int]:
+            return [(x // p**i) % p for i in range(degree)]
+
+        def from_poly(coefficients: list[int]) -> int:
+            return sum(c * p**i for i, c in enumerate(coefficients))
+
+        modulus = _irreducible(p, degree)
+        self.add = [[from_poly([(a + b) % p for a, b in zip(to_poly(x), to_poly(y), strict=True)])
+                     for y in range(q)] for x in range(q)]
+        self.mul = [[0] * q for _ in range(q)]
+        for x in range(q):
+            for y in range(q):
+                product = [0] * (2 * degree)
+                for i, a in enumerate(to_poly(x)):
+                    for j, b in enumerate(to_poly(y)):
+                        product[i + j] = (product[i + j] + a * b) % p
+                # reduce by the monic modulus of the given degree
+                for top in range(2 * degree - 1, degree - 1, -1):
+                    factor = product[top]
+                    if factor:
+                        for i, c in enumerate(modulus):
+                            product[top - degree + i] = (product[top - degree + i] - factor * c) % p
+                self.mul[x][y] = from_poly(product[:degree])
+
+
+def _irreducible(p: int, degree: int) -> list[int]:
+    """Coefficients (low to high, monic) of an irreducible polynomial over GF(p)."""
+    if degree == 1:
+        return [0, 1]
+
+    def remainder(numerator: list[int], divisor: list[int]) -> list[int]:
+        rest = list(numerator)
+        while len(rest) >= len(divisor) and any(rest):
+            if rest[-1] == 0:
+                rest.pop()
+                continue
+            factor = rest[-1] * pow(divisor[-1], p - 2, p) % p
+            shift = len(rest) - len(divisor)
+            for i, c in enumerate(divisor):
+                rest[shift + i] = (rest[shift + i] - factor * c) % p
+            rest.pop()
+        return rest
+
+    def monic(d: int) -> list[list[int]]:
+        polys = []
+        for code in range(p**d):
+            polys.append([(code // p**i) % p for i in range(d)] + [1])
+        return polys
+
+    for candidate in monic(degree):
+        if all(
+            any(remainder(candidate, divisor))
+            for d in range(1, degree // 2 + 1)
+            for divisor in monic(d)
+        ):
+            return candidate
+    raise ValueError("no irreducible polynomial")  # pragma: no cover
+
+
+def transversal_classes(n: int, room_count: int, rotations: int) -> list[list[list[int]]]:
+    """Resolvable transversal design: q = room_count a prime power, k = ceil(n / q) <= q.
+
+    Points are (group i < k, x in GF(q)); rotation b has rooms {(i, a + b*i)} for each a.
+    Two points of different groups meet only for b = (x - y) / (i - j), so q rotations
+    have no repeated pair.  Removing the q*k - n surplus points from one group takes at
+    most one student from any room, which leaves exactly the balanced room sizes.
+    """
+    q = room_count
+    if q < 2 or _prime_power(q) is None or q > 256:
+        return []
+    size = -(-n // q)
+    if size < 2 or size > q:
+        return []
+    surplus = q * size - n
+    field = GaloisField(q)
+    add, mul = field.add, field.mul
+    # drop the last `surplus` points of the last group; renumber the rest densely
+    index: dict[tuple[int, int], int] = {}
+    for group in range(size):
+        for x in range(q):
+            if group == size - 1 and x >= q - surplus:
+                continue
+            index[(group, x)] = len(index)
+    classes: list[list[list[int]]] = []
+    for slope in range(min(rotations, q)):
+        rooms: list[list[int]] = []
+        for offset in range(q):
+            room = []
+            for group in range(size):
+                point = (group, add[offset][mul[slope][group]])
+                if point in index:
+                    room.append(index[point])
+            rooms.append(room)
+        classes.append(sorted(rooms, key=len, reverse=True))
+    return classes

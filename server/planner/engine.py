@@ -6,12 +6,15 @@ import random
 import time
 from collections.abc import Callable
 
-from .constructions import kirkman_15, round_robin, subspace_classes
+from .constructions import kirkman_15, round_robin, subspace_classes, transversal_classes
 from .model import Instance, Plan, PlanRequest, build_instance
 from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
 from .stats import evaluate, lower_bound
 
 Progress = Callable[[float, int], None]
+
+# Benchmarks switch this off to measure the search on its own.
+USE_CONSTRUCTIONS = True
 
 
 def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
@@ -52,13 +55,46 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
             progress(1.0, instance.prior_repeats + best_future)
 
     rotations = [[list(room) for room in rotation] for rotation in instance.fixed]
-    for rotation in best_rotations:
+    for rotation in order_rotations(instance, best_rotations):
         rotations.append(
             [[instance.names[s] for s in room] for room in _tidy_rotation(rotation)]
         )
     stats = evaluate(rotations, request)
     stats.seconds = time.perf_counter() - started
     return Plan(rotations=rotations, stats=stats)
+
+
+def order_rotations(
+    instance: Instance, rotations: list[list[list[int]]]
+) -> list[list[list[int]]]:
+    """Reorder the future rotations so that repeats come as late as possible.
+
+    The order does not change how often any pair meets, only when.  Greedily take next
+    the rotation with the fewest meetings of pairs that already met (prior meetings and
+    the rotations taken so far); ties keep the search's order.
+    """
+    n = instance.n
+    met = bytearray(n * n)
+    for (i, j), count in instance.prior.items():
+        if count:
+            met[i * n + j] = met[j * n + i] = 1
+    remaining = list(range(len(rotations)))
+    ordered: list[list[list[int]]] = []
+    while remaining:
+        def repeats_if_next(index: int) -> int:
+            return sum(
+                met[x * n + y] for room in rotations[index] for x in room for y in room if x < y
+            )
+
+        chosen = min(remaining, key=lambda index: (repeats_if_next(index), index))
+        remaining.remove(chosen)
+        ordered.append(rotations[chosen])
+        for room in rotations[chosen]:
+            for x in room:
+                for y in room:
+                    if x != y:
+                        met[x * n + y] = 1
+    return ordered
 
 
 def _tidy_rotation(rotation: list[list[int]]) -> list[list[int]]:
@@ -72,7 +108,7 @@ def _starting_schedules(
 ) -> list[tuple[int, list[list[list[int]]]]]:
     """Candidate starts as (cost, rotations): algebraic construction and greedy."""
     starts: list[tuple[int, list[list[list[int]]]]] = []
-    constructed = _constructed_start(instance, schedule, rng)
+    constructed = _constructed_start(instance, schedule, rng) if USE_CONSTRUCTIONS else None
     if constructed is not None:
         schedule.set_rotations(constructed)
         starts.append((schedule.total_cost(), constructed))
@@ -96,16 +132,22 @@ def _constructed_start(
     rotations = instance.future_rotations
     if any(len(unit) > 1 for unit in instance.units):
         return None
-    if len(set(sizes)) > 1 and sizes[0] != 2:  # uneven rooms only for the round robin
+    candidates: list[list[list[list[int]]]] = []
+    if sizes[0] == 2:
+        candidates.append(round_robin(n, rotations))
+    if len(set(sizes)) == 1:
+        if n == 15 and sizes[0] == 3:
+            candidates.append(kirkman_15(rotations))
+        candidates.append(subspace_classes(n, sizes[0], rotations, rng))
+    candidates.append(transversal_classes(n, len(sizes), rotations))
+    wanted_sizes = sorted(sizes)
+    candidates = [
+        design for design in candidates
+        if design and all(sorted(map(len, rotation)) == wanted_sizes for rotation in design)
+    ]
+    if not candidates:
         return None
-    size = sizes[0]
-    design: list[list[list[int]]] = []
-    if size == 2:
-        design = round_robin(n, rotations)
-    elif n == 15 and size == 3:
-        design = kirkman_15(rotations)
-    else:
-        design = subspace_classes(n, size, rotations, rng)
+    design = max(candidates, key=len)  # the first of the longest wins ties
     if len(design) < min(2, rotations):
         return None
     for _attempt in range(200):

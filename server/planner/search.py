@@ -26,6 +26,8 @@ from .model import Instance, PlanError
 REPEAT_WEIGHT = 100_000
 SPREAD_WEIGHT = 1_000
 TIME_WEIGHT_MAX = 100
+TENURE_MIN, TENURE_MAX = 2, 6
+STALL_BASE, STALL_PER_STUDENT = 100, 6
 
 
 class PairCost(dict[int, int]):
@@ -96,13 +98,25 @@ class Schedule:
         self.single = [len(instance.units[instance.unit_of[s]]) == 1 for s in range(n)]
 
     # -- whole-schedule values ---------------------------------------------------------
+    def _met_pairs(self) -> set[int]:
+        """Flat indices i*n+j (i < j) of pairs with a non-zero key."""
+        n = self.n
+        pairs = {i * n + j for i, j in self.instance.prior}
+        for rotation in self.rooms:
+            for room in rotation:
+                for x in room:
+                    for y in room:
+                        if x < y:
+                            pairs.add(x * n + y)
+        return pairs
+
     def total_cost(self) -> int:
-        n, keys, cost_of = self.n, self.keys, self.cost_of
-        return sum(cost_of[keys[i * n + j]] for i in range(n) for j in range(i + 1, n))
+        keys, cost_of = self.keys, self.cost_of
+        return sum(cost_of[keys[index]] for index in self._met_pairs())
 
     def future_repeats(self) -> int:
-        n, keys, repeats_of = self.n, self.keys, self.repeats_of
-        return sum(repeats_of[keys[i * n + j]] for i in range(n) for j in range(i + 1, n))
+        keys, repeats_of = self.keys, self.repeats_of
+        return sum(repeats_of[keys[index]] for index in self._met_pairs())
 
     def set_rotations(self, rotations: list[list[list[int]]]) -> None:
         n = self.n
@@ -230,36 +244,67 @@ def greedy_rotation(
     # most constrained singles (keep-apart) go first so they still find an allowed room
     constrained = [u for u in singles if schedule.apart_of[u[0]]]
     free_singles = [u for u in singles if not schedule.apart_of[u[0]]]
+    # partners each student met before (prior meetings or another rotation): only rooms
+    # holding one of them can cost anything, so the rest need no pair look-ups
+    met: list[set[int]] = [set() for _ in range(n)]
+    for i, j in instance.prior:
+        met[i].add(j)
+        met[j].add(i)
+    for other, rotation in enumerate(schedule.rooms):
+        if other != r:
+            for room in rotation:
+                for x in room:
+                    met[x].update(room)
+    for x in range(n):
+        met[x].discard(x)
+    apart_of = schedule.apart_of
+    failed: list[int] | None = None
     for _attempt in range(attempts):
         rng.shuffle(constrained)
         rng.shuffle(free_singles)
         order = multi + constrained + free_singles
         rooms: list[list[int]] = [[] for _ in capacities]
-        failed: list[int] | None = None
+        free = list(capacities)
+        where = [-1] * n
+        open_rooms = list(range(len(capacities)))
+        failed = None
         for unit in order:
-            best_rooms: list[int] = []
-            best_cost = 0
-            for room_index, room in enumerate(rooms):
-                if len(room) + len(unit) > capacities[room_index]:
-                    continue
-                if any(mate in schedule.apart_of[s] for s in unit for mate in room):
-                    continue
-                added = 0
-                for s in unit:
-                    row = s * n
-                    for mate in room:
+            added: dict[int, int] = {}
+            blocked: set[int] = set()
+            for s in unit:
+                row = s * n
+                for mate in met[s]:
+                    room_index = where[mate]
+                    if room_index >= 0:
                         key = keys[row + mate]
-                        added += cost_of[key ^ bit] - cost_of[key]
+                        added[room_index] = (
+                            added.get(room_index, 0) + cost_of[key ^ bit] - cost_of[key]
+                        )
+                for mate in apart_of[s]:
+                    if where[mate] >= 0:
+                        blocked.add(where[mate])
+            size = len(unit)
+            best_rooms: list[int] = []
+            best_score = 0
+            for room_index in open_rooms:
+                if free[room_index] < size or room_index in blocked:
+                    continue
                 # prefer emptier rooms slightly so large units/apart pairs keep options
-                added = added * 64 - (capacities[room_index] - len(room))
-                if not best_rooms or added < best_cost:
-                    best_rooms, best_cost = [room_index], added
-                elif added == best_cost:
+                score = added.get(room_index, 0) * 64 - free[room_index]
+                if not best_rooms or score < best_score:
+                    best_rooms, best_score = [room_index], score
+                elif score == best_score:
                     best_rooms.append(room_index)
             if not best_rooms:
                 failed = unit
                 break
-            rooms[rng.choice(best_rooms)].extend(unit)
+            chosen = rng.choice(best_rooms)
+            rooms[chosen].extend(unit)
+            free[chosen] -= size
+            for s in unit:
+                where[s] = chosen
+            if not free[chosen]:
+                open_rooms.remove(chosen)
         if failed is None:
             return rooms
     names = ", ".join(instance.names[s] for s in failed or [])
@@ -319,7 +364,7 @@ class TabuSearch:
         if best_repeats <= self.target_future or schedule.rotation_count == 0:
             return best, best_cost, best_repeats
         stall = 0
-        stall_limit = 60 + 4 * schedule.n
+        stall_limit = STALL_BASE + STALL_PER_STUDENT * schedule.n
         perturb_strength = 1
         while True:
             self.iteration += 1
@@ -335,7 +380,7 @@ class TabuSearch:
                 repeats += schedule.exchange(r, room_a, movers_a, room_b, movers_b)
                 cost += delta
                 for s in (*movers_a, *movers_b):
-                    self.tabu_until[(r, s)] = self.iteration + rng.randint(4, 12)
+                    self.tabu_until[(r, s)] = self.iteration + rng.randint(TENURE_MIN, TENURE_MAX)
                 if cost < best_cost:
                     best, best_cost, best_repeats = schedule.snapshot(), cost, repeats
                     stall = 0
@@ -381,7 +426,6 @@ class TabuSearch:
         schedule = self.schedule
         n, keys, cost_of = schedule.n, schedule.keys, schedule.cost_of
         single, apart_of = schedule.single, schedule.apart_of
-        unit_of = schedule.instance.unit_of
         iteration, tabu_until = self.iteration, self.tabu_until
         best_delta: int | None = None
         best_moves: list[tuple[int, int, int, list[int], int, list[int]]] = []

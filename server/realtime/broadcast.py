@@ -11,7 +11,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from server.context import services
-from server.domain import views
+from server.domain import rounds, views
 from server.extensions import socketio
 from server.realtime import rooms
 
@@ -35,7 +35,7 @@ def student_removed(class_id: str, student_id: str) -> None:
     socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
     socketio.emit("removed", {"message": "Your teacher removed you from this class."},
                   to=rooms.student(class_id, student_id))
-    socketio.close_room(rooms.student(class_id, student_id))
+    _disconnect(services().store.sockets_of(class_id, student_id=student_id))
 
 
 def presence(class_id: str, student_id: str, online: bool) -> None:
@@ -52,9 +52,12 @@ def class_updated(class_id: str) -> None:
     staff_view = views.class_view(services(), record, for_staff=True,
                                   host_url=request.host_url if has_request_context() else "")
     socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
+    host_url = request.host_url if has_request_context() else ""
     public = views.class_view(services(), record, for_staff=False)
-    for room in (rooms.students(class_id), rooms.stage(class_id)):
-        socketio.emit("class.updated", {"class": public}, to=room)
+    socketio.emit("class.updated", {"class": public}, to=rooms.students(class_id))
+    stage_view = views.class_view(services(), record, for_staff=False, host_url=host_url,
+                                  show_code=True)
+    socketio.emit("class.updated", {"class": stage_view}, to=rooms.stage(class_id))
 
 
 def roster_changed(class_id: str) -> None:
@@ -62,12 +65,88 @@ def roster_changed(class_id: str) -> None:
     socketio.emit("resync", {}, to=rooms.staff(class_id))
 
 
-def credentials_changed(class_id: str) -> None:
-    """A rotated or revoked link: sockets still using it will fail their next check."""
-    socketio.emit("resync", {}, to=rooms.staff(class_id))
-    socketio.emit("resync", {}, to=rooms.stage(class_id))
+def _disconnect(sids: list[str]) -> None:
+    # With a message queue this reaches sockets held by other processes too.
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
 
 
-def class_deleted(class_id: str) -> None:
+def credential_revoked(class_id: str, cred_hash: str | None) -> None:
+    """A rotated or revoked link: every socket opened with it is closed, on any process."""
+    if cred_hash:
+        _disconnect(services().store.sockets_of(class_id, cred_hash=cred_hash))
+
+
+def class_deleted(class_id: str, sids: list[str]) -> None:
     socketio.emit("class.deleted", {}, to=rooms.everyone(class_id))
-    socketio.close_room(rooms.everyone(class_id))
+    _disconnect(sids)
+
+
+# ---- rounds ----------------------------------------------------------------------------------
+
+def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
+    # Order matters: "students" includes the author, who then gets their own view last.
+    return {
+        "students": rooms.students(class_id),
+        "author": rooms.student(class_id, card["student_id"]),
+        "cohost": rooms.cohost(class_id),
+        "teacher": rooms.teacher(class_id),
+    }
+
+
+def round_updated(class_id: str, record: dict[str, Any]) -> None:
+    store = services().store
+    now = rounds.now_ms()
+    staff_view = views.round_view(
+        record, staff=True, answered=store.answered(class_id, record["id"]),
+        student_count=len(store.list_students(class_id)), server_time=now)
+    socketio.emit("round.updated", {"round": staff_view}, to=rooms.staff(class_id))
+    public = views.round_view(record, staff=False, server_time=now)
+    socketio.emit("round.updated", {"round": public},
+                  to=[rooms.students(class_id), rooms.stage(class_id)])
+
+
+def card_changed(class_id: str, before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> None:
+    """Tell every audience what it may now see of a card: added, updated or removed."""
+    card = after or before
+    assert card is not None
+    counts = services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
+    for audience, room in _audience_rooms(class_id, card).items():
+        old = views.card_view(audience, before)
+        new = views.card_view(audience, after, counts.get(card["id"]))
+        if new is not None:
+            socketio.emit("card.added" if old is None else "card.updated", {"card": new},
+                          to=room)
+        elif old is not None:
+            socketio.emit("card.removed", {"card_id": card["id"]}, to=room)
+
+
+def answered(class_id: str, round_id: str) -> None:
+    store = services().store
+    ids = store.answered(class_id, round_id)
+    socketio.emit("answered", {"answered": ids, "count": len(ids),
+                               "student_count": len(store.list_students(class_id))},
+                  to=rooms.staff(class_id))
+
+
+def spotlight(class_id: str, card: dict[str, Any] | None) -> None:
+    counts = (services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
+              if card else {})
+    view = views.card_view("stage", card, counts.get(card["id"]) if card else None)
+    socketio.emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
+
+
+def reply(class_id: str, message: dict[str, Any], card: dict[str, Any]) -> None:
+    """Private: the teacher's sockets and the card author's sockets, nobody else."""
+    socketio.emit("reply", {"reply": message},
+                  to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
+
+
+def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> None:
+    payload = {"card_id": card["id"], "counts": counts}
+    if views.card_view("students", card) is not None:
+        socketio.emit("reactions", payload, to=rooms.everyone(class_id))
+    else:
+        socketio.emit("reactions", payload,
+                      to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])

@@ -17,11 +17,32 @@ from flask_socketio import SocketIO, disconnect, emit, join_room
 from pydantic import BaseModel
 
 from server.context import services
-from server.domain import classes, views
+from server.domain import classes, rounds, views
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden
 from server.realtime import broadcast, rooms
-from server.schemas import LinkStudent, LockClass, RenameStudent, StudentRef, parse
+from server.schemas import (
+    CardRef,
+    ClassSettings,
+    EditCard,
+    Empty,
+    ExtendRound,
+    HideCard,
+    HostCard,
+    LinkStudent,
+    LockClass,
+    OpenRound,
+    PromptQuery,
+    React,
+    RenameStudent,
+    Reply,
+    Spotlight,
+    StarCard,
+    StartRound,
+    StudentRef,
+    SubmitCard,
+    parse,
+)
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
@@ -64,49 +85,59 @@ def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
 
 # ---- connection ------------------------------------------------------------------------------
 
-def on_connect(auth: Any = None) -> bool:
+def on_connect(auth: Any = None) -> None:
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
     view = auth.get("view") if isinstance(auth, dict) else None
     try:
         identity = classes.authenticate(svc.store, token, view)
+        snap = views.snapshot(svc, identity, request.host_url, rounds.now_ms()) \
+            if identity else None
     except redis.RedisError:
-        return False
-    if identity is None:
-        return False
-    snap = views.snapshot(svc, identity, request.host_url)
-    if snap is None:
-        return False
+        # Not the client's fault: it should retry, and keep its seat token.
+        raise ConnectionRefusedError("unavailable") from None
+    if identity is None or snap is None:
+        raise ConnectionRefusedError("not_authorised")
+    token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
     session["identity"] = identity
-    session["token_hash"] = classes.hash_secret(token)  # type: ignore[arg-type]
+    session["token_hash"] = token_hash
     class_id = identity.class_id
     join_room(rooms.everyone(class_id))
     if identity.is_staff:
         join_room(rooms.staff(class_id))
-        if identity.role == "teacher":
-            join_room(rooms.teacher(class_id))
+        join_room(rooms.teacher(class_id) if identity.role == "teacher"
+                  else rooms.cohost(class_id))
     elif identity.role == "stage":
         join_room(rooms.stage(class_id))
     else:
         assert identity.student_id
         join_room(rooms.students(class_id))
         join_room(rooms.student(class_id, identity.student_id))
-        if svc.store.socket_opened(class_id, identity.student_id) == 1:
-            broadcast.presence(class_id, identity.student_id, True)
-            snap["you"]["online"] = True
+    opened = svc.store.socket_opened(class_id, request.sid,  # type: ignore[attr-defined]
+                                     token_hash, identity.student_id)
+    if identity.student_id and opened == 1:
+        broadcast.presence(class_id, identity.student_id, True)
     emit("snapshot", snap)
-    return True
 
 
 def on_disconnect(*_args: Any) -> None:
     identity: Identity | None = session.get("identity")
-    if identity is None or identity.role != "student" or identity.student_id is None:
+    if identity is None:
         return
     try:
-        if services().store.socket_closed(identity.class_id, identity.student_id) == 0:
-            broadcast.presence(identity.class_id, identity.student_id, False)
+        student_id, left = services().store.socket_closed(
+            identity.class_id, request.sid)  # type: ignore[attr-defined]
+        if student_id and left == 0:
+            broadcast.presence(identity.class_id, student_id, False)
     except redis.RedisError:
         log.warning("store unavailable while recording a disconnect")
+
+
+def get_snapshot(identity: Identity, _body: Empty) -> Ack:
+    snap = views.snapshot(services(), identity, request.host_url, rounds.now_ms())
+    if snap is None:
+        raise Forbidden("This class no longer exists.")
+    return {"snapshot": snap}
 
 
 # ---- class management ------------------------------------------------------------------------
@@ -135,11 +166,159 @@ def link_student(identity: Identity, body: LinkStudent) -> Ack:
     return {"student": views.self_student(student)}
 
 
+def class_settings(identity: Identity, body: ClassSettings) -> Ack:
+    rounds.set_approval(services().store, identity, body.approval_required)
+    broadcast.class_updated(identity.class_id)
+    return {}
+
+
+# ---- rounds ----------------------------------------------------------------------------------
+
+def list_prompts(identity: Identity, body: PromptQuery) -> Ack:
+    classes.require_staff(identity)
+    svc = services()
+    used = svc.store.used_prompt_ids(identity.class_id)
+    record = classes.require_class(svc.store, identity.class_id)
+    band = body.grade_band or record["grade_band"]
+    exclude = () if body.include_used else used
+    found = svc.library.filter(category=body.category, depth=body.depth, grade_band=band,
+                               exclude_ids=exclude)
+    suggestion = svc.library.suggest(category=body.category, depth=body.depth, grade_band=band,
+                                     exclude_ids=used)
+    return {
+        "prompts": [p.to_dict() for p in found],
+        "custom": svc.store.custom_prompts(identity.class_id),
+        "suggestion": suggestion.to_dict() if suggestion else None,
+        "used": sorted(used),
+        "categories": {k: c.to_dict() for k, c in svc.library.categories.items()},
+    }
+
+
+def start_round(identity: Identity, body: StartRound) -> Ack:
+    record = rounds.start_round(services().store, services().library, identity,
+                                prompt_id=body.prompt_id, custom_text=body.custom_text,
+                                category=body.category)
+    broadcast.round_updated(identity.class_id, record)
+    broadcast.spotlight(identity.class_id, None)
+    return {"round": views.round_view(record, staff=True, server_time=rounds.now_ms())}
+
+
+def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
+    broadcast.round_updated(identity.class_id, record)
+    return {"round": views.round_view(record, staff=True, server_time=rounds.now_ms())}
+
+
+def host_card(identity: Identity, body: HostCard) -> Ack:
+    return _round_changed(identity, rounds.post_host_card(
+        services().store, identity, text=body.text, skip=body.skip))
+
+
+def open_round(identity: Identity, body: OpenRound) -> Ack:
+    return _round_changed(identity, rounds.open_round(services().store, identity,
+                                                      body.timer_seconds))
+
+
+def extend_round(identity: Identity, body: ExtendRound) -> Ack:
+    return _round_changed(identity, rounds.extend_round(services().store, identity, body.seconds))
+
+
+def close_round(identity: Identity, _body: Empty) -> Ack:
+    return _round_changed(identity, rounds.close_current_round(services().store, identity))
+
+
+def submit_card(identity: Identity, body: SubmitCard) -> Ack:
+    card, created = rounds.submit_card(
+        services().store, identity, client_id=body.client_id, text=body.text,
+        visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id)
+    if created:
+        broadcast.card_changed(identity.class_id, None, card)
+        broadcast.answered(identity.class_id, card["round_id"])
+    return {"card": views.card_view("author", card), "duplicate": not created}
+
+
+def edit_card(identity: Identity, body: EditCard) -> Ack:
+    changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
+    before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
+    broadcast.card_changed(identity.class_id, before, after)
+    return {"card": views.card_view("author", after)}
+
+
+def withdraw_card(identity: Identity, body: CardRef) -> Ack:
+    card = rounds.withdraw_card(services().store, identity, body.card_id)
+    broadcast.card_changed(identity.class_id, card, None)
+    broadcast.answered(identity.class_id, card["round_id"])
+    return {}
+
+
+def _moderated(identity: Identity, before: dict[str, Any], after: dict[str, Any]) -> Ack:
+    broadcast.card_changed(identity.class_id, before, after)
+    if before["status"] == "visible" and after["status"] != "visible":
+        record = rounds.current_round(services().store, identity.class_id)
+        if record is not None and record.get("spotlight") is None:
+            broadcast.spotlight(identity.class_id, None)
+    return {"card": views.card_view(identity.role, after)}
+
+
+def hide_card(identity: Identity, body: HideCard) -> Ack:
+    before, after = rounds.moderate_card(services().store, identity, body.card_id,
+                                         hidden=body.hidden)
+    return _moderated(identity, before, after)
+
+
+def approve_card(identity: Identity, body: CardRef) -> Ack:
+    before, after = rounds.moderate_card(services().store, identity, body.card_id, approve=True)
+    return _moderated(identity, before, after)
+
+
+def star_card(identity: Identity, body: StarCard) -> Ack:
+    before, after = rounds.moderate_card(services().store, identity, body.card_id,
+                                         starred=body.starred)
+    return _moderated(identity, before, after)
+
+
+def set_spotlight(identity: Identity, body: Spotlight) -> Ack:
+    card = rounds.set_spotlight(services().store, identity, body.card_id)
+    broadcast.spotlight(identity.class_id, card)
+    return {"card": views.card_view("stage", card)}
+
+
+def react(identity: Identity, body: React) -> Ack:
+    card = rounds.react(services().store, identity, body.card_id, body.reaction)
+    scheduler = services().scheduler
+    assert scheduler is not None
+    scheduler.reaction_changed(identity.class_id, card["round_id"], card["id"])
+    return {}
+
+
+def send_reply(identity: Identity, body: Reply) -> Ack:
+    message, card = rounds.send_reply(services().store, identity, body.card_id, body.text,
+                                      body.round_id)
+    broadcast.reply(identity.class_id, message, card)
+    return {"reply": message}
+
+
 EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]] = {
+    "snapshot.get": (Empty, get_snapshot),
     "class.lock": (LockClass, lock_class),
     "student.remove": (StudentRef, remove_student),
     "student.rename": (RenameStudent, rename_student),
     "student.link": (LinkStudent, link_student),
+    "class.settings": (ClassSettings, class_settings),
+    "prompt.list": (PromptQuery, list_prompts),
+    "round.start": (StartRound, start_round),
+    "round.host_card": (HostCard, host_card),
+    "round.open": (OpenRound, open_round),
+    "round.extend": (ExtendRound, extend_round),
+    "round.close": (Empty, close_round),
+    "card.submit": (SubmitCard, submit_card),
+    "card.edit": (EditCard, edit_card),
+    "card.withdraw": (CardRef, withdraw_card),
+    "card.hide": (HideCard, hide_card),
+    "card.approve": (CardRef, approve_card),
+    "card.star": (StarCard, star_card),
+    "spotlight.set": (Spotlight, set_spotlight),
+    "react": (React, react),
+    "reply.send": (Reply, send_reply),
 }
 
 

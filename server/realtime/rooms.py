@@ -23,3 +23,7 @@ def stage(class_id: str) -> str:
 
 def student(class_id: str, student_id: str) -> str:
     return f"c:{class_id}:s:{student_id}"
+
+
+def cohost(class_id: str) -> str:
+    return f"c:{class_id}:cohost"

@@ -59,8 +59,9 @@ def roster_names_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:roster-names"  # hash: normalised name -> roster id
 
 
-def presence_key(class_id: str) -> str:
-    return f"{PREFIX}:class:{class_id}:presence"  # hash: student id -> open sockets
+def sockets_key(class_id: str) -> str:
+    # hash: Socket.IO sid -> JSON {"cred": credential hash, "student_id"?}, on any process
+    return f"{PREFIX}:class:{class_id}:sockets"
 
 
 def current_round_key(class_id: str) -> str:
@@ -125,7 +126,7 @@ def class_keys(class_id: str) -> list[str]:
     """The fixed keys of a class (credentials and the join code are found through the record)."""
     return [
         class_key(class_id), students_key(class_id), names_key(class_id),
-        roster_key(class_id), roster_names_key(class_id), presence_key(class_id),
+        roster_key(class_id), roster_names_key(class_id), sockets_key(class_id),
         current_round_key(class_id), rounds_key(class_id), used_prompts_key(class_id),
         custom_prompts_key(class_id), host_cards_key(class_id), index_key(class_id),
     ]
@@ -265,11 +266,13 @@ class RedisStore:
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def replace_secret(self, class_id: str, role: str, new_hash: str | None) -> None:
-        """Swap the teacher or co-host credential; the old secret stops working at once."""
+    def replace_secret(self, class_id: str, role: str, new_hash: str | None) -> str | None:
+        """Swap the teacher or co-host credential; the old secret stops working at once.
+
+        Returns the old credential's hash, so its open sockets can be closed."""
         field = f"{role}_hash"
 
-        def body(pipe: Any) -> None:
+        def body(pipe: Any) -> str | None:
             record = self._class_record(class_id, pipe) or {}
             old = record.get(field)
             pipe.multi()
@@ -280,8 +283,9 @@ class RedisStore:
                 pipe.set(cred_key(new_hash), _dumps({"class_id": class_id, "role": role}),
                          ex=self._ttl(class_id))
             pipe.execute()
+            return old or None
 
-        self._watched([class_key(class_id)], body)
+        return self._watched([class_key(class_id)], body)
 
     def delete_class(self, class_id: str) -> None:
         """Delete the class and everything in it, credentials and join code included."""
@@ -375,7 +379,6 @@ class RedisStore:
             pipe.delete(cred_key(student["seat_hash"]))
             pipe.hdel(names_key(class_id), student["norm"])
             pipe.hdel(students_key(class_id), student_id)
-            pipe.hdel(presence_key(class_id), student_id)
             pipe.execute()
 
         self._watched([students_key(class_id)], body)
@@ -405,23 +408,45 @@ class RedisStore:
         roster_id = self.r.hget(roster_names_key(class_id), norm)
         return self.get_roster_entry(class_id, roster_id) if roster_id else None
 
-    # ---- presence ----------------------------------------------------------------------------
+    # ---- open sockets and presence ----------------------------------------------------------
 
-    def socket_opened(self, class_id: str, student_id: str) -> int:
-        """Count one more open socket for a student; returns how many are open now."""
+    def _sockets(self, class_id: str, client: Any = None) -> dict[str, Record]:
+        raw = (client or self.r).hgetall(sockets_key(class_id))
+        return {sid: json.loads(v) for sid, v in raw.items()}
+
+    def socket_opened(self, class_id: str, sid: str, cred_hash: str,
+                      student_id: str | None) -> int:
+        """Record an open socket; returns how many the student now has open (0 for staff)."""
         pipe = self.r.pipeline()
-        pipe.hincrby(presence_key(class_id), student_id, 1)
-        pipe.expire(presence_key(class_id), self._ttl(class_id))
-        return int(pipe.execute()[0])
+        pipe.hset(sockets_key(class_id), sid,
+                  _dumps({"cred": cred_hash, "student_id": student_id}))
+        pipe.expire(sockets_key(class_id), self._ttl(class_id))
+        pipe.hvals(sockets_key(class_id))
+        values = pipe.execute()[-1]
+        if student_id is None:
+            return 0
+        return sum(1 for v in values if json.loads(v).get("student_id") == student_id)
 
-    def socket_closed(self, class_id: str, student_id: str) -> int:
-        count = int(self.r.hincrby(presence_key(class_id), student_id, -1))
-        if count <= 0:
-            self.r.hdel(presence_key(class_id), student_id)
-        return max(count, 0)
+    def socket_closed(self, class_id: str, sid: str) -> tuple[str | None, int]:
+        """Forget a socket; returns (its student id or None, sockets that student still has)."""
+        pipe = self.r.pipeline()
+        pipe.hget(sockets_key(class_id), sid)
+        pipe.hdel(sockets_key(class_id), sid)
+        pipe.hvals(sockets_key(class_id))
+        raw, _, values = pipe.execute()
+        student_id = json.loads(raw).get("student_id") if raw else None
+        if student_id is None:
+            return None, 0
+        return student_id, sum(1 for v in values if json.loads(v).get("student_id") == student_id)
 
     def online_students(self, class_id: str) -> set[str]:
-        return {sid for sid, n in self.r.hgetall(presence_key(class_id)).items() if int(n) > 0}
+        return {s["student_id"] for s in self._sockets(class_id).values() if s.get("student_id")}
+
+    def sockets_of(self, class_id: str, *, cred_hash: str | None = None,
+                   student_id: str | None = None, everyone: bool = False) -> list[str]:
+        return [sid for sid, s in self._sockets(class_id).items()
+                if everyone or (cred_hash and s["cred"] == cred_hash)
+                or (student_id and s.get("student_id") == student_id)]
 
     # ---- rounds ------------------------------------------------------------------------------
 
@@ -591,7 +616,8 @@ class RedisStore:
     def answered(self, class_id: str, round_id: str) -> list[str]:
         return list(self.r.hkeys(authors_key(class_id, round_id)))
 
-    def student_card_refs(self, class_id: str, student_id: str, limit: int = 50) -> list[tuple[str, str]]:
+    def student_card_refs(self, class_id: str, student_id: str,
+                          limit: int = 50) -> list[tuple[str, str]]:
         refs = self.r.lrange(student_cards_key(class_id, student_id), 0, limit - 1)
         return [tuple(ref.split("/", 1)) for ref in refs]  # type: ignore[misc]
 
@@ -630,7 +656,8 @@ class RedisStore:
         self._track(pipe, class_id, key)
         pipe.execute()
 
-    def replies(self, class_id: str, round_id: str, card_ids: Iterable[str]) -> dict[str, list[Record]]:
+    def replies(self, class_id: str, round_id: str,
+                card_ids: Iterable[str]) -> dict[str, list[Record]]:
         ids = list(card_ids)
         pipe = self.r.pipeline(transaction=False)
         for card_id in ids:

@@ -6,16 +6,22 @@ chromium) fixtures from tests/conftest.py and tests/browser/conftest.py.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
-pytest.importorskip("playwright")
-from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect
+except ImportError:  # in CI a missing part is a failure, elsewhere a skip
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("the playwright package is not installed", allow_module_level=True)
 
 PHONE = {"width": 390, "height": 844}
+WELCOME = "You\u2019re in, Ana <i>L</i>!"  # the page uses a typographic apostrophe
 LAPTOP = {"width": 1280, "height": 800}
 
 
@@ -28,7 +34,7 @@ class Watched:
     requests: list[str] = field(default_factory=list)
 
 
-def _watch(context: BrowserContext, base_url: str) -> Watched:
+def _watch(context: BrowserContext) -> Watched:
     page = context.new_page()
     watched = Watched(page)
     page.on(
@@ -59,13 +65,15 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
         context.close()
 
 
-def test_teacher_creates_class_and_sees_student_join(live_server, browser: Browser, contexts) -> None:
+def test_teacher_creates_class_and_sees_student_join(
+    live_server, browser: Browser, contexts: list[BrowserContext]
+) -> None:
     base = live_server.url.rstrip("/")
 
     # Teacher, on a laptop.
     teacher_ctx = browser.new_context(viewport=LAPTOP)
     contexts.append(teacher_ctx)
-    teacher = _watch(teacher_ctx, base)
+    teacher = _watch(teacher_ctx)
     teacher.page.goto(base + "/")
     teacher.page.get_by_label("Class name").fill("Period 3 <b>Biology</b>")
     teacher.page.get_by_label("Grade band").select_option("6-8")
@@ -75,7 +83,8 @@ def test_teacher_creates_class_and_sees_student_join(live_server, browser: Brows
     # The secret left the address bar (it lives in sessionStorage now).
     assert "key=" not in teacher.page.url
     # Class names are text, never HTML.
-    expect(teacher.page.locator("#class-name")).to_have_text("Period 3 <b>Biology</b>", timeout=5000)
+    class_name = teacher.page.locator("#class-name")
+    expect(class_name).to_have_text("Period 3 <b>Biology</b>", timeout=5000)
     expect(teacher.page.locator("#conn")).to_have_text("Connected", timeout=5000)
     code_el = teacher.page.locator("#join-code")
     expect(code_el).to_have_text(re.compile(r"^\S+$"), timeout=5000)
@@ -86,13 +95,14 @@ def test_teacher_creates_class_and_sees_student_join(live_server, browser: Brows
     # Student, on a phone, in a separate browser context.
     student_ctx = browser.new_context(viewport=PHONE)
     contexts.append(student_ctx)
-    student = _watch(student_ctx, base)
+    student = _watch(student_ctx)
     student.page.goto(f"{base}/j/{code.lower()}")
     expect(student.page.get_by_label("Class code")).to_have_value(code)
     student.page.get_by_label("Your name").fill("Ana <i>L</i>")
     student.page.get_by_role("button", name="Join").click()
-    expect(student.page.locator("#welcome")).to_have_text("You’re in, Ana <i>L</i>!", timeout=5000)
-    expect(student.page.locator("#class-name")).to_have_text("Period 3 <b>Biology</b>", timeout=5000)
+    expect(student.page.locator("#welcome")).to_have_text(WELCOME, timeout=5000)
+    expect(student.page.locator("#class-name")).to_have_text(
+        "Period 3 <b>Biology</b>", timeout=5000)
 
     # The teacher sees the student online within a second.
     row = teacher.page.locator("#students li", has_text="Ana <i>L</i>")
@@ -102,7 +112,7 @@ def test_teacher_creates_class_and_sees_student_join(live_server, browser: Brows
 
     # The seat survives a reload: the student is connected straight away, no form.
     student.page.reload()
-    expect(student.page.locator("#welcome")).to_have_text("You’re in, Ana <i>L</i>!", timeout=5000)
+    expect(student.page.locator("#welcome")).to_have_text(WELCOME, timeout=5000)
     expect(student.page.locator("#join")).to_be_hidden()
     expect(row.locator(".dot")).to_have_text("online", timeout=2000)
 

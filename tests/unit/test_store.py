@@ -78,7 +78,8 @@ def test_rename_refuses_taken_name(store: RedisStore) -> None:
 def test_rotating_teacher_secret_revokes_the_old(store: RedisStore) -> None:
     made = classes.create_class(store, "Bio", "9-12", retention_days=30)
     teacher = Identity(made.class_id, "teacher")
-    new = classes.rotate_secret(store, teacher, "teacher")
+    new, old_hash = classes.rotate_secret(store, teacher, "teacher")
+    assert old_hash == classes.hash_secret(made.teacher_secret)
     assert classes.authenticate(store, made.teacher_secret) is None
     assert classes.authenticate(store, new) == teacher
 

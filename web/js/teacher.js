@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { byId, h, replace, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
+import { createRoundHost } from "./round-host.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
@@ -29,6 +30,15 @@ const state = {
 };
 
 const say = statusLine("status");
+
+const roundHost = createRoundHost({
+  socket: () => state.socket,
+  key: () => state.key,
+  role: () => state.role,
+  cls: () => state.cls,
+  students: () => [...state.students.values()],
+  say,
+});
 
 // ---------- rendering ----------
 
@@ -64,6 +74,7 @@ function renderClass(cls) {
     replace(warning, h("strong", null, "Warning: "), cls.store_warning);
   }
   show(warning, Boolean(cls.store_warning));
+  roundHost.classChanged(cls);
 }
 
 function renderRole() {
@@ -166,6 +177,7 @@ function renderAllStudents(students) {
   });
   replace(byId("students"), rows);
   renderCount();
+  roundHost.studentsChanged();
 }
 
 /** @param {Student} student @param {boolean} fresh */
@@ -183,6 +195,7 @@ function upsertStudent(student, fresh) {
   }
   placeRow(merged);
   renderCount();
+  roundHost.studentsChanged();
 }
 
 /** @param {string} id */
@@ -195,6 +208,7 @@ function dropStudent(id) {
   state.rows.delete(id);
   state.students.delete(id);
   renderCount();
+  roundHost.studentsChanged();
 }
 
 function renderRoster() {
@@ -235,6 +249,7 @@ function renderSnapshot(snap) {
   renderRoster();
   renderCohost();
   show("dashboard", true);
+  roundHost.snapshot(snap);
 }
 
 // ---------- co-host link memory (this tab only) ----------
@@ -299,10 +314,14 @@ async function onCopyJoinLink() {
   say(ok ? "Join link copied. Paste it into the video call’s chat." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
 }
 
+let lockBusy = false;
+
 async function onToggleLock() {
-  if (!state.cls) return;
-  const button = /** @type {HTMLButtonElement} */ (byId("lock-toggle"));
-  button.disabled = true;
+  if (!state.cls || lockBusy) return;
+  // Not `disabled`: that would drop keyboard focus from the button.
+  const button = byId("lock-toggle");
+  lockBusy = true;
+  button.setAttribute("aria-busy", "true");
   try {
     const result = await emitAck(state.socket, "class.lock", { locked: !state.cls.locked });
     if (result.class) renderClass({ ...state.cls, ...result.class });
@@ -310,7 +329,8 @@ async function onToggleLock() {
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   } finally {
-    button.disabled = false;
+    lockBusy = false;
+    button.removeAttribute("aria-busy");
   }
 }
 
@@ -431,14 +451,21 @@ async function onRosterSubmit(event) {
 }
 
 /**
- * Get a fresh snapshot (roster and student links change after an import, and the protocol has
- * no roster event): reconnecting makes the server send one.
+ * Get a fresh snapshot (after a roster import or a link change the server also sends `resync`).
+ * Uses `snapshot.get`; if the server does not know it, reconnecting makes it send one.
  */
-function refreshSnapshot() {
+async function refreshSnapshot() {
   const socket = state.socket;
   if (!socket || !socket.connected) return;
-  socket.disconnect();
-  socket.connect();
+  try {
+    const result = await emitAck(socket, "snapshot.get", {});
+    if (result && result.snapshot) renderSnapshot(result.snapshot);
+  } catch (err) {
+    if (/** @type {any} */ (err).code === "invalid") {
+      socket.disconnect();
+      socket.connect();
+    }
+  }
 }
 
 async function onCohostRotate() {
@@ -527,6 +554,8 @@ function wireSocket() {
   });
 
   socket.on("snapshot", (/** @type {Snapshot} */ snap) => renderSnapshot(snap));
+  socket.on("resync", () => refreshSnapshot());
+  roundHost.wireSocket(socket);
   socket.on("class.updated", (/** @type {{class: ClassInfo}} */ msg) => {
     if (state.cls && msg && msg.class) renderClass({ ...state.cls, ...msg.class });
   });
@@ -573,6 +602,7 @@ function wireControls() {
     if (back) /** @type {HTMLElement} */ (back).focus();
   });
   byId("stage-link").addEventListener("click", onOpenStage);
+  roundHost.wireControls();
   byId("reconnect").addEventListener("click", () => {
     show("kicked", false);
     state.socket?.connect();

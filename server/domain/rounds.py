@@ -1,0 +1,497 @@
+"""Show-and-tell rounds: the lifecycle, cards, spotlight, reactions and private replies.
+
+Rules live here; who may *see* what lives in `server.domain.views`. Times are epoch
+milliseconds from an injectable clock so that tests can pin them.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from server.domain import views
+from server.domain.classes import Identity, require_class, require_staff, require_teacher
+from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.domain.moderation import needs_review
+from server.domain.photos import process_photo
+from server.domain.prompts import PromptLibrary, validate_custom_prompt
+from server.store.redis_store import REACTIONS, RedisStore
+
+MAX_CARD_TEXT = 500
+MAX_REPLY_TEXT = 1000
+MIN_TIMER, MAX_TIMER = 30, 3600
+Clock = Callable[[], int]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def clean_text(raw: str, limit: int, what: str) -> str:
+    text = unicodedata.normalize("NFC", raw).strip()
+    text = "".join(ch for ch in text
+                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    if not text:
+        raise InvalidInput(f"The {what} is empty.")
+    if len(text) > limit:
+        raise InvalidInput(f"The {what} can be at most {limit} characters.")
+    return text
+
+
+# ---- the round -------------------------------------------------------------------------------
+
+def current_round(store: RedisStore, class_id: str) -> dict[str, Any] | None:
+    round_id = store.current_round_id(class_id)
+    return store.get_round(class_id, round_id) if round_id else None
+
+
+def require_round(store: RedisStore, class_id: str) -> dict[str, Any]:
+    record = current_round(store, class_id)
+    if record is None:
+        raise Conflict("There is no round yet. Start one first.")
+    return record
+
+
+def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *,
+                prompt_id: str | None = None, custom_text: str | None = None,
+                category: str | None = None, clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    require_class(store, identity.class_id)
+    if (prompt_id is None) == (custom_text is None):
+        raise InvalidInput("Choose a prompt from the library or write your own, not both.")
+    if prompt_id is not None:
+        prompt = library.get(prompt_id)
+        if prompt is None:
+            custom = {p["id"]: p for p in store.custom_prompts(identity.class_id)}
+            if prompt_id not in custom:
+                raise NotFound("No such prompt.")
+            prompt_view = custom[prompt_id]
+        else:
+            prompt_view = prompt.to_dict()
+    else:
+        assert custom_text is not None
+        made = validate_custom_prompt(custom_text, category,
+                                      id=f"custom-{secrets.token_hex(6)}")
+        prompt_view = made.to_dict()
+        store.put_custom_prompt(identity.class_id, prompt_view)
+    record = {
+        "id": secrets.token_hex(6), "status": "draft",
+        "prompt": {k: prompt_view.get(k) for k in
+                   ("id", "text", "category", "depth", "starter", "custom")},
+        "host_card": None, "opened_at": None, "deadline": None, "closed_at": None,
+        "spotlight": None, "created_at": clock(),
+    }
+    if not store.create_round(identity.class_id, record):
+        raise Conflict("A round is still open. Close it before starting another.")
+    return record
+
+
+def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, skip: bool,
+                   clock: Clock = now_ms) -> dict[str, Any]:
+    """The host shares first: their own answer, or a deliberate skip."""
+    require_staff(identity)
+    current = require_round(store, identity.class_id)
+    if skip:
+        card: dict[str, Any] = {"text": "", "skipped": True}
+    else:
+        if text is None:
+            raise InvalidInput("Write your answer, or skip.")
+        card = {"text": clean_text(text, MAX_CARD_TEXT, "answer"), "skipped": False}
+    card.update(author_role=identity.role, posted_at=clock(),
+                prompt=current["prompt"]["text"])
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        return None if record["status"] == "closed" else {"host_card": card}
+
+    updated = store.update_round(identity.class_id, current["id"], change)
+    if updated is None:
+        raise Conflict("This round is closed.")
+    if not card["skipped"]:
+        store.add_host_card(identity.class_id, card)
+    return updated
+
+
+def open_round(store: RedisStore, identity: Identity, timer_seconds: int | None,
+               clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    if timer_seconds is not None and not MIN_TIMER <= timer_seconds <= MAX_TIMER:
+        raise InvalidInput(f"The timer must be {MIN_TIMER} to {MAX_TIMER} seconds.")
+    current = require_round(store, identity.class_id)
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "draft":
+            return None
+        if record["host_card"] is None:
+            raise Conflict("Share your own answer first (or skip it): students answer after "
+                           "they have seen yours.")
+        deadline = now + timer_seconds * 1000 if timer_seconds else None
+        return {"status": "open", "opened_at": now, "deadline": deadline}
+
+    updated = store.update_round(identity.class_id, current["id"], change)
+    if updated is None:
+        raise Conflict("This round is already open or closed.")
+    store.set_deadline("round", identity.class_id, updated["id"], updated["deadline"])
+    return updated
+
+
+def extend_round(store: RedisStore, identity: Identity, seconds: int,
+                 clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    current = require_round(store, identity.class_id)
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "open":
+            return None
+        base = max(record["deadline"] or now, now)
+        return {"deadline": base + seconds * 1000}
+
+    updated = store.update_round(identity.class_id, current["id"], change)
+    if updated is None:
+        raise Conflict("Only an open round can be extended.")
+    store.set_deadline("round", identity.class_id, updated["id"], updated["deadline"])
+    return updated
+
+
+def close_round(store: RedisStore, class_id: str, round_id: str,
+                clock: Clock = now_ms) -> dict[str, Any] | None:
+    """Close an open round; None if it was not open (so it closes exactly once)."""
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "open":
+            return None
+        return {"status": "closed", "closed_at": now}
+
+    updated = store.update_round(class_id, round_id, change)
+    store.set_deadline("round", class_id, round_id, None)
+    return updated
+
+
+def close_current_round(store: RedisStore, identity: Identity,
+                        clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    current = require_round(store, identity.class_id)
+    updated = close_round(store, identity.class_id, current["id"], clock)
+    if updated is None:
+        raise Conflict("This round is not open.")
+    return updated
+
+
+# ---- cards -----------------------------------------------------------------------------------
+
+def _require_student(identity: Identity) -> str:
+    if identity.role != "student" or identity.student_id is None:
+        raise Forbidden("Only students post cards.")
+    return identity.student_id
+
+
+def _status_for(store: RedisStore, class_id: str, visibility: str, text: str) -> tuple[str, bool]:
+    """(status, flagged): class cards wait for approval when approval is on or when flagged."""
+    flagged = needs_review(text)
+    if visibility == "teacher":
+        return "visible", flagged
+    record = require_class(store, class_id)
+    return ("pending" if flagged or record.get("approval_required") else "visible"), flagged
+
+
+def _attach_photo(store: RedisStore, identity: Identity, photo_id: str | None,
+                  round_id: str, card_id: str) -> None:
+    if photo_id is None:
+        return
+    meta = store.photo_meta(identity.class_id, photo_id)
+    if meta is None or meta["student_id"] != identity.student_id:
+        raise NotFound("That photo was not found. Upload it again.")
+    if meta.get("card_id") not in (None, card_id):
+        raise Conflict("That photo belongs to another card.")
+    store.set_photo_meta(identity.class_id, photo_id,
+                         {**meta, "round_id": round_id, "card_id": card_id})
+
+
+def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: str,
+                visibility: str, spotlight_ok: bool, photo_id: str | None,
+                clock: Clock = now_ms) -> tuple[dict[str, Any], bool]:
+    """Post the student's card; returns (card, created). A retry returns the stored card."""
+    student_id = _require_student(identity)
+    current = require_round(store, identity.class_id)
+    student = store.get_student(identity.class_id, student_id)
+    if student is None:
+        raise Forbidden("You are no longer in this class.")
+    text = clean_text(text, MAX_CARD_TEXT, "card")
+    status, flagged = _status_for(store, identity.class_id, visibility, text)
+    now = clock()
+    card = {
+        "id": secrets.token_hex(6), "round_id": current["id"], "student_id": student_id,
+        "author": student["name"], "client_id": client_id, "text": text,
+        "visibility": visibility, "spotlight_ok": spotlight_ok, "photo_id": photo_id,
+        "status": status, "flagged": flagged, "starred": False,
+        "created_at": now, "updated_at": now,
+    }
+    if photo_id is not None:
+        meta = store.photo_meta(identity.class_id, photo_id)
+        if meta is None or meta["student_id"] != student_id or meta.get("card_id"):
+            raise NotFound("That photo was not found. Upload it again.")
+    outcome, stored = store.add_card(identity.class_id, current["id"], card)
+    if outcome == "closed":
+        raise Conflict("This round is not open for cards right now.")
+    if outcome == "taken":
+        raise Conflict("You already posted a card in this round. You can edit it instead.")
+    assert stored is not None
+    if outcome == "ok":
+        _attach_photo(store, identity, photo_id, current["id"], card["id"])
+    return stored, outcome == "ok"
+
+
+def _own_open_card(store: RedisStore, identity: Identity, card_id: str
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    student_id = _require_student(identity)
+    current = require_round(store, identity.class_id)
+    card = store.get_card(identity.class_id, current["id"], card_id)
+    if card is None or card["student_id"] != student_id:
+        raise NotFound("No such card.")
+    if current["status"] != "open":
+        raise Conflict("The round is closed: cards can no longer change.")
+    return current, card
+
+
+def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict[str, Any],
+              clock: Clock = now_ms) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Returns (card before, card after)."""
+    current, before = _own_open_card(store, identity, card_id)
+    if "text" in changes:
+        changes["text"] = clean_text(changes["text"], MAX_CARD_TEXT, "card")
+    if "photo_id" in changes and changes["photo_id"] != before["photo_id"]:
+        _attach_photo(store, identity, changes["photo_id"], current["id"], card_id)
+    previous: dict[str, Any] = {}
+
+    def change(card: dict[str, Any]) -> dict[str, Any]:
+        previous.clear()
+        previous.update(card)
+        new = {**card, **changes, "updated_at": clock()}
+        if card["status"] != "hidden":
+            new["status"], new["flagged"] = _status_for(
+                store, identity.class_id, new["visibility"], new["text"])
+            # An approved card stays approved unless its text changed.
+            if card["status"] == "visible" and new["status"] == "pending" and \
+                    new["text"] == card["text"] and not new["flagged"]:
+                new["status"] = "visible"
+        return new
+
+    after = store.update_card(identity.class_id, current["id"], card_id, change)
+    if after is None:
+        raise NotFound("No such card.")
+    if before["photo_id"] and before["photo_id"] != after["photo_id"]:
+        store.delete_photo(identity.class_id, before["photo_id"])
+    return previous, after
+
+
+def withdraw_card(store: RedisStore, identity: Identity, card_id: str) -> dict[str, Any]:
+    current, card = _own_open_card(store, identity, card_id)
+    store.delete_card(identity.class_id, current["id"], card)
+    if card["photo_id"]:
+        store.delete_photo(identity.class_id, card["photo_id"])
+    if current.get("spotlight") == card_id:
+        store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": None})
+    return card
+
+
+def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id: str | None
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+    require_staff(identity)
+    current = require_round(store, identity.class_id)
+    if round_id not in (None, current["id"]):
+        record = store.get_round(identity.class_id, round_id)  # type: ignore[arg-type]
+        if record is None:
+            raise NotFound("No such round.")
+        current = record
+    card = store.get_card(identity.class_id, current["id"], card_id)
+    # The co-host never sees private cards, so for them such a card does not exist.
+    if card is None or (identity.role != "teacher" and card["visibility"] != "class"):
+        raise NotFound("No such card.")
+    return current, card
+
+
+def moderate_card(store: RedisStore, identity: Identity, card_id: str, *,
+                  hidden: bool | None = None, approve: bool = False, starred: bool | None = None,
+                  clock: Clock = now_ms) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Hide/unhide, approve or star a card; returns (card before, card after)."""
+    if starred is not None:
+        require_teacher(identity)
+    current, before = _staff_card(store, identity, card_id, round_id=None)
+
+    def change(card: dict[str, Any]) -> dict[str, Any]:
+        new = dict(card)
+        if hidden is True:
+            new["status"] = "hidden"
+        elif hidden is False and card["status"] == "hidden":
+            new["status"] = "pending" if card["visibility"] == "class" else "visible"
+        if approve and new["status"] == "pending":
+            new["status"] = "visible"
+        if starred is not None:
+            new["starred"] = starred
+        new["moderated_at"] = clock()
+        return new
+
+    after = store.update_card(identity.class_id, current["id"], card_id, change)
+    if after is None:
+        raise NotFound("No such card.")
+    if after["status"] != "visible" and current.get("spotlight") == card_id:
+        store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": None})
+    return before, after
+
+
+def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
+                  ) -> dict[str, Any] | None:
+    require_staff(identity)
+    current = require_round(store, identity.class_id)
+    card = None
+    if card_id is not None:
+        _, card = _staff_card(store, identity, card_id, round_id=None)
+        if card["visibility"] != "class" or not card["spotlight_ok"]:
+            raise Forbidden("Only cards whose author chose \"my class\" and allowed the "
+                            "spotlight can be spotlighted.")
+        if card["status"] != "visible":
+            raise Conflict("Approve this card before spotlighting it.")
+    store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": card_id})
+    return card
+
+
+def spotlighted_card(store: RedisStore, class_id: str, record: dict[str, Any] | None
+                     ) -> dict[str, Any] | None:
+    if record is None or not record.get("spotlight"):
+        return None
+    card = store.get_card(class_id, record["id"], record["spotlight"])
+    return card if card and card["status"] == "visible" else None
+
+
+def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) -> dict[str, Any]:
+    """Count a student's reaction to a card they can see; returns the card."""
+    student_id = _require_student(identity)
+    if reaction not in REACTIONS:
+        raise InvalidInput(f"Reactions are {', '.join(REACTIONS)}.")
+    current = require_round(store, identity.class_id)
+    card = store.get_card(identity.class_id, current["id"], card_id)
+    visible_to_me = card is not None and (
+        card["student_id"] == student_id
+        or (card["visibility"] == "class" and card["status"] == "visible"))
+    if not visible_to_me:
+        raise NotFound("No such card.")
+    assert card is not None
+    store.react(identity.class_id, current["id"], card_id, student_id, reaction)
+    return card
+
+
+def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
+               round_id: str | None = None, clock: Clock = now_ms
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A private reply on a card's thread; returns (reply, card)."""
+    text = clean_text(text, MAX_REPLY_TEXT, "reply")
+    current = require_round(store, identity.class_id)
+    if round_id not in (None, current["id"]):
+        found = store.get_round(identity.class_id, round_id)  # type: ignore[arg-type]
+        if found is None:
+            raise NotFound("No such card.")
+        current = found
+    card = store.get_card(identity.class_id, current["id"], card_id)
+    if card is None:
+        raise NotFound("No such card.")
+    if identity.role == "teacher":
+        sender = "teacher"
+    elif identity.role == "student" and identity.student_id == card["student_id"]:
+        if not store.replies(identity.class_id, current["id"], [card_id]):
+            raise Conflict("You can answer once your teacher has replied to your card.")
+        sender = "student"
+    else:
+        raise NotFound("No such card.")  # co-host, stage, other students: not theirs to see
+    reply = {"id": secrets.token_hex(6), "card_id": card_id, "round_id": current["id"],
+             "from": sender, "text": text, "at": clock()}
+    store.add_reply(identity.class_id, current["id"], card_id, reply)
+    return reply, card
+
+
+def set_approval(store: RedisStore, identity: Identity, approval_required: bool) -> None:
+    require_teacher(identity)
+    store.set_class_fields(identity.class_id, {"approval_required": approval_required})
+
+
+# ---- photos and export -----------------------------------------------------------------------
+
+def store_photo(store: RedisStore, identity: Identity, data: bytes,
+                clock: Clock = now_ms) -> str:
+    """Check, clean and keep an uploaded photo; it is attached to a card when posted."""
+    student_id = _require_student(identity)
+    jpeg = process_photo(data)
+    photo_id = secrets.token_hex(12)  # random, unguessable name
+    meta = {"student_id": student_id, "card_id": None, "round_id": None,
+            "uploaded_at": clock(), "bytes": len(jpeg)}
+    store.put_photo(identity.class_id, photo_id, meta, base64.b64encode(jpeg).decode())
+    return photo_id
+
+
+def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
+    """The photo's JPEG, if `identity` may see the card it belongs to; else NotFound.
+
+    Hidden cards' photos are served to nobody but the teacher; withdrawn cards' photos are
+    deleted with the card.
+    """
+    meta = store.photo_meta(identity.class_id, photo_id)
+    if meta is None:
+        raise NotFound("No such photo.")
+    if meta.get("card_id") is None:
+        allowed = identity.role == "student" and identity.student_id == meta["student_id"]
+    else:
+        card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
+        if card is None or card.get("photo_id") != photo_id:
+            allowed = False
+        elif identity.role == "stage":
+            record = current_round(store, identity.class_id)
+            allowed = bool(record and record.get("spotlight") == card["id"]
+                           and views.card_view("stage", card) is not None)
+        else:
+            allowed = views.card_view(views.audience_of(identity, card), card) is not None
+    data = store.photo_data(identity.class_id, photo_id) if allowed else None
+    if data is None:
+        raise NotFound("No such photo.")
+    return base64.b64decode(data)
+
+
+def export_round(store: RedisStore, identity: Identity, round_id: str) -> dict[str, Any]:
+    require_teacher(identity)
+    record = store.get_round(identity.class_id, round_id)
+    if record is None:
+        raise NotFound("No such round.")
+    cards = store.list_cards(identity.class_id, round_id)
+    counts = store.reaction_counts(identity.class_id, round_id)
+    threads = store.replies(identity.class_id, round_id, [c["id"] for c in cards])
+    return {
+        "round": views.round_view(record, staff=True,
+                                  answered=store.answered(identity.class_id, round_id)),
+        "cards": [
+            {**(views.card_view("teacher", c, counts.get(c["id"])) or {}),
+             "replies": threads.get(c["id"], [])}
+            for c in cards
+        ],
+    }
+
+
+EXPORT_COLUMNS = ("card_id", "student", "visibility", "status", "spotlight_ok", "starred",
+                  "flagged", "text", "reactions", "replies", "created_at")
+
+
+def export_round_rows(export: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "card_id": c["id"], "student": c["author"], "visibility": c["visibility"],
+            "status": c["status"], "spotlight_ok": c["spotlight_ok"],
+            "starred": c.get("starred", False), "flagged": c.get("flagged", False),
+            "text": c["text"], "reactions": sum(c["reactions"].values()),
+            "replies": " | ".join(f"{r['from']}: {r['text']}" for r in c["replies"]),
+            "created_at": c["created_at"],
+        }
+        for c in export["cards"]
+    ]

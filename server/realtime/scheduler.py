@@ -1,0 +1,82 @@
+"""Background work of each process: fire due deadlines, flush coalesced reaction counts.
+
+Deadlines live in Redis (a sorted set shared by every process), so they survive restarts;
+ZREM decides which process fires each one, so a deadline fires exactly once.
+Reaction counts are incremented in Redis at once but broadcast at most every FLUSH_SECONDS
+per card, so a class clicking hearts costs one message per card per interval, not per click.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from flask import Flask
+
+from server.context import Services
+from server.domain import rounds
+from server.extensions import socketio
+from server.realtime import broadcast
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 0.1
+FLUSH_SECONDS = 0.5
+
+
+class Scheduler:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._dirty: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()  # patched to a green lock under gevent/eventlet
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            socketio.start_background_task(self._run)
+
+    def reaction_changed(self, class_id: str, round_id: str, card_id: str) -> None:
+        with self._lock:
+            self._dirty.add((class_id, round_id, card_id))
+
+    def _run(self) -> None:
+        ticks_per_flush = round(FLUSH_SECONDS / TICK_SECONDS)
+        tick = 0
+        while True:
+            socketio.sleep(TICK_SECONDS)
+            tick += 1
+            try:
+                with self.app.app_context():
+                    self.fire_due_deadlines()
+                    if tick % ticks_per_flush == 0:
+                        self.flush_reactions()
+            except redis.RedisError:
+                log.warning("store unavailable; retrying background work")
+            except Exception:  # keep the loop alive whatever one iteration hit
+                log.exception("background work failed")
+
+    def fire_due_deadlines(self) -> None:
+        svc: Services = self.app.extensions["rapport"]
+        for kind, class_id, item_id in svc.store.due_deadlines(rounds.now_ms()):
+            if not svc.store.claim_deadline(kind, class_id, item_id):
+                continue  # another process fired it
+            if kind == "round":
+                closed = rounds.close_round(svc.store, class_id, item_id)
+                if closed is not None:
+                    broadcast.round_updated(class_id, closed)
+
+    def flush_reactions(self) -> None:
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+        svc: Services = self.app.extensions["rapport"]
+        by_round: dict[tuple[str, str], list[str]] = {}
+        for class_id, round_id, card_id in dirty:
+            by_round.setdefault((class_id, round_id), []).append(card_id)
+        for (class_id, round_id), card_ids in by_round.items():
+            counts = svc.store.reaction_counts(class_id, round_id, card_ids)
+            for card_id in card_ids:
+                card = svc.store.get_card(class_id, round_id, card_id)
+                if card is not None:
+                    broadcast.reactions(class_id, card, counts.get(card_id, {}))
+
