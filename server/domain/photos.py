@@ -38,8 +38,10 @@ def process_photo(data: bytes) -> bytes:
             image.load()
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput("That image has too many pixels: too large. "
+                           "Please send a normal photo.") from None
+    except UnidentifiedImageError:
         raise InvalidInput("That file is not a photo we can use (JPEG, PNG, WebP or GIF)."
                            ) from None
     except (OSError, ValueError, SyntaxError):

@@ -448,6 +448,8 @@ def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
         card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
         if card is None or card.get("photo_id") != photo_id:
             allowed = False
+        elif card["status"] == "hidden":
+            allowed = identity.role == "teacher"
         elif identity.role == "stage":
             record = current_round(store, identity.class_id)
             allowed = bool(record and record.get("spotlight") == card["id"]

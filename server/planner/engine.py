@@ -150,14 +150,30 @@ def _constructed_start(
     design = max(candidates, key=len)  # the first of the longest wins ties
     if len(design) < min(2, rotations):
         return None
+    # Relabel the design's points at random until no apart pair shares a room; with
+    # earlier meetings (history, run rotations) keep the cheapest of a few labellings.
+    best_cost: int | None = None
+    best_design: list[list[list[int]]] | None = None
+    feasible = 0
     for _attempt in range(200):
         labels = list(range(n))
         rng.shuffle(labels)
         relabelled = [[[labels[p] for p in room] for room in rotation] for rotation in design]
-        if _respects_apart(relabelled, instance):
+        if not _respects_apart(relabelled, instance):
+            continue
+        feasible += 1
+        if not instance.prior:
+            best_design = relabelled
             break
-    else:
+        schedule.set_rotations(relabelled)
+        cost = schedule.total_cost()
+        if best_cost is None or cost < best_cost:
+            best_cost, best_design = cost, relabelled
+        if feasible >= 20:
+            break
+    if best_design is None:
         return None
+    relabelled = best_design
     # History may make some design rotations costly: the tabu search will repair them.
     schedule.set_rotations(relabelled)
     for r in range(len(relabelled), rotations):

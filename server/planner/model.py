@@ -328,17 +328,53 @@ def _check_apart_cliques(
         )
 
 
+def pack_groups(
+    group_sizes: list[int], capacities: list[int], order: list[int] | None = None,
+    node_limit: int = 100_000,
+) -> list[int] | None:
+    """Room index per group so that no room overflows, or None if none was found.
+
+    Exact backtracking over groups (largest first, or ``order``); rooms with equal free
+    space are interchangeable, so only one of them is tried.  Singles always fit after.
+    """
+    sequence = order if order is not None else sorted(
+        range(len(group_sizes)), key=lambda g: -group_sizes[g]
+    )
+    free = list(capacities)
+    placement = [-1] * len(group_sizes)
+    nodes = [0]
+
+    def place(position: int) -> bool:
+        if position == len(sequence):
+            return True
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        group = sequence[position]
+        tried: set[int] = set()
+        for room, space in enumerate(free):
+            if space >= group_sizes[group] and space not in tried:
+                tried.add(space)
+                free[room] -= group_sizes[group]
+                placement[group] = room
+                if place(position + 1):
+                    return True
+                free[room] += group_sizes[group]
+        return False
+
+    return placement if place(0) else None
+
+
 def _check_packing(names: list[str], units: list[list[int]], room_sizes: list[int]) -> None:
-    """Keep-together groups must fit into the rooms (first-fit decreasing is exact enough)."""
-    free = list(room_sizes)
-    for unit in units:
-        if len(unit) == 1:
-            break  # units are sorted by size; singles always fit
-        slot = next((r for r in range(len(free)) if free[r] >= len(unit)), None)
-        if slot is None:
-            group = ", ".join(names[m] for m in unit)
+    """Keep-together groups must fit into the rooms together."""
+    groups = [unit for unit in units if len(unit) > 1]
+    if not groups or pack_groups([len(g) for g in groups], room_sizes) is not None:
+        return
+    # name the first group that no longer fits with the larger ones placed
+    for count in range(1, len(groups) + 1):
+        if pack_groups([len(g) for g in groups[:count]], room_sizes) is None:
+            group = ", ".join(names[m] for m in groups[count - 1])
             raise PlanError(
                 f"keep-together group ({group}) does not fit: the rooms are already "
                 "filled by other keep-together groups"
             )
-        free[slot] -= len(unit)

@@ -21,7 +21,7 @@ import random
 import time
 from collections.abc import Callable
 
-from .model import Instance, PlanError
+from .model import Instance, PlanError, pack_groups
 
 REPEAT_WEIGHT = 100_000
 SPREAD_WEIGHT = 1_000
@@ -59,6 +59,20 @@ class PairCost(dict[int, int]):
         return cost
 
 
+class FlipCost(dict[int, int]):
+    """Memoised cost change of toggling one rotation bit of a pair key."""
+
+    def __init__(self, cost_of: PairCost, bit: int) -> None:
+        super().__init__()
+        self.cost_of = cost_of
+        self.bit = bit
+
+    def __missing__(self, key: int) -> int:
+        value = self.cost_of[key ^ self.bit] - self.cost_of[key]
+        self[key] = value
+        return value
+
+
 class PairRepeats(dict[int, int]):
     """Memoised number of repeats a pair key adds on top of its prior meetings."""
 
@@ -84,6 +98,7 @@ class Schedule:
         self.rotation_count = instance.future_rotations
         self.cost_of = PairCost(self.rotation_count)
         self.repeats_of = PairRepeats(self.rotation_count)
+        self.flip = [FlipCost(self.cost_of, 1 << r) for r in range(self.rotation_count)]
         n = self.n
         self.keys = [0] * (n * n)
         for (i, j), count in instance.prior.items():
@@ -259,6 +274,8 @@ def greedy_rotation(
         met[x].discard(x)
     apart_of = schedule.apart_of
     failed: list[int] | None = None
+    failed_on_group = False
+    forced_rooms: dict[tuple[int, ...], int] = {}
     for _attempt in range(attempts):
         rng.shuffle(constrained)
         rng.shuffle(free_singles)
@@ -268,6 +285,14 @@ def greedy_rotation(
         where = [-1] * n
         open_rooms = list(range(len(capacities)))
         failed = None
+        if _attempt == attempts // 2 and multi and failed_on_group:
+            # the cost-driven choice keeps boxing groups in: use an exact packing instead
+            packing_order = list(range(len(multi)))
+            rng.shuffle(packing_order)
+            packing_order.sort(key=lambda g: -len(multi[g]))
+            packing = pack_groups([len(u) for u in multi], capacities, packing_order)
+            if packing is not None:
+                forced_rooms = dict(zip(map(tuple, multi), packing, strict=True))
         for unit in order:
             added: dict[int, int] = {}
             blocked: set[int] = set()
@@ -297,8 +322,11 @@ def greedy_rotation(
                     best_rooms.append(room_index)
             if not best_rooms:
                 failed = unit
+                failed_on_group = failed_on_group or size > 1
                 break
-            chosen = rng.choice(best_rooms)
+            chosen = forced_rooms.get(tuple(unit), -1) if size > 1 else -1
+            if chosen < 0:
+                chosen = rng.choice(best_rooms)
             rooms[chosen].extend(unit)
             free[chosen] -= size
             for s in unit:
@@ -344,7 +372,8 @@ class TabuSearch:
         self.schedule = schedule
         self.rng = rng
         self.target_future = target_repeats
-        self.tabu_until: dict[tuple[int, int], int] = {}
+        # tabu_until[r][s]: iteration until which moving s in rotation r is tabu
+        self.tabu_until = [[0] * schedule.n for _ in range(schedule.rotation_count)]
         self.iteration = 0
 
     def run(
@@ -380,7 +409,7 @@ class TabuSearch:
                 repeats += schedule.exchange(r, room_a, movers_a, room_b, movers_b)
                 cost += delta
                 for s in (*movers_a, *movers_b):
-                    self.tabu_until[(r, s)] = self.iteration + rng.randint(TENURE_MIN, TENURE_MAX)
+                    self.tabu_until[r][s] = self.iteration + rng.randint(TENURE_MIN, TENURE_MAX)
                 if cost < best_cost:
                     best, best_cost, best_repeats = schedule.snapshot(), cost, repeats
                     stall = 0
@@ -397,7 +426,8 @@ class TabuSearch:
                 perturb_strength = min(perturb_strength + 1, 2 + schedule.n // 4)
                 cost = schedule.total_cost()
                 repeats = schedule.future_repeats()
-                self.tabu_until.clear()
+                for row in self.tabu_until:
+                    row[:] = [0] * len(row)
                 stall = 0
         return best, best_cost, best_repeats
 
@@ -424,20 +454,20 @@ class TabuSearch:
         self, cost: int, best_cost: int
     ) -> tuple[int, int, int, list[int], int, list[int]] | None:
         schedule = self.schedule
-        n, keys, cost_of = schedule.n, schedule.keys, schedule.cost_of
+        n, keys = schedule.n, schedule.keys
         single, apart_of = schedule.single, schedule.apart_of
-        iteration, tabu_until = self.iteration, self.tabu_until
+        iteration = self.iteration
         best_delta: int | None = None
         best_moves: list[tuple[int, int, int, list[int], int, list[int]]] = []
         aspiration = best_cost - cost  # a tabu move is allowed when delta < aspiration
 
         for r in range(schedule.rotation_count):
-            bit = 1 << r
             rooms = schedule.rooms[r]
             where = schedule.room_of[r]
             removal = schedule.removal[r]
+            flip = schedule.flip[r]
+            tabu = self.tabu_until[r]
             joining_cache: dict[int, list[int]] = {}
-
             sizes_differ = schedule.sizes_differ
             for a in range(n):
                 if removal[a] >= 0:
@@ -448,31 +478,29 @@ class TabuSearch:
                     if best_moves:
                         best_delta = best_moves[0][0]
                     continue
-                a_tabu = tabu_until.get((r, a), 0) > iteration
+                a_tabu = tabu[a] > iteration
+                members_a = rooms[room_a]
                 join_a = joining_cache.get(room_a)
                 if join_a is None:
                     # cost of every student joining a's room as it is now
                     join_a = [0] * n
-                    members_a = rooms[room_a]
                     for s in range(n):
-                        row = s * n
-                        total = 0
-                        for y in members_a:
-                            if y != s:
-                                key = keys[row + y]
-                                total += cost_of[key ^ bit] - cost_of[key]
-                        join_a[s] = total
+                        if where[s] != room_a:
+                            row = s * n
+                            total = 0
+                            for y in members_a:
+                                total += flip[keys[row + y]]
+                            join_a[s] = total
                     joining_cache[room_a] = join_a
                 row_a = a * n
+                removal_a = removal[a]
                 for room_b, members_b in enumerate(rooms):
                     if room_b == room_a:
                         continue
-                    join_b_a = 0
+                    base = removal_a
                     for y in members_b:
-                        key = keys[row_a + y]
-                        join_b_a += cost_of[key ^ bit] - cost_of[key]
-                    base = removal[a] + join_b_a
-                    if sizes_differ and len(members_b) < len(rooms[room_a]):
+                        base += flip[keys[row_a + y]]
+                    if sizes_differ and len(members_b) < len(members_a):
                         # plain move of a into a smaller room keeps the size rule
                         delta = base
                         if (best_delta is None or delta <= best_delta) and (
@@ -482,20 +510,16 @@ class TabuSearch:
                                 best_delta, best_moves = delta, []
                             best_moves.append((delta, r, room_a, [a], room_b, []))
                     for b in members_b:
-                        if not single[b]:
-                            continue
-                        key = keys[row_a + b]
-                        pair_term = cost_of[key ^ bit] - cost_of[key]
-                        delta = base + removal[b] + join_a[b] - 2 * pair_term
+                        delta = base + removal[b] + join_a[b] - 2 * flip[keys[row_a + b]]
                         if best_delta is not None and delta > best_delta:
                             continue
-                        if (a_tabu or tabu_until.get((r, b), 0) > iteration) and (
-                            delta >= aspiration
-                        ):
+                        if not single[b]:
+                            continue
+                        if (a_tabu or tabu[b] > iteration) and delta >= aspiration:
                             continue
                         if apart_of[a] and apart_of[a] & (set(members_b) - {b}):
                             continue
-                        if apart_of[b] and apart_of[b] & (set(rooms[room_a]) - {a}):
+                        if apart_of[b] and apart_of[b] & (set(members_a) - {a}):
                             continue
                         if best_delta is None or delta < best_delta:
                             best_delta, best_moves = delta, []
@@ -521,7 +545,7 @@ class TabuSearch:
             return  # evaluate each group once
         rooms = schedule.rooms[r]
         room_a = schedule.room_of[r][member]
-        tabu = any(self.tabu_until.get((r, s), 0) > self.iteration for s in group)
+        tabu = any(self.tabu_until[r][s] > self.iteration for s in group)
         for room_b, members_b in enumerate(rooms):
             if room_b == room_a:
                 continue

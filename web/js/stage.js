@@ -1,13 +1,25 @@
 // Stage (projector) view: read-only, big, for screen-sharing into the video call.
-import { byId, setText, show } from "./dom.js";
-import { connect, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
+import { byId, h, replace, setText, show } from "./dom.js";
+import { countdown, serverClock } from "./clock.js";
+import { photoLoader } from "./photos.js";
+import { reactionSummary } from "./reactions.js";
+import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
 
 /**
  * @typedef {{id: string, name: string, locked: boolean, join_code?: string, join_url?: string}} ClassInfo
+ * @typedef {import("./round-host.js").Round} Round
+ * @typedef {import("./round-host.js").Card} Card
  */
 
-/** @type {ClassInfo | null} */
-let current = null;
+const state = {
+  /** @type {ClassInfo | null} */ cls: null,
+  /** @type {Round | null} */ round: null,
+  /** @type {Card | null} */ spotlight: null,
+  key: "",
+};
+
+const clock = serverClock();
+const photos = photoLoader(() => state.cls?.id || "", () => state.key);
 
 /** @param {string} text */
 function message(text) {
@@ -15,28 +27,71 @@ function message(text) {
   show("message", Boolean(text));
 }
 
-/** Join info is shown while no round is running (rounds arrive in phase 2). */
-function roundRunning() {
-  return !byId("spotlight").hidden;
+/** What the stage shows: the spotlit card, the running round, or how to join. */
+function mode() {
+  if (state.spotlight) return "spotlight";
+  if (state.round && (state.round.status === "draft" || state.round.status === "open")) return "round";
+  return "join";
+}
+
+function render() {
+  const m = mode();
+  const cls = state.cls;
+  show("spotlight", m === "spotlight");
+  show("stage-round", m === "round");
+  const code = cls?.join_code || "";
+  show("join", m === "join" && Boolean(code) && !cls?.locked);
+  show("locked", m === "join" && Boolean(cls?.locked));
+  document.body.dataset.mode = m;
+  if (m === "round") renderRound();
+  if (m === "spotlight") renderSpotlight();
+  tick();
+}
+
+function renderRound() {
+  const round = /** @type {Round} */ (state.round);
+  setText("stage-prompt", round.prompt.text);
+  const host = round.host_card;
+  const shared = Boolean(host && !host.skipped && host.text);
+  setText("stage-host-text", shared && host ? host.text : "");
+  show("stage-host", shared);
+  const note = round.status === "draft" ? "Get ready: the round opens in a moment." : "Share your answer on your device.";
+  setText("stage-round-note", note);
+}
+
+function renderSpotlight() {
+  const card = /** @type {Card} */ (state.spotlight);
+  const box = byId("spotlight");
+  const existing = box.querySelector(".stage-card");
+  if (existing && existing.getAttribute("data-id") === card.id && existing.getAttribute("data-updated") === String(card.updated_at)) {
+    // Same card: only the reaction counts change.
+    const old = box.querySelector(".reaction-summary");
+    if (old) old.replaceWith(reactionSummary(card.reactions));
+    return;
+  }
+  replace(box,
+    h("article", { class: "stage-card", dataset: { id: card.id, updated: card.updated_at } },
+      h("p", { class: "stage-card-author" }, card.author),
+      h("p", { class: "stage-card-text" }, card.text),
+      card.photo_id ? photos.img(card.photo_id, `Photo from ${card.author}`, "stage-photo") : null),
+    reactionSummary(card.reactions));
+  photos.prune(card.photo_id ? [card.photo_id] : []);
 }
 
 /** @param {ClassInfo} cls */
 function renderClass(cls) {
-  current = cls;
+  state.cls = cls;
   setText("class-name", cls.name);
   document.title = `${cls.name} — Stage — Rapport`;
   const code = cls.join_code || "";
   setText("join-code", code);
-  const link = cls.join_url ? displayUrl(cls.join_url) : "";
-  setText("join-link", link);
+  setText("join-link", cls.join_url ? displayUrl(cls.join_url) : "");
   const qr = /** @type {HTMLImageElement} */ (byId("qr"));
   if (code) {
     const src = `/api/qr.svg?code=${encodeURIComponent(code)}`;
     if (qr.getAttribute("src") !== src) qr.src = src;
   }
-  const joinable = Boolean(code) && !cls.locked && !roundRunning();
-  show("join", joinable);
-  show("locked", Boolean(cls.locked) && !roundRunning());
+  render();
 }
 
 /**
@@ -46,6 +101,26 @@ function renderClass(cls) {
 function displayUrl(url) {
   return url.replace(/^https?:\/\//, "");
 }
+
+/** @param {Round | null} round */
+function applyRound(round) {
+  if (round) clock.sync(round.server_time);
+  state.round = round;
+  render();
+}
+
+/** @param {any} snap */
+function applySnapshot(snap) {
+  message("");
+  state.round = snap.round || null;
+  if (state.round) clock.sync(state.round.server_time);
+  state.spotlight = snap.spotlight || null;
+  if (snap.class) renderClass(snap.class);
+  else render();
+}
+
+const tick = countdown(byId("stage-countdown"), clock,
+  () => (state.round && state.round.status === "open" && mode() === "round" ? state.round.deadline : null));
 
 const CONN_TEXT = {
   connecting: "Connecting…",
@@ -63,6 +138,7 @@ function main() {
     message("Open the stage view from your teacher dashboard.");
     return;
   }
+  state.key = key;
   const socket = connect({ token: key, view: "stage" });
   watchConnection(socket, (s) => {
     conn.dataset.state = s;
@@ -75,18 +151,38 @@ function main() {
       } catch {
         /* ignore */
       }
+      state.round = null;
+      state.spotlight = null;
       show("join", false);
       show("locked", false);
+      show("stage-round", false);
+      show("spotlight", false);
       message("This stage link does not work any more. Open the stage view again from your dashboard.");
     },
     onRetrying: () => message("Could not connect just now. Trying again in a few seconds…"),
   });
-  socket.on("snapshot", (/** @type {any} */ snap) => {
-    message("");
-    if (snap && snap.class) renderClass(snap.class);
+  socket.on("snapshot", applySnapshot);
+  socket.on("resync", async () => {
+    try {
+      const result = await emitAck(socket, "snapshot.get", {});
+      if (result && result.snapshot) applySnapshot(result.snapshot);
+    } catch {
+      /* a rotated link is disconnected by the server; nothing else to do */
+    }
   });
   socket.on("class.updated", (/** @type {any} */ msg) => {
-    if (msg && msg.class) renderClass({ ...(current || {}), ...msg.class });
+    if (msg && msg.class) renderClass({ ...(state.cls || {}), ...msg.class });
+  });
+  socket.on("round.updated", (/** @type {any} */ msg) => msg && msg.round && applyRound(msg.round));
+  socket.on("spotlight", (/** @type {any} */ msg) => {
+    state.spotlight = msg ? msg.card : null;
+    render();
+  });
+  socket.on("reactions", (/** @type {any} */ msg) => {
+    if (state.spotlight && msg && msg.card_id === state.spotlight.id) {
+      state.spotlight = { ...state.spotlight, reactions: msg.counts || {} };
+      render();
+    }
   });
 }
 

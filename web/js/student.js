@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { byId, setText, show, statusLine } from "./dom.js";
 import { connect, onRefused, watchConnection } from "./socket.js";
+import { createRoundStudent } from "./round-student.js";
 
 /**
  * @typedef {{seat_token: string, class_id: string, name: string, student_id: string}} Seat
@@ -12,6 +13,13 @@ const say = statusLine("status");
 
 /** @type {{code: string, seat: Seat | null, socket: any}} */
 const state = { code: "", seat: null, socket: null };
+
+const round = createRoundStudent({
+  socket: () => state.socket,
+  token: () => state.seat?.seat_token || "",
+  classId: () => state.seat?.class_id || "",
+  me: () => state.seat?.student_id || "",
+});
 
 // ---------- seat storage ----------
 
@@ -158,7 +166,9 @@ function startSocket() {
       renderName(snap.you.name);
     }
     say("");
+    round.snapshot(snap);
   });
+  round.wireSocket(socket);
 
   socket.on("class.updated", (/** @type {any} */ msg) => renderClass(msg.class || {}));
 
@@ -247,6 +257,7 @@ function onNotMe() {
 function main() {
   byId("join-form").addEventListener("submit", onJoin);
   byId("not-me").addEventListener("click", onNotMe);
+  round.wireControls();
   state.code = codeFromPath();
   state.seat = loadSeat(state.code);
   if (state.seat) startSocket();

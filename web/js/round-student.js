@@ -1,0 +1,566 @@
+// The student's side of a show-and-tell round: read the prompt and the teacher's card, post a
+// card (with an optional photo), see classmates' cards and the spotlight, react, and answer
+// the teacher's private replies.
+import { byId, h, replace, setText, show, statusLine } from "./dom.js";
+import { countdown, serverClock } from "./clock.js";
+import { photoLoader } from "./photos.js";
+import { reactionButtons } from "./reactions.js";
+import { emitAck } from "./socket.js";
+
+/**
+ * @typedef {import("./round-host.js").Round} Round
+ * @typedef {import("./round-host.js").Card} Card
+ * @typedef {import("./round-host.js").Reply} Reply
+ * @typedef {{client_id: string, round_id: string, photo_id?: string | null}} Draft
+ */
+
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+
+/** A random client id, [A-Za-z0-9_-]{32}. */
+function newClientId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") {
+    return window.crypto.randomUUID().replace(/-/g, "");
+  }
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * @param {{
+ *   socket: () => any,
+ *   token: () => string,
+ *   classId: () => string,
+ *   me: () => string,
+ * }} deps
+ */
+export function createRoundStudent(deps) {
+  const clock = serverClock();
+  const photos = photoLoader(deps.classId, deps.token);
+  const announce = statusLine("round-announce");
+  const sayForm = statusLine("card-status");
+
+  const state = {
+    /** @type {Round | null} */ round: null,
+    /** @type {Map<string, Card>} */ cards: new Map(),
+    /** @type {Card | null} */ mine: null,
+    /** @type {Card | null} */ spotlight: null,
+    /** @type {Reply[]} */ thread: [],
+    /** @type {Map<string, Set<string>>} */ myReactions: new Map(),
+    editing: false,
+    busy: false,
+    /** @type {File | null} */ file: null,
+    /** @type {string | null} */ previewUrl: null,
+    /** @type {string | null} keep the existing photo while editing */ keptPhotoId: null,
+  };
+
+  // ---------- the draft's client id: one per draft, kept until acknowledged ----------
+
+  const draftKey = () => `rapport.draft.${deps.classId()}`;
+
+  /** @returns {Draft | null} */
+  function loadDraft() {
+    try {
+      const raw = window.sessionStorage.getItem(draftKey());
+      const draft = raw ? JSON.parse(raw) : null;
+      return draft && typeof draft.client_id === "string" ? draft : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** @param {Draft | null} draft */
+  function saveDraft(draft) {
+    try {
+      if (draft) window.sessionStorage.setItem(draftKey(), JSON.stringify(draft));
+      else window.sessionStorage.removeItem(draftKey());
+    } catch {
+      /* storage unavailable: the id lives as long as the page */
+    }
+  }
+
+  /** @type {Draft | null} */
+  let memoryDraft = null;
+
+  /** @param {string} roundId @returns {Draft} */
+  function currentDraft(roundId) {
+    let draft = loadDraft() || memoryDraft;
+    if (!draft || draft.round_id !== roundId) {
+      draft = { client_id: newClientId(), round_id: roundId, photo_id: null };
+    }
+    memoryDraft = draft;
+    saveDraft(draft);
+    return draft;
+  }
+
+  // ---------- rendering ----------
+
+  /** @param {Card} card @param {boolean} big */
+  function cardView(card, big) {
+    return h("article", { class: big ? "shown-card big" : "shown-card", "aria-label": `Card from ${card.author}` },
+      h("p", { class: "card-author" }, card.author),
+      h("p", { class: "card-text" }, card.text),
+      card.photo_id ? photos.img(card.photo_id, `Photo from ${card.author}`) : null);
+  }
+
+  /** @param {string} cardId @param {string} reaction */
+  async function react(cardId, reaction) {
+    try {
+      await emitAck(deps.socket(), "react", { card_id: cardId, reaction });
+      const mine = state.myReactions.get(cardId) || new Set();
+      mine.add(reaction);
+      state.myReactions.set(cardId, mine);
+      renderClassmates();
+      renderSpotlight();
+    } catch (err) {
+      announce(/** @type {Error} */ (err).message, "error");
+    }
+  }
+
+  /** @param {Card} card */
+  function buttonsFor(card) {
+    return reactionButtons(card, state.myReactions.get(card.id) || new Set(), (r) => react(card.id, r));
+  }
+
+  function renderSpotlight() {
+    const box = byId("spotlight-view");
+    const card = state.spotlight;
+    if (!card) {
+      replace(box);
+      show(box, false);
+      return;
+    }
+    const known = state.cards.get(card.id);
+    const shown = known ? { ...card, reactions: known.reactions || card.reactions } : card;
+    const mineToo = card.student_id === deps.me();
+    replace(box,
+      h("p", { class: "spot-label" }, mineToo ? "Your card is in the spotlight!" : "In the spotlight"),
+      cardView(shown, true),
+      buttonsFor(shown));
+    show(box, true);
+  }
+
+  function renderClassmates() {
+    const others = [...state.cards.values()]
+      .filter((c) => c.student_id !== deps.me() && c.visibility === "class" && c.status === "visible")
+      .sort((a, b) => (a.created_at - b.created_at) || a.id.localeCompare(b.id));
+    const list = byId("classmate-cards");
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
+    const focus = active && list.contains(active)
+      ? { card: active.closest("li")?.getAttribute("data-id"), reaction: active.dataset.reaction }
+      : null;
+    replace(list, others.map((c) => h("li", { class: "classmate-card", dataset: { id: c.id } }, cardView(c, false), buttonsFor(c))));
+    if (focus && focus.card) {
+      const again = list.querySelector(`li[data-id="${CSS.escape(focus.card)}"] button[data-reaction="${CSS.escape(focus.reaction || "")}"]`);
+      if (again) /** @type {HTMLElement} */ (again).focus();
+    }
+    show("classmates", others.length > 0);
+    photos.prune([...state.cards.values(), state.spotlight].map((c) => c && c.photo_id).filter(Boolean).concat(state.mine?.photo_id ? [state.mine.photo_id] : []));
+  }
+
+  /** @param {any[]} list */
+  function renderAbout(list) {
+    const items = (list || []).filter((c) => c && c.text);
+    replace(byId("about-list"), items.map((c) => h("li", null,
+      c.prompt && c.prompt.text ? h("p", { class: "muted small" }, c.prompt.text) : null,
+      h("p", null, c.text))));
+    show("about-teacher", items.length > 0);
+  }
+
+  function renderMine() {
+    const card = state.mine;
+    const round = state.round;
+    const open = round?.status === "open";
+    const showForm = open && (!card || state.editing);
+    show("card-form", Boolean(showForm));
+    show("my-card", Boolean(card) && !state.editing);
+    if (!card) return;
+    const status = card.status === "pending" ? h("p", { class: "badge pending" }, "Waiting for approval") : null;
+    const who = card.visibility === "teacher" ? "Only your teacher sees this." : (card.spotlight_ok
+      ? "Your class can see this. Your teacher may spotlight it." : "Your class can see this.");
+    replace(byId("my-card-body"),
+      cardView(card, false),
+      status,
+      h("p", { class: "muted small" }, who));
+    show("my-card-actions", Boolean(open));
+    show("card-withdraw-yes", false);
+    show("card-withdraw", true);
+    renderThread();
+  }
+
+  function renderThread() {
+    const card = state.mine;
+    const items = state.thread.filter((r) => card && r.card_id === card.id);
+    replace(byId("my-thread-list"), items.map((r) => h("li", { class: `reply from-${r.from}` },
+      h("span", { class: "reply-from" }, r.from === "teacher" ? "Your teacher" : "You"), ": ", r.text)));
+    show("my-thread", items.length > 0);
+    show("my-reply-form", items.some((r) => r.from === "teacher"));
+  }
+
+  function renderRound() {
+    const round = state.round;
+    const active = round && (round.status === "open" || round.status === "closed");
+    show("round-waiting", !active);
+    show("round-open", Boolean(active));
+    if (!round || !active) {
+      setText("round-title", "Waiting for your teacher…");
+      setText("round-waiting-text", round && round.status === "draft"
+        ? "Your teacher is getting a question ready. It shows up here in a moment."
+        : "Nothing to do yet. When your teacher starts a round, it shows up right here.");
+      tick();
+      return;
+    }
+    setText("prompt", round.prompt.text);
+    const host = round.host_card;
+    const shared = Boolean(host && !host.skipped && host.text);
+    setText("teacher-card-text", shared && host ? host.text : "");
+    show("teacher-card", shared);
+    const starter = round.prompt.starter;
+    setText("starter", starter ? `Need a start? Try: “${starter}”` : "");
+    show("starter", Boolean(starter));
+    show("closed-text", round.status === "closed");
+    renderMine();
+    tick();
+  }
+
+  const tick = countdown(byId("countdown"), clock,
+    () => (state.round && state.round.status === "open" ? state.round.deadline : null));
+
+  // ---------- the form ----------
+
+  function visibility() {
+    const checked = /** @type {HTMLInputElement | null} */ (document.querySelector('input[name="visibility"]:checked'));
+    return checked && checked.value === "class" ? "class" : "teacher";
+  }
+
+  function syncSpotlightBox() {
+    const box = /** @type {HTMLInputElement} */ (byId("spotlight-ok"));
+    const cls = visibility() === "class";
+    box.disabled = !cls;
+    if (!cls) box.checked = false;
+  }
+
+  function updateCount() {
+    const text = /** @type {HTMLTextAreaElement} */ (byId("card-text")).value;
+    setText("card-count", `${[...text].length} / 500`);
+  }
+
+  function clearPhoto() {
+    state.file = null;
+    state.keptPhotoId = null;
+    if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
+    state.previewUrl = null;
+    /** @type {HTMLInputElement} */ (byId("card-photo")).value = "";
+    /** @type {HTMLImageElement} */ (byId("photo-preview-img")).removeAttribute("src");
+    show("photo-preview", false);
+    const draft = memoryDraft;
+    if (draft) {
+      draft.photo_id = null;
+      saveDraft(draft);
+    }
+  }
+
+  function onPhotoChosen() {
+    const input = /** @type {HTMLInputElement} */ (byId("card-photo"));
+    const file = input.files && input.files[0];
+    if (!file) return;
+    if (file.size > MAX_PHOTO_BYTES) {
+      sayForm("That photo is too big (at most 5 MB). Try a smaller one.", "error");
+      input.value = "";
+      return;
+    }
+    if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
+    state.file = file;
+    state.keptPhotoId = null;
+    state.previewUrl = URL.createObjectURL(file);
+    /** @type {HTMLImageElement} */ (byId("photo-preview-img")).src = state.previewUrl;
+    show("photo-preview", true);
+    if (memoryDraft) {
+      memoryDraft.photo_id = null; // a new file: upload it again
+      saveDraft(memoryDraft);
+    }
+  }
+
+  /** Upload the chosen photo once; returns its id (or null when there is none). */
+  async function uploadPhoto() {
+    if (!state.file) return state.keptPhotoId;
+    if (memoryDraft && memoryDraft.photo_id) return memoryDraft.photo_id;
+    const form = new FormData();
+    form.append("photo", state.file, state.file.name || "photo");
+    const response = await fetch(`/api/classes/${encodeURIComponent(deps.classId())}/photos`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${deps.token()}` },
+      body: form,
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (!response.ok || !data || typeof data.photo_id !== "string") {
+      const message = data && data.error && typeof data.error.message === "string"
+        ? data.error.message : "The photo could not be uploaded. Try another one.";
+      throw new Error(message);
+    }
+    if (memoryDraft) {
+      memoryDraft.photo_id = data.photo_id;
+      saveDraft(memoryDraft);
+    }
+    return data.photo_id;
+  }
+
+  /** @param {Event} event */
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (state.busy || !state.round) return;
+    const area = /** @type {HTMLTextAreaElement} */ (byId("card-text"));
+    const text = area.value.trim();
+    if (!text || [...text].length > 500) {
+      area.setAttribute("aria-invalid", "true");
+      sayForm(text ? "Your answer can be at most 500 characters." : "Write something first.", "error");
+      area.focus();
+      return;
+    }
+    area.removeAttribute("aria-invalid");
+    const vis = visibility();
+    const spotlightOk = vis === "class" && /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked;
+    const button = /** @type {HTMLButtonElement} */ (byId("card-submit"));
+    state.busy = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      if (state.editing && state.mine) {
+        if (state.file) currentDraft(state.round.id);
+        const photoId = await uploadPhoto();
+        /** @type {Record<string, any>} */
+        const changes = { card_id: state.mine.id, text, visibility: vis, spotlight_ok: spotlightOk };
+        if (photoId !== state.mine.photo_id) changes.photo_id = photoId;
+        sayForm("Saving…");
+        const result = await emitAck(deps.socket(), "card.edit", changes);
+        state.mine = result.card;
+        state.editing = false;
+        saveDraft(null);
+        memoryDraft = null;
+        sayForm("");
+        announce("Your card was updated.", "ok");
+      } else {
+        const draft = currentDraft(state.round.id);
+        sayForm(state.file ? "Uploading your photo…" : "Posting…");
+        const photoId = await uploadPhoto();
+        sayForm("Posting…");
+        const result = await emitAck(deps.socket(), "card.submit", {
+          client_id: draft.client_id, text, visibility: vis, spotlight_ok: spotlightOk, photo_id: photoId,
+        });
+        state.mine = result.card;
+        saveDraft(null);
+        memoryDraft = null;
+        sayForm("");
+        announce(result.card.status === "pending" ? "Posted! Your card waits for your teacher’s approval." : "Posted! Thank you for sharing.", "ok");
+      }
+      area.value = "";
+      updateCount();
+      clearPhoto();
+      renderMine();
+      byId("my-card").setAttribute("tabindex", "-1");
+      byId("my-card").focus();
+    } catch (err) {
+      sayForm(/** @type {Error} */ (err).message, "error");
+    } finally {
+      state.busy = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  function startEdit() {
+    const card = state.mine;
+    if (!card) return;
+    state.editing = true;
+    /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = card.text;
+    updateCount();
+    for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="visibility"]'))) {
+      radio.checked = radio.value === card.visibility;
+    }
+    syncSpotlightBox();
+    /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked = card.visibility === "class" && card.spotlight_ok;
+    clearPhoto();
+    state.keptPhotoId = card.photo_id;
+    setText("card-submit", "Save changes");
+    show("edit-cancel", true);
+    renderMine();
+    byId("card-text").focus();
+  }
+
+  function stopEdit() {
+    state.editing = false;
+    clearPhoto();
+    /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = "";
+    updateCount();
+    setText("card-submit", "Post my card");
+    show("edit-cancel", false);
+    renderMine();
+    byId("card-edit").focus();
+  }
+
+  async function withdraw() {
+    const card = state.mine;
+    if (!card) return;
+    try {
+      await emitAck(deps.socket(), "card.withdraw", { card_id: card.id });
+      state.cards.delete(card.id);
+      state.mine = null;
+      state.thread = [];
+      renderMine();
+      renderClassmates();
+      announce("Your card was withdrawn. You can post a new one.", "ok");
+      byId("card-text").focus();
+    } catch (err) {
+      announce(/** @type {Error} */ (err).message, "error");
+    }
+  }
+
+  /** @param {Event} event */
+  async function onReply(event) {
+    event.preventDefault();
+    const area = /** @type {HTMLTextAreaElement} */ (byId("my-reply-text"));
+    const text = area.value.trim();
+    if (!text || !state.mine) {
+      area.focus();
+      return;
+    }
+    try {
+      const result = await emitAck(deps.socket(), "reply.send", { card_id: state.mine.id, text });
+      addReply(result.reply);
+      area.value = "";
+    } catch (err) {
+      announce(/** @type {Error} */ (err).message, "error");
+    }
+  }
+
+  /** @param {Reply} reply */
+  function addReply(reply) {
+    if (!reply || state.thread.some((r) => r.id === reply.id)) return;
+    state.thread.push(reply);
+    state.thread.sort((a, b) => a.at - b.at);
+    renderThread();
+  }
+
+  // ---------- incoming ----------
+
+  /** @param {Round | null} round */
+  function applyRound(round) {
+    const changed = (state.round?.id || null) !== (round?.id || null);
+    const wasOpen = state.round?.status === "open";
+    if (round) clock.sync(round.server_time);
+    if (changed) {
+      state.cards = new Map();
+      state.mine = null;
+      state.thread = [];
+      state.myReactions = new Map();
+      state.editing = false;
+    }
+    state.round = round;
+    if (round && round.status === "closed" && state.editing) {
+      state.editing = false;
+      setText("card-submit", "Post my card");
+      show("edit-cancel", false);
+    }
+    renderRound();
+    renderClassmates();
+    if (round && round.status === "open" && (!wasOpen || changed)) announce("Your teacher opened a round. Read the question and share your answer.");
+    if (round && round.status === "closed" && wasOpen) announce("Thanks! The round is closed.");
+  }
+
+  /** @param {Card} card */
+  function upsert(card) {
+    if (!state.round || card.round_id !== state.round.id) return;
+    const old = state.cards.get(card.id);
+    const merged = { ...old, ...card };
+    state.cards.set(card.id, merged);
+    if (card.student_id === deps.me()) {
+      const wasPending = state.mine?.status === "pending";
+      state.mine = merged;
+      if (!state.editing) renderMine();
+      if (wasPending && merged.status === "visible") announce("Your teacher approved your card.", "ok");
+    }
+    renderClassmates();
+  }
+
+  /** @param {string} cardId */
+  function remove(cardId) {
+    state.cards.delete(cardId);
+    if (state.mine && state.mine.id === cardId) {
+      state.mine = null;
+      state.thread = [];
+      state.editing = false;
+      renderMine();
+      announce("Your teacher took your card down.");
+    }
+    renderClassmates();
+  }
+
+  return {
+    /** @param {any} snap */
+    snapshot(snap) {
+      state.round = null;
+      applyRound(snap.round || null);
+      for (const card of snap.cards || []) upsert(card);
+      state.thread = [];
+      for (const reply of snap.replies || []) addReply(reply);
+      state.spotlight = snap.spotlight || null;
+      renderMine();
+      renderClassmates();
+      renderSpotlight();
+      renderAbout(snap.about_teacher);
+    },
+    /** @param {any} s */
+    wireSocket(s) {
+      s.on("round.updated", (/** @type {{round: Round}} */ msg) => msg && msg.round && applyRound(msg.round));
+      s.on("card.added", (/** @type {{card: Card}} */ msg) => msg && msg.card && upsert(msg.card));
+      s.on("card.updated", (/** @type {{card: Card}} */ msg) => msg && msg.card && upsert(msg.card));
+      s.on("card.removed", (/** @type {{card_id: string}} */ msg) => msg && remove(msg.card_id));
+      s.on("spotlight", (/** @type {{card: Card | null}} */ msg) => {
+        state.spotlight = msg ? msg.card : null;
+        renderSpotlight();
+        if (state.spotlight) {
+          announce(state.spotlight.student_id === deps.me() ? "Your card is in the spotlight!" : `In the spotlight: ${state.spotlight.author}’s card.`);
+        }
+      });
+      s.on("reactions", (/** @type {{card_id: string, counts: Record<string, number>}} */ msg) => {
+        const card = state.cards.get(msg.card_id);
+        if (card) card.reactions = msg.counts || {};
+        if (state.spotlight && state.spotlight.id === msg.card_id) state.spotlight.reactions = msg.counts || {};
+        renderClassmates();
+        renderSpotlight();
+      });
+      s.on("reply", (/** @type {{reply: Reply}} */ msg) => {
+        if (!msg || !msg.reply || !state.mine || msg.reply.card_id !== state.mine.id) return;
+        addReply(msg.reply);
+        if (msg.reply.from === "teacher") announce("Your teacher replied to your card. Read it under your card.");
+      });
+    },
+    wireControls() {
+      byId("card-form").addEventListener("submit", onSubmit);
+      byId("card-text").addEventListener("input", updateCount);
+      for (const radio of document.querySelectorAll('input[name="visibility"]')) {
+        radio.addEventListener("change", syncSpotlightBox);
+      }
+      byId("card-photo").addEventListener("change", onPhotoChosen);
+      byId("photo-remove").addEventListener("click", () => {
+        clearPhoto();
+        byId("card-photo").focus();
+      });
+      byId("card-edit").addEventListener("click", startEdit);
+      byId("edit-cancel").addEventListener("click", stopEdit);
+      byId("card-withdraw").addEventListener("click", () => {
+        show("card-withdraw", false);
+        show("card-withdraw-yes", true);
+        byId("card-withdraw-yes").focus();
+      });
+      byId("card-withdraw-yes").addEventListener("click", withdraw);
+      byId("my-reply-form").addEventListener("submit", onReply);
+      syncSpotlightBox();
+    },
+  };
+}
