@@ -53,7 +53,8 @@ def random_baseline(request: PlanRequest, seed: int) -> int:
             rooms: list[list[int]] = [[] for _ in instance.room_sizes]
             for unit in units:
                 open_rooms = [
-                    r for r, room in enumerate(rooms)
+                    r
+                    for r, room in enumerate(rooms)
                     if len(room) + len(unit) <= instance.room_sizes[r]
                 ]
                 rooms[rng.choice(open_rooms)].extend(unit)
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=Path, default=DEFAULT_INSTANCES)
     parser.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 (worst shown)")
     parser.add_argument(
-        "--search-only", action="store_true",
+        "--search-only",
+        action="store_true",
         help="disable the algebraic constructions (greedy start + tabu search only)",
     )
     args = parser.parse_args(argv)

@@ -150,3 +150,30 @@ class Reply(Schema):
     card_id: CardId
     text: Annotated[str, Field(min_length=1, max_length=1100)]  # 1000 after trimming
     round_id: CardId | None = None
+
+
+# ---- rotations -------------------------------------------------------------------------------
+
+Pair = Annotated[list[StudentId], Field(min_length=2, max_length=2)]
+Group = Annotated[list[StudentId], Field(min_length=2, max_length=10)]
+
+
+class PlanRotations(Schema):
+    size: Annotated[int, Field(ge=2, le=20)] | None = None
+    rooms: Annotated[int, Field(ge=1, le=100)] | None = None
+    rotations: Annotated[int, Field(ge=1, le=12)]
+    minutes: Annotated[int, Field(ge=1, le=60)]
+    absent: Annotated[list[StudentId], Field(max_length=300)] = []
+    apart: Annotated[list[Pair], Field(max_length=100)] = []
+    together: Annotated[list[Group], Field(max_length=50)] = []
+    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
+
+
+class MoveStudent(Schema):
+    rotation: Annotated[int, Field(ge=0, le=11)]
+    student_id: StudentId
+    room: Annotated[int, Field(ge=0, le=99)]
+
+
+class RotationMessage(Schema):
+    text: Annotated[str, Field(min_length=1, max_length=280)]

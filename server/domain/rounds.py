@@ -358,6 +358,9 @@ def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
         if card["status"] != "visible":
             raise Conflict("Approve this card before spotlighting it.")
     store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": card_id})
+    if card is not None:  # the connection record counts spotlights
+        store.add_spotlight(identity.class_id, {"student_id": card["student_id"],
+                                                "card_id": card["id"], "at": now_ms()})
     return card
 
 

@@ -82,6 +82,7 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
         if identity.role == "teacher":
             snap["roster"] = list(roster.values())
     _round_part(ctx, identity, snap, server_time)
+    _rotation_part(ctx, identity, snap, server_time)
     return snap
 
 
@@ -185,3 +186,20 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
         snap["my_cards"] = [card_view("author", c) or {}
                             for c in store.cards_by_ref(class_id, refs)
                             if c["status"] != "hidden"]
+
+
+def _rotation_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
+                   server_time: int) -> None:
+    from server.domain import rotations
+
+    store = ctx.store
+    record = store.get_rotation(identity.class_id)
+    names = {s["id"]: s["name"] for s in store.list_students(identity.class_id)}
+    if identity.is_staff:
+        snap["rotation"] = rotations.staff_view(record, names, server_time)
+    elif identity.role == "stage":
+        snap["rotation"] = rotations.stage_view(record, names, server_time)
+    else:
+        assert identity.student_id
+        snap["rotation"] = rotations.student_view(record, identity.student_id, names,
+                                                  server_time)

@@ -40,35 +40,47 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     rooms.add_argument("--size", type=int, metavar="K", help="students per room (ceil(n/K) rooms)")
     rooms.add_argument("--rooms", type=int, metavar="M", help="exact number of rooms")
     parser.add_argument(
-        "--rotations", type=int, required=True, metavar="R",
+        "--rotations",
+        type=int,
+        required=True,
+        metavar="R",
         help="number of rotations in total (including --fixed ones)",
     )
     parser.add_argument(
         "--apart", action="append", default=[], metavar="A,B", help="keep A and B apart"
     )
     parser.add_argument(
-        "--together", action="append", default=[], metavar="A,B[,C...]",
+        "--together",
+        action="append",
+        default=[],
+        metavar="A,B[,C...]",
         help="keep these students in one room",
     )
     parser.add_argument(
         "--absent", action="append", default=[], metavar="A", help="leave A out of the plan"
     )
     parser.add_argument(
-        "--history", metavar="FILE.json",
+        "--history",
+        metavar="FILE.json",
         help='pair history: {"pairs": [["a", "b", count], ...]}',
     )
     parser.add_argument(
-        "--fixed", metavar="FILE.json",
+        "--fixed",
+        metavar="FILE.json",
         help='already-run rotations kept as they are: {"rotations": [[["a", "b"], ...], ...]}',
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
-        "--time-limit", type=float, default=2.0, metavar="SECONDS",
+        "--time-limit",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
         help="search time limit (default 2)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument(
-        "--out", metavar="PATH",
+        "--out",
+        metavar="PATH",
         help="write to PATH instead of stdout (zoom: PATH-rotation-N.csv, or a directory)",
     )
 
@@ -146,8 +158,7 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         if isinstance(data, dict):
             data = data.get("rotations")
         if not isinstance(data, list) or not all(
-            isinstance(rotation, list)
-            and all(isinstance(room, list) for room in rotation)
+            isinstance(rotation, list) and all(isinstance(room, list) for room in rotation)
             for rotation in data
         ):
             raise CliError(f"fixed rotations file {args.fixed} must hold a list of rotations")
@@ -211,9 +222,10 @@ def _write_output(args: argparse.Namespace, result: Plan, emails: dict[str, str]
         _write_zoom(args, result, emails)
         return
     if args.format == "json":
-        text = json.dumps(
-            {"rotations": result.rotations, "stats": result.stats.to_dict()}, indent=1
-        ) + "\n"
+        text = (
+            json.dumps({"rotations": result.rotations, "stats": result.stats.to_dict()}, indent=1)
+            + "\n"
+        )
     elif args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -270,8 +282,11 @@ def _write_zoom(args: argparse.Namespace, result: Plan, emails: dict[str, str]) 
     NAME-rotation-N.csv next to it; without --out the files go to stdout, each preceded
     by a ``# rotation N`` line and separated by a blank line.
     """
-    missing = sorted({s for rotation in result.rotations for room in rotation for s in room}
-                     - set(emails))
+    placed = [s for rotation in result.rotations for room in rotation for s in room]
+    missing = sorted(
+        {s for s in placed if s not in emails},
+        key=lambda name: (0, int(name), name) if name.isdigit() else (1, 0, name),
+    )
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise CliError(

@@ -211,8 +211,13 @@ class GaloisField:
             return sum(c * p**i for i, c in enumerate(coefficients))
 
         modulus = _irreducible(p, degree)
-        self.add = [[from_poly([(a + b) % p for a, b in zip(to_poly(x), to_poly(y), strict=True)])
-                     for y in range(q)] for x in range(q)]
+        self.add = [
+            [
+                from_poly([(a + b) % p for a, b in zip(to_poly(x), to_poly(y), strict=True)])
+                for y in range(q)
+            ]
+            for x in range(q)
+        ]
         self.mul = [[0] * q for _ in range(q)]
         for x in range(q):
             for y in range(q):

@@ -56,17 +56,13 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
 
     rotations = [[list(room) for room in rotation] for rotation in instance.fixed]
     for rotation in order_rotations(instance, best_rotations):
-        rotations.append(
-            [[instance.names[s] for s in room] for room in _tidy_rotation(rotation)]
-        )
+        rotations.append([[instance.names[s] for s in room] for room in _tidy_rotation(rotation)])
     stats = evaluate(rotations, request)
     stats.seconds = time.perf_counter() - started
     return Plan(rotations=rotations, stats=stats)
 
 
-def order_rotations(
-    instance: Instance, rotations: list[list[list[int]]]
-) -> list[list[list[int]]]:
+def order_rotations(instance: Instance, rotations: list[list[list[int]]]) -> list[list[list[int]]]:
     """Reorder the future rotations so that repeats come as late as possible.
 
     The order does not change how often any pair meets, only when.  Greedily take next
@@ -81,6 +77,7 @@ def order_rotations(
     remaining = list(range(len(rotations)))
     ordered: list[list[list[int]]] = []
     while remaining:
+
         def repeats_if_next(index: int) -> int:
             return sum(
                 met[x * n + y] for room in rotations[index] for x in room for y in room if x < y
@@ -142,7 +139,8 @@ def _constructed_start(
     candidates.append(transversal_classes(n, len(sizes), rotations))
     wanted_sizes = sorted(sizes)
     candidates = [
-        design for design in candidates
+        design
+        for design in candidates
         if design and all(sorted(map(len, rotation)) == wanted_sizes for rotation in design)
     ]
     if not candidates:

@@ -246,9 +246,7 @@ def build_instance(request: PlanRequest) -> Instance:
         i, j = sorted((index_of[a], index_of[b]))
         if unit_of[i] == unit_of[j]:
             group = ", ".join(names[m] for m in units[unit_of[i]])
-            raise PlanError(
-                f"keep-apart pair ({a}, {b}) is inside keep-together group ({group})"
-            )
+            raise PlanError(f"keep-apart pair ({a}, {b}) is inside keep-together group ({group})")
         apart.add((i, j))
     _check_apart_cliques(names, units, unit_of, apart, len(room_sizes))
     _check_packing(names, units, room_sizes)
@@ -329,7 +327,9 @@ def _check_apart_cliques(
 
 
 def pack_groups(
-    group_sizes: list[int], capacities: list[int], order: list[int] | None = None,
+    group_sizes: list[int],
+    capacities: list[int],
+    order: list[int] | None = None,
     node_limit: int = 100_000,
 ) -> list[int] | None:
     """Room index per group so that no room overflows, or None if none was found.
@@ -337,8 +337,10 @@ def pack_groups(
     Exact backtracking over groups (largest first, or ``order``); rooms with equal free
     space are interchangeable, so only one of them is tried.  Singles always fit after.
     """
-    sequence = order if order is not None else sorted(
-        range(len(group_sizes)), key=lambda g: -group_sizes[g]
+    sequence = (
+        order
+        if order is not None
+        else sorted(range(len(group_sizes)), key=lambda g: -group_sizes[g])
     )
     free = list(capacities)
     placement = [-1] * len(group_sizes)

@@ -193,8 +193,9 @@ class Schedule:
                     delta += cost_of[key ^ bit] - cost_of[key]
         return delta
 
-    def exchange(self, r: int, room_a: int, movers_a: list[int], room_b: int,
-                 movers_b: list[int]) -> int:
+    def exchange(
+        self, r: int, room_a: int, movers_a: list[int], room_b: int, movers_b: list[int]
+    ) -> int:
         """Apply the exchange; return the change in future repeats."""
         n, keys, repeats_of, bit = self.n, self.keys, self.repeats_of, 1 << r
         cost_of, removal = self.cost_of, self.removal
@@ -401,6 +402,8 @@ class TabuSearch:
                 break
             if time.perf_counter() >= deadline:
                 break
+            if not self.iteration % 32:
+                on_best(best_repeats)  # lets the caller report progress during stalls
             move = self._best_move(cost, best_cost)
             if move is None:
                 stall = stall_limit  # nothing admissible: force a perturbation
@@ -503,9 +506,11 @@ class TabuSearch:
                     if sizes_differ and len(members_b) < len(members_a):
                         # plain move of a into a smaller room keeps the size rule
                         delta = base
-                        if (best_delta is None or delta <= best_delta) and (
-                            not a_tabu or delta < aspiration
-                        ) and not (apart_of[a] and apart_of[a] & set(members_b)):
+                        if (
+                            (best_delta is None or delta <= best_delta)
+                            and (not a_tabu or delta < aspiration)
+                            and not (apart_of[a] and apart_of[a] & set(members_b))
+                        ):
                             if best_delta is None or delta < best_delta:
                                 best_delta, best_moves = delta, []
                             best_moves.append((delta, r, room_a, [a], room_b, []))

@@ -41,6 +41,16 @@ def lower_bound(instance: Instance) -> int:
         if j in met_before[i]:
             forbidden[i] -= 1
             forbidden[j] -= 1
+    # a together group that fills the largest room can never have anyone else with it
+    full_members = {m for unit in instance.units if len(unit) >= max(sizes) for m in unit}
+    if full_members:
+        apart_partners: list[set[int]] = [set() for _ in range(n)]
+        for i, j in instance.apart:
+            apart_partners[i].add(j)
+            apart_partners[j].add(i)
+        for s in range(n):
+            if s not in full_members:
+                forbidden[s] += len(full_members - met_before[s] - apart_partners[s])
 
     per_student_excess = 0
     aggregate_excess = 0

@@ -11,7 +11,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from server.context import services
-from server.domain import rounds, views
+from server.domain import rotations, rounds, views
 from server.extensions import socketio
 from server.realtime import rooms
 
@@ -150,3 +150,26 @@ def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> No
     else:
         socketio.emit("reactions", payload,
                       to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
+
+
+
+# ---- rotations -------------------------------------------------------------------------------
+
+def rotation_updated(class_id: str, record: dict[str, Any]) -> None:
+    """Staff get the whole plan, the stage every room, each student only their own room."""
+    store = services().store
+    names = {s["id"]: s["name"] for s in store.list_students(class_id)}
+    now = rounds.now_ms()
+    socketio.emit("rotation.updated",
+                  {"rotation": rotations.staff_view(record, names, now)},
+                  to=rooms.staff(class_id))
+    socketio.emit("rotation.updated", {"rotation": rotations.stage_view(record, names, now)},
+                  to=rooms.stage(class_id))
+    for student_id in names:
+        socketio.emit("rotation.updated",
+                      {"rotation": rotations.student_view(record, student_id, names, now)},
+                      to=rooms.student(class_id, student_id))
+
+
+def rotation_message(class_id: str, message: dict[str, Any]) -> None:
+    socketio.emit("rotation.message", {"message": message}, to=rooms.everyone(class_id))

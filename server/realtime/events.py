@@ -17,10 +17,11 @@ from flask_socketio import SocketIO, disconnect, emit, join_room
 from pydantic import BaseModel
 
 from server.context import services
-from server.domain import classes, rounds, views
+from server.domain import classes, rotations, rounds, views
 from server.domain.classes import Identity
-from server.domain.errors import DomainError, Forbidden
+from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.realtime import broadcast, rooms
+from server.realtime.offload import run_blocking
 from server.schemas import (
     CardRef,
     ClassSettings,
@@ -31,11 +32,14 @@ from server.schemas import (
     HostCard,
     LinkStudent,
     LockClass,
+    MoveStudent,
     OpenRound,
+    PlanRotations,
     PromptQuery,
     React,
     RenameStudent,
     Reply,
+    RotationMessage,
     Spotlight,
     StarCard,
     StartRound,
@@ -125,10 +129,16 @@ def on_disconnect(*_args: Any) -> None:
     if identity is None:
         return
     try:
-        student_id, left = services().store.socket_closed(
+        svc = services()
+        student_id, left = svc.store.socket_closed(
             identity.class_id, request.sid)  # type: ignore[attr-defined]
         if student_id and left == 0:
             broadcast.presence(identity.class_id, student_id, False)
+            # Someone dropped out mid-rotation: re-plan the rotations still to come.
+            replanned = rotations.student_left(svc.store, identity.class_id, student_id,
+                                               run=run_blocking)
+            if replanned is not None:
+                broadcast.rotation_updated(identity.class_id, replanned)
     except redis.RedisError:
         log.warning("store unavailable while recording a disconnect")
 
@@ -297,6 +307,54 @@ def send_reply(identity: Identity, body: Reply) -> Ack:
     return {"reply": message}
 
 
+# ---- rotations -------------------------------------------------------------------------------
+
+def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
+    if (body.size is None) == (body.rooms is None):
+        raise InvalidInput("Give a room size or a number of rooms.")
+    svc = services()
+    record = rotations.build_plan(
+        svc.store, svc.library, identity, size=body.size, rooms=body.rooms,
+        rotations=body.rotations, minutes=body.minutes, absent=body.absent,
+        apart=body.apart, together=body.together, seed=body.seed, run=run_blocking)
+    broadcast.rotation_updated(identity.class_id, record)
+    return {}
+
+
+def _rotation_changed(identity: Identity, record: dict[str, Any]) -> Ack:
+    broadcast.rotation_updated(identity.class_id, record)
+    return {"stats": record["stats"]}
+
+
+def move_student(identity: Identity, body: MoveStudent) -> Ack:
+    return _rotation_changed(identity, rotations.move_student(
+        services().store, identity, rotation=body.rotation, student_id=body.student_id,
+        room=body.room))
+
+
+def start_rotation(identity: Identity, _body: Empty) -> Ack:
+    return _rotation_changed(identity, rotations.start_rotation(services().store, identity))
+
+
+def skip_rotation(identity: Identity, _body: Empty) -> Ack:
+    return _rotation_changed(identity, rotations.skip(services().store, identity))
+
+
+def extend_rotation(identity: Identity, body: ExtendRound) -> Ack:
+    return _rotation_changed(identity, rotations.extend(services().store, identity,
+                                                        body.seconds))
+
+
+def end_rotation(identity: Identity, _body: Empty) -> Ack:
+    return _rotation_changed(identity, rotations.end(services().store, identity))
+
+
+def rotation_message(identity: Identity, body: RotationMessage) -> Ack:
+    message = rotations.broadcast_message(services().store, identity, body.text)
+    broadcast.rotation_message(identity.class_id, message)
+    return {}
+
+
 EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]] = {
     "snapshot.get": (Empty, get_snapshot),
     "class.lock": (LockClass, lock_class),
@@ -319,6 +377,13 @@ EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]]
     "spotlight.set": (Spotlight, set_spotlight),
     "react": (React, react),
     "reply.send": (Reply, send_reply),
+    "rotation.plan": (PlanRotations, plan_rotations),
+    "rotation.move": (MoveStudent, move_student),
+    "rotation.start": (Empty, start_rotation),
+    "rotation.skip": (Empty, skip_rotation),
+    "rotation.extend": (ExtendRound, extend_rotation),
+    "rotation.end": (Empty, end_rotation),
+    "rotation.message": (RotationMessage, rotation_message),
 }
 
 

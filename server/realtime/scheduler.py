@@ -15,7 +15,7 @@ import redis
 from flask import Flask
 
 from server.context import Services
-from server.domain import rounds
+from server.domain import rotations, rounds
 from server.extensions import socketio
 from server.realtime import broadcast
 
@@ -65,6 +65,11 @@ class Scheduler:
                 closed = rounds.close_round(svc.store, class_id, item_id)
                 if closed is not None:
                     broadcast.round_updated(class_id, closed)
+            elif kind == "rotation":
+                _plan_id, _, number = item_id.partition(":")
+                moved = rotations.advance(svc.store, class_id, expected=int(number))
+                if moved is not None:
+                    broadcast.rotation_updated(class_id, moved)
 
     def flush_reactions(self) -> None:
         with self._lock:

@@ -117,6 +117,30 @@ def photo_key(class_id: str, photo_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:photo:{photo_id}"  # hash: meta (JSON), jpeg (base64)
 
 
+def rotation_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:rotation"  # hash: the current rotation plan (JSON values)
+
+
+def pairs_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:pairs"  # hash: "a|b" (sorted ids) -> times met in rooms
+
+
+def spotlights_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:spotlights"  # list: JSON {student_id, card_id, at}
+
+
+def checkin_plan_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:checkin-plan"  # string: JSON settings + plan
+
+
+def checkin_log_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:checkin-log"  # hash: "week:slot" -> JSON meeting
+
+
+def notes_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:notes"  # hash: student id -> JSON private teacher notes
+
+
 def deadlines_key() -> str:
     # sorted set: "kind|class_id|item_id" scored by deadline (epoch ms), shared by all processes
     return f"{PREFIX}:deadlines"
@@ -129,6 +153,8 @@ def class_keys(class_id: str) -> list[str]:
         roster_key(class_id), roster_names_key(class_id), sockets_key(class_id),
         current_round_key(class_id), rounds_key(class_id), used_prompts_key(class_id),
         custom_prompts_key(class_id), host_cards_key(class_id), index_key(class_id),
+        rotation_key(class_id), pairs_key(class_id), spotlights_key(class_id),
+        checkin_plan_key(class_id), checkin_log_key(class_id), notes_key(class_id),
     ]
 
 
@@ -500,7 +526,11 @@ class RedisStore:
 
         Returns the updated round, or None when the change declined (or the round is gone).
         """
-        rkey = round_key(class_id, round_id)
+        return self._update_record(class_id, round_key(class_id, round_id), change)
+
+    def _update_record(self, class_id: str, rkey: str,
+                       change: Callable[[Record], Record | None]) -> Record | None:
+        """WATCH a JSON-valued hash, let `change` decide the fields to set, write them."""
 
         def body(pipe: Any) -> Record | None:
             raw = pipe.hgetall(rkey)
@@ -688,4 +718,96 @@ class RedisStore:
         pipe = self.r.pipeline()
         pipe.delete(photo_key(class_id, photo_id))
         pipe.srem(index_key(class_id), photo_key(class_id, photo_id))
+        pipe.execute()
+
+    # ---- breakout rotations ------------------------------------------------------------------
+
+    def get_rotation(self, class_id: str) -> Record | None:
+        raw = self.r.hgetall(rotation_key(class_id))
+        return {k: json.loads(v) for k, v in raw.items()} if raw else None
+
+    def put_rotation(self, class_id: str, record: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.delete(rotation_key(class_id))
+        pipe.hset(rotation_key(class_id), mapping={k: _dumps(v) for k, v in record.items()})
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def update_rotation(self, class_id: str,
+                        change: Callable[[Record], Record | None]) -> Record | None:
+        return self._update_record(class_id, rotation_key(class_id), change)
+
+    def pair_history(self, class_id: str) -> list[tuple[str, str, int]]:
+        return [(*pair.split("|", 1), int(n))  # type: ignore[misc]
+                for pair, n in self.r.hgetall(pairs_key(class_id)).items()]
+
+    def record_pairs(self, class_id: str, pairs: list[tuple[str, str]]) -> None:
+        """Count that these pairs met in a breakout room (the next lesson plans around it)."""
+        if not pairs:
+            return
+        pipe = self.r.pipeline()
+        for a, b in pairs:
+            pipe.hincrby(pairs_key(class_id), "|".join(sorted((a, b))), 1)
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    # ---- connection record -------------------------------------------------------------------
+
+    def add_spotlight(self, class_id: str, entry: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.rpush(spotlights_key(class_id), _dumps(entry))
+        pipe.ltrim(spotlights_key(class_id), -5000, -1)
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def spotlights(self, class_id: str) -> list[Record]:
+        return [json.loads(v) for v in self.r.lrange(spotlights_key(class_id), 0, -1)]
+
+    def all_cards(self, class_id: str) -> list[Record]:
+        """Every card of every round of the class (for the record and the export)."""
+        round_ids = self.list_round_ids(class_id)
+        pipe = self.r.pipeline(transaction=False)
+        for round_id in round_ids:
+            pipe.hvals(cards_key(class_id, round_id))
+        return [json.loads(v) for values in pipe.execute() for v in values]
+
+    def all_replies(self, class_id: str) -> list[Record]:
+        keys = [k for k in self.r.smembers(index_key(class_id)) if ":replies:" in k]
+        pipe = self.r.pipeline(transaction=False)
+        for key in keys:
+            pipe.lrange(key, 0, -1)
+        return [json.loads(v) for values in pipe.execute() for v in values]
+
+    def get_notes(self, class_id: str) -> dict[str, Record]:
+        return {k: json.loads(v) for k, v in self.r.hgetall(notes_key(class_id)).items()}
+
+    def set_note(self, class_id: str, student_id: str, note: Record | None) -> None:
+        pipe = self.r.pipeline()
+        if note is None:
+            pipe.hdel(notes_key(class_id), student_id)
+        else:
+            pipe.hset(notes_key(class_id), student_id, _dumps(note))
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    # ---- check-ins ---------------------------------------------------------------------------
+
+    def get_checkin_plan(self, class_id: str) -> Record | None:
+        raw = self.r.get(checkin_plan_key(class_id))
+        return json.loads(raw) if raw else None
+
+    def put_checkin_plan(self, class_id: str, plan: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.set(checkin_plan_key(class_id), _dumps(plan))
+        self._refresh(pipe, class_id)
+        pipe.execute()
+
+    def checkin_log(self, class_id: str) -> list[Record]:
+        return [json.loads(v) for v in self.r.hvals(checkin_log_key(class_id))]
+
+    def log_checkin(self, class_id: str, meeting: Record) -> None:
+        pipe = self.r.pipeline()
+        pipe.hset(checkin_log_key(class_id), f"{meeting['week']}:{meeting['slot']}",
+                  _dumps(meeting))
+        self._refresh(pipe, class_id)
         pipe.execute()

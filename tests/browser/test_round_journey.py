@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 except ImportError:  # in CI a missing part is a failure, elsewhere a skip
     if os.environ.get("CI", "").lower() == "true":
         raise
@@ -156,7 +156,7 @@ def student_posts(page: Page, text: str, *, photo: Path | None = None, to_class:
     expect(page.locator("#my-card .card-text")).to_have_text(text, timeout=T)
 
 
-def teacher_card(page: Page, text: str):  # noqa: ANN201 - a Playwright Locator
+def teacher_card(page: Page, text: str) -> Locator:
     return page.locator("#card-grid li.round-card", has=page.locator(".card-text", has_text=text))
 
 
@@ -257,6 +257,13 @@ def test_round_journey(live_server, browser: Browser, contexts: list[BrowserCont
     assert answer not in b_html
     assert reply_text not in stage.page.content()
 
+    # Export (teacher only): a CSV download of the round with the card in it.
+    with tp.expect_download(timeout=T) as download_info:
+        tp.get_by_role("button", name="Export CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    assert card_text in Path(download.path()).read_text(encoding="utf-8")
+
     # Closing: the students see the thanks, A's card stays read-only.
     tp.locator("#round-panel").get_by_role("button", name="Close", exact=True).click()
     expect(tp.locator("#round-again")).to_be_visible(timeout=T)
@@ -264,5 +271,23 @@ def test_round_journey(live_server, browser: Browser, contexts: list[BrowserCont
     expect(ap.locator("#my-card .card-text")).to_have_text(card_text)
     expect(ap.locator("#card-edit")).to_be_hidden()
     expect(bp.locator("#closed-text")).to_be_visible(timeout=T)
+    expect(tp.locator("#answered-count")).to_have_text("1 of 2 answered")
+
+    # Approval on: B's card in the next round waits, and classmates see it only once approved.
+    tp.get_by_label("Approve class cards before classmates see them").check()
+    tp.get_by_role("button", name="Start another round").click()
+    teacher_starts_round(tp, "Second round, my answer.")
+    expect(bp.locator("#card-form")).to_be_visible(timeout=T)
+    student_posts(bp, "My dog is called Biscuit.", spotlight=False)
+    expect(bp.locator("#my-card")).to_contain_text("Waiting for approval")
+    pending = teacher_card(tp, "Biscuit")
+    expect(pending.locator(".badge.pending")).to_have_text("Pending approval", timeout=T)
+    expect(ap.locator("#classmate-cards")).to_be_hidden()
+    pending.get_by_role("button", name="Approve Ben’s card").click()
+    expect(ap.locator("#classmate-cards li .card-text")).to_have_text(["My dog is called Biscuit."],
+                                                                     timeout=T)
+    expect(bp.locator("#my-card")).not_to_contain_text("Waiting for approval", timeout=T)
+    # A's private thread and card from the first round are gone from the teacher's grid.
+    expect(teacher_card(tp, card_text)).to_have_count(0)
 
     assert_clean([teacher, a, b, stage], base)

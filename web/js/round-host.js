@@ -217,8 +217,10 @@ export function createRoundHost(deps) {
   /** @param {HostCard} card */
   function hostCardText(card) {
     if (!card) return "";
-    if (card.skipped) return "You skipped sharing your own answer.";
-    return `${card.author_role === "cohost" ? "Shared by your co-host" : "You shared"}: ${card.text}`;
+    if (card.skipped) return card.author_role === deps.role() ? "You skipped sharing your own answer." : "Sharing first was skipped.";
+    const who = card.author_role === deps.role() ? "You shared"
+      : card.author_role === "cohost" ? "Your co-host shared" : "The teacher shared";
+    return `${who}: ${card.text}`;
   }
 
   function renderRound() {
@@ -269,8 +271,14 @@ export function createRoundHost(deps) {
       photos.prune([]);
     }
     state.round = round;
-    if (Array.isArray(round.answered)) state.answered = round.answered;
-    if (typeof round.student_count === "number") state.studentCount = round.student_count;
+    // Acks of round.* events carry `answered: []` and `student_count: null` (server quirk):
+    // only a round with a real student_count has a meaningful `answered` list.
+    if (typeof round.student_count === "number") {
+      state.studentCount = round.student_count;
+      if (Array.isArray(round.answered)) state.answered = round.answered;
+    } else if (changed) {
+      state.answered = [];
+    }
     renderRound();
   }
 
@@ -613,6 +621,11 @@ export function createRoundHost(deps) {
         applyRound(result.round);
         byId("round-again").focus();
       }
+    });
+    byId("draft-change").addEventListener("click", () => {
+      state.picking = true;
+      renderRound();
+      byId("f-category").focus();
     });
     byId("round-again").addEventListener("click", () => {
       state.picking = true;

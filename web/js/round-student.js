@@ -48,6 +48,7 @@ export function createRoundStudent(deps) {
     /** @type {Reply[]} */ thread: [],
     /** @type {Map<string, Set<string>>} */ myReactions: new Map(),
     editing: false,
+    takenDown: false,
     busy: false,
     /** @type {File | null} */ file: null,
     /** @type {string | null} */ previewUrl: null,
@@ -158,20 +159,27 @@ export function createRoundStudent(deps) {
     photos.prune([...state.cards.values(), state.spotlight].map((c) => c && c.photo_id).filter(Boolean).concat(state.mine?.photo_id ? [state.mine.photo_id] : []));
   }
 
+  /** @type {any[]} */
+  let about = [];
+
   /** @param {any[]} list */
   function renderAbout(list) {
-    const items = (list || []).filter((c) => c && c.text);
+    about = (list || []).filter((c) => c && c.text);
+    const items = about;
     replace(byId("about-list"), items.map((c) => h("li", null,
       c.prompt && c.prompt.text ? h("p", { class: "muted small" }, c.prompt.text) : null,
       h("p", null, c.text))));
-    show("about-teacher", items.length > 0);
+    if (!items.length) {
+      replace(byId("about-list"), h("li", { class: "muted" }, "When your teacher shares answers in rounds, you can read them all here."));
+    }
+    show("about-teacher", true);
   }
 
   function renderMine() {
     const card = state.mine;
     const round = state.round;
     const open = round?.status === "open";
-    const showForm = open && (!card || state.editing);
+    const showForm = open && (card ? state.editing : !state.takenDown);
     show("card-form", Boolean(showForm));
     show("my-card", Boolean(card) && !state.editing);
     if (!card) return;
@@ -218,6 +226,8 @@ export function createRoundStudent(deps) {
     const starter = round.prompt.starter;
     setText("starter", starter ? `Need a start? Try: “${starter}”` : "");
     show("starter", Boolean(starter));
+    const closedText = round.status === "closed" ? "Thanks! The round is closed." : "";
+    if (byId("closed-text").textContent !== closedText) setText("closed-text", closedText);
     show("closed-text", round.status === "closed");
     renderMine();
     tick();
@@ -366,10 +376,37 @@ export function createRoundStudent(deps) {
       byId("my-card").setAttribute("tabindex", "-1");
       byId("my-card").focus();
     } catch (err) {
+      // A retry whose first try had in fact been stored (ack lost) can be refused (the photo
+      // is already attached, or "already posted"): look for our card before showing an error.
+      if (!state.editing && await adoptStoredCard()) return;
       sayForm(/** @type {Error} */ (err).message, "error");
     } finally {
       state.busy = false;
       button.removeAttribute("aria-busy");
+    }
+  }
+
+  /** Fetch a fresh snapshot; if it holds our card for this round, show it. */
+  async function adoptStoredCard() {
+    try {
+      const result = await emitAck(deps.socket(), "snapshot.get", {});
+      const snap = result && result.snapshot;
+      const round = state.round;
+      const card = snap && round ? (snap.cards || []).find((/** @type {Card} */ c) => c.student_id === deps.me() && c.round_id === round.id) : null;
+      if (!card) return false;
+      state.mine = card;
+      state.cards.set(card.id, card);
+      saveDraft(null);
+      memoryDraft = null;
+      sayForm("");
+      /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = "";
+      updateCount();
+      clearPhoto();
+      renderMine();
+      announce("Posted! Thank you for sharing.", "ok");
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -459,8 +496,13 @@ export function createRoundStudent(deps) {
       state.thread = [];
       state.myReactions = new Map();
       state.editing = false;
+      state.takenDown = false;
     }
     state.round = round;
+    const host = round && round.host_card;
+    if (host && !host.skipped && host.text && !about.some((c) => c.posted_at === host.posted_at && c.text === host.text)) {
+      renderAbout([{ text: host.text, prompt: round.prompt, author_role: host.author_role, posted_at: host.posted_at }, ...about]);
+    }
     if (round && round.status === "closed" && state.editing) {
       state.editing = false;
       setText("card-submit", "Post my card");
@@ -469,7 +511,6 @@ export function createRoundStudent(deps) {
     renderRound();
     renderClassmates();
     if (round && round.status === "open" && (!wasOpen || changed)) announce("Your teacher opened a round. Read the question and share your answer.");
-    if (round && round.status === "closed" && wasOpen) announce("Thanks! The round is closed.");
   }
 
   /** @param {Card} card */
@@ -479,6 +520,7 @@ export function createRoundStudent(deps) {
     const merged = { ...old, ...card };
     state.cards.set(card.id, merged);
     if (card.student_id === deps.me()) {
+      state.takenDown = false;
       const wasPending = state.mine?.status === "pending";
       state.mine = merged;
       if (!state.editing) renderMine();
@@ -494,8 +536,9 @@ export function createRoundStudent(deps) {
       state.mine = null;
       state.thread = [];
       state.editing = false;
+      state.takenDown = true;
       renderMine();
-      announce("Your teacher took your card down.");
+      announce("Your teacher took your card down for now.");
     }
     renderClassmates();
   }

@@ -1,0 +1,855 @@
+"""Load generator for live classes: the icebreaker journey, class by class, over real sockets.
+
+Each class is 1 teacher and 35 students. They join over HTTP (create + join), connect real
+Socket.IO clients (websocket transport, seat/teacher token in the connect packet), then:
+
+* the teacher opens a round: ``prompt.list`` -> ``round.start`` -> ``round.host_card`` ->
+  ``round.open``;
+* the 35 cards arrive spread over 20 s (``card.submit``; every 7th card is "just my teacher");
+* the teacher spotlights 10 cards, 5 s apart (``spotlight.set``);
+* every student reacts to each spotlight (``react``) a random moment after seeing it.
+
+Classes start staggered. Durations are multiplied by ``--time-scale``.
+
+Latency is measured with one monotonic clock per worker process: a whole class (its teacher
+and its students) lives in one worker, so the send time and every receive time come from the
+same clock.
+
+* ``card``: ``card.submit`` sent -> the teacher receives ``card.added`` for that student;
+* ``spotlight``: ``spotlight.set`` sent -> each student receives ``spotlight`` with that card;
+* ``reaction``: ``react`` sent -> each student receives a ``reactions`` update whose total for
+  that card is at least the reaction's rank in send order (the update "including it").
+  Reaction counts are coalesced by the protocol (at most one update per card per 0.5 s), so
+  this latency includes up to 0.5 s of deliberate waiting; ``reaction-net`` subtracts, per
+  update, the time from the update's first receipt in the worker back to the send, i.e. it is
+  the fan-out part only.
+
+Nothing may be lost: every expected delivery is counted (teacher card.added, each student's
+card.added for class cards, spotlight, final reaction counts) and compared with what arrived.
+
+Servers: ``rapport`` (``rapport serve``, gevent, its own private redis-server with
+appendonly/everysec), ``bare`` (bench/baselines/bare_python.py: python-socketio + gevent, same
+events, same fan-out, no application logic, no Redis) and ``node``
+(bench/baselines/node/server.js, socket.io 4). ``--servers rapport,bare,node`` runs them one
+after another in the same command and prints the cost per delivery of each and the ratios.
+
+``--processes 2`` runs that many Rapport processes sharing the Redis behind nginx (round robin,
+websocket-only clients).
+
+Usage (see docs/PERFORMANCE.md for the recorded runs):
+
+    /work/venv/bin/python bench/load.py --classes 100 --servers rapport,bare,node
+    /work/venv/bin/python bench/load.py --classes 60,100,140 --servers rapport --processes 1,2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+NODE_DIR = REPO / "bench" / "baselines" / "node"
+STUDENTS = 35
+CARD_WINDOW = 20.0  # seconds over which a class's cards arrive
+SPOTLIGHTS = 10
+SPOTLIGHT_GAP = 5.0
+REACTIONS = ("heart", "clap", "smile", "star", "wow")
+KINDS = ("card", "spotlight", "reaction", "reaction-net")
+
+WORDS = ("my dog", "a record", "the sneakers", "grandma's recipe", "a skateboard", "this book",
+         "my bike", "a drawing", "the guitar", "our garden", "a fossil", "my cat", "a kite")
+
+
+def card_text(rng: random.Random) -> str:
+    """A card of typical length (about 120 to 220 characters)."""
+    parts = ["This is"]
+    while sum(len(p) + 1 for p in parts) < rng.randint(120, 220):
+        parts.append(rng.choice(WORDS) + ("," if rng.random() < 0.3 else ""))
+    return " ".join(parts) + "."
+
+
+# ---- JSON: orjson when installed, for the load generator's own parsing ---------------------
+
+try:
+    import orjson
+
+    class FastJSON:
+        @staticmethod
+        def dumps(obj: Any, **_kw: Any) -> str:
+            return orjson.dumps(obj).decode()
+
+        @staticmethod
+        def loads(raw: Any, **_kw: Any) -> Any:
+            return orjson.loads(raw)
+except ImportError:  # pragma: no cover
+    FastJSON = json  # type: ignore[assignment,misc]
+
+
+# ---- servers ---------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status in (200, 503):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)  # polling an external process for readiness
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class Stack:
+    """The processes under test: server process(es), and Redis / nginx when used."""
+
+    kind: str
+    processes: int
+    tmp: Path
+    url: str = ""
+    servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    redis: subprocess.Popen[bytes] | None = None
+    nginx: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Stack:
+        if self.kind == "rapport":
+            self._start_redis()
+        ports = [free_port() for _ in range(self.processes)]
+        for port in ports:
+            self.servers.append(self._start_server(port))
+        for port, proc in zip(ports, self.servers, strict=True):
+            wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        if self.processes > 1:
+            self._start_nginx(ports)
+        else:
+            self.url = f"http://127.0.0.1:{ports[0]}"
+        return self
+
+    def _start_redis(self) -> None:
+        port = free_port()
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        data = self.tmp / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        self.redis = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data),
+             "--logfile", str(data / "redis.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("bench redis-server did not start")
+
+    def _start_server(self, port: int) -> subprocess.Popen[bytes]:
+        log = (self.tmp / f"{self.kind}-{port}.log").open("ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+        env.update(PYTHONUNBUFFERED="1")
+        if self.kind == "rapport":
+            env.update(REDIS_URL=self.redis_url, ASYNC_MODE="gevent",
+                       SECRET_KEY="bench-secret-key-0123456789abcdef",
+                       RAPPORT_INSTANCE_PATH=str(self.tmp / f"instance-{port}"),
+                       RAPPORT_LOG_LEVEL="WARNING")
+            cmd = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+        elif self.kind == "bare":
+            cmd = [sys.executable, str(REPO / "bench" / "baselines" / "bare_python.py"),
+                   "--port", str(port)]
+        elif self.kind == "node":
+            ensure_node_modules()
+            cmd = ["node", str(NODE_DIR / "server.js"), str(port)]
+        else:
+            raise ValueError(self.kind)
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def _start_nginx(self, ports: list[int]) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise SystemExit("--processes > 1 needs nginx (apt-get install -y nginx-light)")
+        port = free_port()
+        conf = self.tmp / "nginx.conf"
+        conf.write_text(nginx_config(self.tmp, port, ports, access_log=False))
+        self.nginx = subprocess.Popen(
+            [binary, "-c", str(conf), "-p", str(self.tmp), "-e", str(self.tmp / "error.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        self.url = f"http://127.0.0.1:{port}"
+        wait_http(f"{self.url}/healthz", self.nginx)
+
+    def server_pids(self) -> list[int]:
+        return [p.pid for p in self.servers]
+
+    def stop(self) -> None:
+        for proc in [self.nginx, *self.servers, self.redis]:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def nginx_config(tmp: Path, port: int, upstreams: list[int], *, access_log: bool) -> str:
+    """nginx in front of several processes: websocket upgrade, round robin."""
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
+    log = (f'log_format up \'$remote_addr "$request" $status $upstream_addr\';\n'
+           f"  access_log {tmp}/access.log up;") if access_log else "access_log off;"
+    return f"""daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 20000; }}
+http {{
+  {log}
+  client_body_temp_path {tmp}/client_body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  upstream rapport {{
+{servers}
+    keepalive 32;
+  }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://rapport;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_read_timeout 300s;
+      proxy_buffering off;
+    }}
+  }}
+}}
+"""
+
+
+def ensure_node_modules() -> None:
+    if (NODE_DIR / "node_modules" / "socket.io").exists():
+        return
+    print("bench: installing the node baseline (npm ci)", file=sys.stderr, flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=NODE_DIR,
+                   check=True)
+
+
+class Sampler(threading.Thread):
+    """Samples RSS of the server processes every 0.25 s; CPU times on demand."""
+
+    def __init__(self, pids: list[int], extra: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.procs = [psutil.Process(p) for p in pids]
+        self.extra = {name: psutil.Process(pid) for name, pid in extra.items()}
+        self.peak_rss = 0
+        self._stop = threading.Event()
+
+    def rss(self) -> int:
+        return sum(p.memory_info().rss for p in self.procs)
+
+    def cpu(self) -> float:
+        return sum(sum(p.cpu_times()[:2]) for p in self.procs)
+
+    def extra_cpu(self) -> dict[str, float]:
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.extra.items()}
+
+    def run(self) -> None:
+        while not self._stop.wait(0.25):
+            with contextlib.suppress(Exception):
+                self.peak_rss = max(self.peak_rss, self.rss())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+# ---- one worker process: its share of the classes ---------------------------------------------
+
+class Counters:
+    def __init__(self, ctx: Any) -> None:
+        self.connected = ctx.Value("i", 0)
+        self.classes_done = ctx.Value("i", 0)
+        self.deliveries = ctx.Value("q", 0)
+
+
+@dataclass
+class ClassRun:
+    index: int
+    rng: random.Random
+    teacher: Any = None
+    students: list[Any] = field(default_factory=list)
+    student_ids: list[str] = field(default_factory=list)
+    # latency bookkeeping (worker monotonic clock)
+    card_sent: dict[str, float] = field(default_factory=dict)  # student id -> send time
+    teacher_cards: set[str] = field(default_factory=set)  # student ids seen by the teacher
+    class_cards: set[str] = field(default_factory=set)  # card ids visible to the class
+    student_cards: list[set[str]] = field(default_factory=list)  # card ids each student saw
+    spot_sent: dict[str, float] = field(default_factory=dict)  # card id -> send time
+    spot_seen: list[set[str]] = field(default_factory=list)
+    react_sent: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    react_ok: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    react_seen: list[dict[str, int]] = field(default_factory=list)  # per student: card->total
+    update_first: dict[tuple[str, int], float] = field(default_factory=dict)
+    spotlight_waiters: list[asyncio.Event] = field(default_factory=list)
+    cards_done: asyncio.Event | None = None
+
+
+class Worker:
+    def __init__(self, url: str, classes: list[int], args: argparse.Namespace,
+                 counters: Counters) -> None:
+        self.url = url
+        self.class_indexes = classes
+        self.args = args
+        self.counters = counters
+        self.lat: dict[str, array[float]] = {k: array("f") for k in KINDS}
+        self.errors: list[str] = []
+        self.deliveries = 0
+        self.journey_deliveries = 0
+        self.in_journey = False
+        self.expected = defaultdict(int)
+        self.received = defaultdict(int)
+        self.pending_delivery = 0
+
+    def error(self, what: str) -> None:
+        if len(self.errors) < 50:
+            self.errors.append(what)
+        else:
+            self.errors.append("")  # counted, not kept
+
+    def _count(self) -> None:
+        self.deliveries += 1
+        if self.in_journey:
+            self.journey_deliveries += 1
+        self.pending_delivery += 1
+        if self.pending_delivery >= 200:
+            with self.counters.deliveries.get_lock():
+                self.counters.deliveries.value += self.pending_delivery
+            self.pending_delivery = 0
+
+    # ---- setup ----
+
+    async def setup_class(self, http: Any, index: int) -> ClassRun:
+        run = ClassRun(index=index, rng=random.Random(index * 7919 + self.args.seed))
+        async with http.post(f"{self.url}/api/classes",
+                             json={"name": f"Bench class {index}", "grade_band": "9-12"}) as r:
+            if r.status != 201:
+                raise RuntimeError(f"create class: {r.status} {await r.text()}")
+            made = await r.json()
+        tokens = []
+        for s in range(STUDENTS):
+            async with http.post(f"{self.url}/api/join",
+                                 json={"code": made["join_code"],
+                                       "name": f"Student {s:02d}"}) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"join: {r.status} {await r.text()}")
+                joined = await r.json()
+            tokens.append(joined["seat_token"])
+            run.student_ids.append(joined["student_id"])
+        run.student_cards = [set() for _ in range(STUDENTS)]
+        run.spot_seen = [set() for _ in range(STUDENTS)]
+        run.react_seen = [{} for _ in range(STUDENTS)]
+        run.teacher = await self.connect(http, made["teacher_secret"], run, None)
+        for s, token in enumerate(tokens):
+            run.students.append(await self.connect(http, token, run, s))
+        return run
+
+    async def connect(self, http: Any, token: str, run: ClassRun, s: int | None) -> Any:
+        import socketio
+
+        sio = socketio.AsyncClient(reconnection=False, http_session=http, handle_sigint=False,
+                                   json=FastJSON)
+        if s is None:
+            sio.on("*", self._teacher_handler(run))
+        else:
+            sio.on("*", self._student_handler(run, s))
+        for attempt in range(3):
+            try:
+                await sio.connect(self.url, auth={"token": token}, transports=["websocket"],
+                                  wait_timeout=30)
+                break
+            except Exception as exc:
+                if attempt == 2:
+                    raise RuntimeError(f"connect failed: {exc!r}") from None
+                await asyncio.sleep(1 + attempt)
+        with self.counters.connected.get_lock():
+            self.counters.connected.value += 1
+        return sio
+
+    # ---- receiving ----
+
+    def _teacher_handler(self, run: ClassRun) -> Any:
+        def on(event: str, data: Any = None) -> None:
+            self._count()
+            if event == "card.added":
+                sid = data["card"]["student_id"]
+                sent = run.card_sent.get(sid)
+                if sid in run.teacher_cards:
+                    self.error(f"duplicate card.added at teacher for {sid}")
+                run.teacher_cards.add(sid)
+                if sent is not None:
+                    self.lat["card"].append((time.monotonic() - sent) * 1000)
+                if run.cards_done is not None and len(run.teacher_cards) >= STUDENTS:
+                    run.cards_done.set()
+        return on
+
+    def _student_handler(self, run: ClassRun, s: int) -> Any:
+        def on(event: str, data: Any = None) -> None:
+            self._count()
+            now = time.monotonic()
+            if event == "card.added":
+                run.student_cards[s].add(data["card"]["id"])
+            elif event == "spotlight":
+                card = data.get("card")
+                if card is None:
+                    return
+                cid = card["id"]
+                sent = run.spot_sent.get(cid)
+                if sent is not None and cid not in run.spot_seen[s]:
+                    self.lat["spotlight"].append((now - sent) * 1000)
+                run.spot_seen[s].add(cid)
+                asyncio.get_running_loop().create_task(self.react_later(run, s, cid))
+            elif event == "reactions":
+                cid = data["card_id"]
+                total = sum(data["counts"].values())
+                seen = run.react_seen[s].get(cid, 0)
+                if total <= seen:
+                    return
+                first = run.update_first.setdefault((cid, total), now)
+                sent = run.react_sent.get(cid, ())
+                for rank in range(seen, min(total, len(sent))):
+                    self.lat["reaction"].append((now - sent[rank]) * 1000)
+                    self.lat["reaction-net"].append((now - first) * 1000)
+                run.react_seen[s][cid] = total
+        return on
+
+    # ---- the journey ----
+
+    async def call(self, sio: Any, event: str, data: Any) -> Any:
+        try:
+            ack = await sio.call(event, data, timeout=30)
+        except Exception as exc:
+            self.error(f"{event}: {exc!r}")
+            return None
+        if not isinstance(ack, dict) or not ack.get("ok"):
+            self.error(f"{event}: {ack!r}"[:300])
+            return None
+        return ack
+
+    async def react_later(self, run: ClassRun, s: int, cid: str) -> None:
+        gap = SPOTLIGHT_GAP * self.args.time_scale
+        await asyncio.sleep(run.rng.uniform(0.1, 0.6) * gap)
+        run.react_sent[cid].append(time.monotonic())
+        ack = await self.call(run.students[s], "react",
+                              {"card_id": cid, "reaction": run.rng.choice(REACTIONS)})
+        if ack is not None:
+            run.react_ok[cid] += 1
+
+    async def submit_later(self, run: ClassRun, s: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        visibility = "teacher" if s % 7 == 6 else "class"
+        run.card_sent[run.student_ids[s]] = time.monotonic()
+        ack = await self.call(run.students[s], "card.submit", {
+            "client_id": uuid.uuid4().hex, "text": card_text(run.rng),
+            "visibility": visibility, "spotlight_ok": True, "photo_id": None})
+        if ack is not None and visibility == "class":
+            run.class_cards.add(ack["card"]["id"])
+
+    async def journey(self, run: ClassRun, start_at: float) -> None:
+        scale = self.args.time_scale
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        t = run.teacher
+        listed = await self.call(t, "prompt.list", {})
+        if listed is None:
+            return
+        prompt = listed.get("suggestion") or (listed.get("prompts") or [None])[0]
+        ok = prompt is not None and await self.call(t, "round.start", {"prompt_id": prompt["id"]})
+        ok = ok and await self.call(t, "round.host_card", {"text": card_text(run.rng)})
+        ok = ok and await self.call(t, "round.open", {"timer_seconds": None})
+        if not ok:
+            return
+        run.cards_done = asyncio.Event()
+        delays = sorted(run.rng.uniform(0, CARD_WINDOW * scale) for _ in range(STUDENTS))
+        order = list(range(STUDENTS))
+        run.rng.shuffle(order)
+        await asyncio.gather(*(self.submit_later(run, s, d)
+                               for s, d in zip(order, delays, strict=True)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run.cards_done.wait(), 10)
+        spot = sorted(run.class_cards)[:SPOTLIGHTS]
+        gap = SPOTLIGHT_GAP * scale
+        begin = time.monotonic()
+        for k, cid in enumerate(spot):
+            await asyncio.sleep(max(0.0, begin + k * gap - time.monotonic()))
+            run.spot_sent[cid] = time.monotonic()
+            await self.call(t, "spotlight.set", {"card_id": cid})
+        # the last reactions go out within 0.6 gap; coalesced flushes follow within 0.5 s
+        await asyncio.sleep(gap + 1.5)
+        await self.call(t, "round.close", {})
+        self.tally(run, spot)
+        with self.counters.classes_done.get_lock():
+            self.counters.classes_done.value += 1
+
+    def tally(self, run: ClassRun, spot: list[str]) -> None:
+        exp, rec = self.expected, self.received
+        exp["teacher card.added"] += STUDENTS
+        rec["teacher card.added"] += len(run.teacher_cards)
+        for s in range(STUDENTS):
+            own = {c for c in run.student_cards[s] if c not in run.class_cards}
+            exp["student card.added"] += len(run.class_cards) + len(own)
+            rec["student card.added"] += len(run.student_cards[s] & run.class_cards) + len(own)
+            exp["student spotlight"] += len(spot)
+            rec["student spotlight"] += len(run.spot_seen[s] & set(spot))
+            for cid in spot:
+                exp["reaction totals"] += run.react_ok[cid]
+                rec["reaction totals"] += min(run.react_seen[s].get(cid, 0), run.react_ok[cid])
+        exp["reactions sent"] += sum(len(v) for v in run.react_sent.values())
+        rec["reactions sent"] += sum(run.react_ok.values())
+
+    async def main(self, ready: Any, go: Any, done: Any, out: Any) -> None:
+        import aiohttp
+
+        conn = aiohttp.TCPConnector(limit=0, force_close=False)
+        async with aiohttp.ClientSession(connector=conn, json_serialize=FastJSON.dumps) as http:
+            sem = asyncio.Semaphore(8)
+
+            async def setup(i: int) -> ClassRun:
+                async with sem:
+                    return await self.setup_class(http, i)
+
+            try:
+                runs = await asyncio.gather(*(setup(i) for i in self.class_indexes))
+            except Exception as exc:
+                out.put({"fatal": f"setup: {exc!r}"})
+                return
+            ready.put(os.getpid())
+            while not go.is_set():
+                await asyncio.sleep(0.05)
+            start = time.monotonic()
+            self.in_journey = True
+            stagger = self.args.stagger * self.args.time_scale
+            await asyncio.gather(*(self.journey(r, start + r.index * stagger) for r in runs))
+            self.in_journey = False
+            with self.counters.deliveries.get_lock():
+                self.counters.deliveries.value += self.pending_delivery
+            self.pending_delivery = 0
+            out.put({
+                "lat": {k: v.tobytes() for k, v in self.lat.items()},
+                "errors": self.errors, "deliveries": self.journey_deliveries,
+                "expected": dict(self.expected), "received": dict(self.received),
+            })
+            while not done.is_set():
+                await asyncio.sleep(0.1)
+            await asyncio.gather(*(c.disconnect() for r in runs
+                                   for c in [r.teacher, *r.students]),
+                                 return_exceptions=True)
+
+
+def worker_main(url: str, classes: list[int], args: argparse.Namespace, counters: Counters,
+                ready: Any, go: Any, done: Any, out: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    asyncio.run(Worker(url, classes, args, counters).main(ready, go, done, out))
+
+
+# ---- one run: one server kind, one number of classes ------------------------------------------
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def progress(total: int, desc: str) -> Any:
+    try:
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+    except ImportError:  # pragma: no cover
+        class Plain:
+            n = 0
+
+            def update(self, k: int) -> None:
+                self.n += k
+
+            def set_postfix_str(self, _s: str) -> None: ...
+
+            def close(self) -> None:
+                print(f"{desc}: {self.n}/{total}", file=sys.stderr)
+        return Plain()
+
+
+def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) -> dict[str, Any]:
+    import psutil
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"rapport-bench-{kind}-"))
+    stack = Stack(kind, processes, tmp).start()
+    extra = {}
+    if stack.redis is not None:
+        extra["redis"] = stack.redis.pid
+    if stack.nginx is not None:
+        extra["nginx"] = stack.nginx.pid
+    sampler = Sampler(stack.server_pids(), extra)
+    time.sleep(1.0)
+    rss0 = sampler.rss()
+    sampler.start()
+    ctx = mp.get_context("spawn")
+    counters = Counters(ctx)
+    ready, out = ctx.Queue(), ctx.Queue()
+    go, done = ctx.Event(), ctx.Event()
+    nworkers = max(1, min(args.workers, classes))
+    shares = [list(range(w, classes, nworkers)) for w in range(nworkers)]
+    workers = [ctx.Process(target=worker_main,
+                           args=(stack.url, share, args, counters, ready, go, done, out))
+               for share in shares]
+    label = f"{kind} x{processes} {classes} classes"
+    result: dict[str, Any] = {"server": kind, "processes": processes, "classes": classes,
+                              "clients": classes * (STUDENTS + 1)}
+    try:
+        for w in workers:
+            w.start()
+        bar = progress(classes * (STUDENTS + 1), f"{label}: connect")
+        t_connect = time.monotonic()
+        cpu_connect0 = sampler.cpu()
+        got = 0
+        while got < nworkers:
+            with contextlib.suppress(Exception):
+                msg = ready.get(timeout=0.5)
+                if isinstance(msg, int):
+                    got += 1
+            if not out.empty():
+                fatal = out.get()
+                raise RuntimeError(fatal.get("fatal", fatal))
+            bar.update(counters.connected.value - bar.n)
+            if any(not w.is_alive() for w in workers) and got < nworkers:
+                raise RuntimeError("a load worker died during setup")
+        bar.update(counters.connected.value - bar.n)
+        bar.close()
+        result["setup_s"] = time.monotonic() - t_connect
+        result["setup_cpu_s"] = sampler.cpu() - cpu_connect0
+        time.sleep(3.0)  # settle: idle connected clients
+        rss_idle = sampler.rss()
+        result["rss0_mb"] = rss0 / 2**20
+        result["rss_idle_mb"] = rss_idle / 2**20
+        result["idle_kb_per_client"] = (rss_idle - rss0) / 1024 / result["clients"]
+        sampler.peak_rss = rss_idle
+        cpu0, extra0 = sampler.cpu(), sampler.extra_cpu()
+        d0 = counters.deliveries.value
+        t0 = time.monotonic()
+        go.set()
+        bar = progress(classes, f"{label}: journeys")
+        results = []
+        while len(results) < nworkers:
+            with contextlib.suppress(Exception):
+                results.append(out.get(timeout=0.5))
+            bar.update(counters.classes_done.value - bar.n)
+            bar.set_postfix_str(f"{(counters.deliveries.value - d0) / (time.monotonic() - t0):.0f}"
+                                " deliveries/s")
+            if len(results) < nworkers and not any(w.is_alive() for w in workers):
+                raise RuntimeError("load workers died")
+        bar.close()
+        elapsed = time.monotonic() - t0
+        cpu1, extra1 = sampler.cpu(), sampler.extra_cpu()
+        result["peak_rss_mb"] = sampler.peak_rss / 2**20
+        result["kb_per_client_peak"] = sampler.peak_rss / 1024 / result["clients"]
+    finally:
+        done.set()
+        for w in workers:
+            w.join(timeout=30)
+            if w.is_alive():
+                w.terminate()
+        sampler.stop()
+        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    lat: dict[str, list[float]] = {k: [] for k in KINDS}
+    errors: list[str] = []
+    expected: dict[str, int] = defaultdict(int)
+    received: dict[str, int] = defaultdict(int)
+    deliveries = 0
+    for r in results:
+        if "fatal" in r:
+            raise RuntimeError(r["fatal"])
+        for k, raw in r["lat"].items():
+            a = array("f")
+            a.frombytes(raw)
+            lat[k].extend(a)
+        errors += r["errors"]
+        deliveries += r["deliveries"]
+        for k, v in r["expected"].items():
+            expected[k] += v
+        for k, v in r["received"].items():
+            received[k] += v
+    for v in lat.values():
+        v.sort()
+    result.update(
+        elapsed_s=elapsed, deliveries=deliveries, deliveries_per_s=deliveries / elapsed,
+        cpu_s=cpu1 - cpu0, cpu_per_delivery_us=(cpu1 - cpu0) / max(deliveries, 1) * 1e6,
+        extra_cpu_s={k: extra1[k] - extra0[k] for k in extra1},
+        errors=len(errors), error_samples=[e for e in errors if e][:5],
+        lost={k: expected[k] - received.get(k, 0) for k in expected},
+        expected=dict(expected),
+        latency={k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)}
+                 for k, v in lat.items()},
+        loadgen_cpu_s=None, machine_idle=psutil.cpu_percent(interval=None),
+    )
+    return result
+
+
+# ---- report ----------------------------------------------------------------------------------
+
+def fmt(v: float) -> str:
+    return "-" if v != v else f"{v:.0f}" if v >= 10 else f"{v:.1f}"
+
+
+def print_run(r: dict[str, Any]) -> None:
+    lost = sum(r["lost"].values())
+    print(f"\n### {r['server']} x{r['processes']}: {r['classes']} classes, {r['clients']} "
+          f"clients, {r['elapsed_s']:.0f} s of journeys")
+    print("| event | samples | p50 ms | p95 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for k, v in r["latency"].items():
+        print(f"| {k} | {v['n']} | {fmt(v['p50'])} | {fmt(v['p95'])} | {fmt(v['p99'])} |")
+    extra = ", ".join(f"{k} {v:.1f} s" for k, v in r["extra_cpu_s"].items())
+    print(f"\ndeliveries {r['deliveries']} ({r['deliveries_per_s']:.0f}/s); server CPU "
+          f"{r['cpu_s']:.1f} s ({r['cpu_per_delivery_us']:.1f} µs/delivery)"
+          + (f"; also {extra}" if extra else "")
+          + f"; setup {r['setup_s']:.0f} s ({r['setup_cpu_s']:.1f} CPU s)")
+    print(f"RSS: {r['rss0_mb']:.0f} MB at 0 clients, {r['rss_idle_mb']:.0f} MB idle "
+          f"({r['idle_kb_per_client']:.1f} KB per idle client), peak {r['peak_rss_mb']:.0f} MB "
+          f"({r['kb_per_client_peak']:.0f} KB per client)")
+    print(f"errors {r['errors']}, lost {lost} {r['lost'] if lost else ''}"
+          + (f" e.g. {r['error_samples']}" if r["error_samples"] else ""))
+
+
+def summary(runs: list[dict[str, Any]], target_ms: float) -> None:
+    print("\n## Summary\n")
+    print("| server | procs | classes | clients | card p99 | spotlight p99 | reaction p99 "
+          "| reaction-net p99 | deliveries/s | CPU s | µs/delivery | peak RSS MB "
+          "| idle KB/client | errors | lost |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in runs:
+        lat = r["latency"]
+        print(f"| {r['server']} | {r['processes']} | {r['classes']} | {r['clients']} "
+              f"| {fmt(lat['card']['p99'])} | {fmt(lat['spotlight']['p99'])} "
+              f"| {fmt(lat['reaction']['p99'])} | {fmt(lat['reaction-net']['p99'])} "
+              f"| {r['deliveries_per_s']:.0f} | {r['cpu_s']:.1f} "
+              f"| {r['cpu_per_delivery_us']:.1f} | {r['peak_rss_mb']:.0f} "
+              f"| {r['idle_kb_per_client']:.1f} | {r['errors']} | {sum(r['lost'].values())} |")
+    by_kind: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in runs:
+        by_kind.setdefault((r["server"], r["classes"]), r)
+    ratios = []
+    for (kind, classes), r in by_kind.items():
+        if kind != "rapport" or r["processes"] != 1:
+            continue
+        for base in ("bare", "node"):
+            b = by_kind.get((base, classes))
+            if b:
+                ratios.append(f"rapport / {base} at {classes} classes: "
+                              f"{r['cpu_per_delivery_us'] / b['cpu_per_delivery_us']:.2f}x "
+                              "cost per delivery (server process CPU)")
+                redis = r["extra_cpu_s"].get("redis", 0.0)
+                ratios.append(f"rapport+redis / {base}: "
+                              f"{(r['cpu_s'] + redis) / r['deliveries'] * 1e6 / b['cpu_per_delivery_us']:.2f}x")  # noqa: E501
+    if ratios:
+        print("\n" + "\n".join(ratios))
+
+    def holds(r: dict[str, Any]) -> bool:
+        return (r["errors"] == 0 and sum(r["lost"].values()) == 0
+                and all(r["latency"][k]["p99"] <= target_ms
+                        for k in ("card", "spotlight", "reaction-net")))
+
+    best: dict[tuple[str, int], int] = {}
+    for r in runs:
+        if holds(r):
+            key = (r["server"], r["processes"])
+            best[key] = max(best.get(key, 0), r["classes"])
+    if best:
+        print(f"\nlargest number of classes holding p99 <= {target_ms:.0f} ms (card, spotlight, "
+              "reaction fan-out), nothing lost:")
+        for (kind, procs), n in sorted(best.items()):
+            print(f"  {kind} x{procs}: {n}")
+        one, two = best.get(("rapport", 1)), best.get(("rapport", 2))
+        if one and two:
+            print(f"  two processes / one process: {two / one:.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--classes", default="100",
+                        help="number of concurrent classes; a comma list runs each in turn")
+    parser.add_argument("--servers", default="rapport",
+                        help="comma list of rapport, bare, node (run one after another)")
+    parser.add_argument("--processes", default="1",
+                        help="Rapport server processes behind nginx; a comma list runs each")
+    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="multiply every journey duration (0.25 for a quick run)")
+    parser.add_argument("--stagger", type=float, default=0.3,
+                        help="seconds between class starts (scaled by --time-scale)")
+    parser.add_argument("--target-ms", type=float, default=150.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write every run's numbers here")
+    args = parser.parse_args(argv)
+    class_counts = [int(x) for x in args.classes.split(",")]
+    kinds = [x.strip() for x in args.servers.split(",")]
+    procs = [int(x) for x in args.processes.split(",")]
+    print(f"# Rapport live-class bench: {os.cpu_count()} cores, python "
+          f"{sys.version.split()[0]}, time scale {args.time_scale}, workers {args.workers}")
+    runs = []
+    for classes in class_counts:
+        for kind in kinds:
+            for p in (procs if kind == "rapport" else [1]):
+                r = run_once(kind, classes, p, args)
+                print_run(r)
+                sys.stdout.flush()
+                runs.append(r)
+    summary(runs, args.target_ms)
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

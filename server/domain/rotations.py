@@ -1,0 +1,409 @@
+"""Live breakout rotations: build a plan from the students present, adjust it by hand, run it
+with server-held timers, re-plan when someone leaves, and remember who has met whom.
+
+The planning itself is `server.planner`; this module decides what to ask it and keeps the
+live state. Room conversation starters come from class-visible cards only.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from server.domain.classes import Identity, require_staff
+from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.prompts import PromptLibrary
+from server.domain.rounds import Clock, now_ms
+from server.planner import PlanError, PlanRequest, evaluate, plan
+from server.store.redis_store import RedisStore
+
+PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
+REPLAN_SECONDS = 0.5
+Runner = Callable[[Callable[[], Any]], Any]  # runs CPU-bound work off the event loop
+
+
+def _direct(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
+             fixed: list[list[list[str]]] | None = None, time_limit: float = PLAN_SECONDS
+             ) -> PlanRequest:
+    s = rotation["settings"]
+    return PlanRequest(
+        students=list(rotation["students"]), size=s.get("size"), rooms=s.get("rooms"),
+        rotations=s["rotations"], apart=[tuple(p) for p in s["apart"]],  # type: ignore[misc]
+        together=[list(g) for g in s["together"]], absent=list(rotation.get("left", [])),
+        history=history, fixed_rotations=fixed or [], seed=s.get("seed", 0),
+        time_limit=time_limit,
+    )
+
+
+def _stats(rotation: dict[str, Any], history: list[tuple[str, str, int]]) -> dict[str, Any]:
+    # Rotations that have begun are already in the stored history: count them once.
+    begun = rotation["rotations"][:rotation["current"] + 1]
+    stats = evaluate(rotation["rotations"],
+                     _request(rotation, _subtract(history, begun), begun))
+    return {**stats.to_dict(), "violation_details": stats.violation_details}
+
+
+def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
+               size: int | None, rooms: int | None, rotations: int, minutes: int,
+               absent: list[str], apart: list[list[str]], together: list[list[str]],
+               seed: int = 0, run: Runner = _direct, clock: Clock = now_ms) -> dict[str, Any]:
+    """A new draft plan for the students present now (online, not marked absent)."""
+    require_staff(identity)
+    current = store.get_rotation(identity.class_id)
+    if current is not None and current["status"] == "running":
+        raise Conflict("A rotation is running. End it before planning a new one.")
+    known = {s["id"]: s for s in store.list_students(identity.class_id)}
+    for sid in [*absent, *(x for p in apart for x in p), *(x for g in together for x in g)]:
+        if sid not in known:
+            raise InvalidInput(f"Unknown student {sid!r}.")
+    online = store.online_students(identity.class_id)
+    present = [sid for sid in known if sid in online and sid not in set(absent)]
+    # Constraints about students who are not here do not bind this lesson.
+    apart = [p for p in apart if all(x in present for x in p)]
+    together = [[x for x in g if x in present] for g in together]
+    together = [g for g in together if len(g) > 1]
+    record: dict[str, Any] = {
+        "id": secrets.token_hex(6), "status": "draft", "current": -1, "deadline": None,
+        "students": present, "left": [], "message": None, "created_at": clock(),
+        "settings": {"size": size, "rooms": rooms, "rotations": rotations, "minutes": minutes,
+                     "apart": apart, "together": together, "absent": absent, "seed": seed},
+    }
+    history = store.pair_history(identity.class_id)
+    try:
+        made = run(lambda: plan(_request(record, history)))
+    except PlanError as exc:
+        raise InvalidInput(f"These constraints cannot all hold: {exc}") from None
+    record["rotations"] = made.rotations
+    record["stats"] = {**made.stats.to_dict(), "violation_details": []}
+    record["starters"] = starters_for(store, library, identity.class_id, made.rotations, seed)
+    store.put_rotation(identity.class_id, record)
+    return record
+
+
+def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:
+    record = store.get_rotation(class_id)
+    if record is None:
+        raise NotFound("There is no rotation plan yet.")
+    return record
+
+
+def move_student(store: RedisStore, identity: Identity, *, rotation: int, student_id: str,
+                 room: int) -> dict[str, Any]:
+    """Move a student to another room of a rotation that has not started; stats at once."""
+    require_staff(identity)
+    history = store.pair_history(identity.class_id)
+
+    def change(record: dict[str, Any]) -> dict[str, Any]:
+        if not 0 <= rotation < len(record["rotations"]):
+            raise InvalidInput("No such rotation.")
+        if rotation <= record["current"]:
+            raise Conflict("That rotation has already started.")
+        rooms = [list(r) for r in record["rotations"][rotation]]
+        if not 0 <= room < len(rooms):
+            raise InvalidInput("No such room.")
+        source = next((r for r in rooms if student_id in r), None)
+        if source is None:
+            raise NotFound("That student is not in this rotation.")
+        source.remove(student_id)
+        rooms[room].append(student_id)
+        rotations = [list(r) for r in record["rotations"]]
+        rotations[rotation] = rooms
+        updated = {**record, "rotations": rotations}
+        return {"rotations": rotations, "stats": _stats(updated, history)}
+
+    updated = store.update_rotation(identity.class_id, change)
+    assert updated is not None
+    return updated
+
+
+def start_rotation(store: RedisStore, identity: Identity, clock: Clock = now_ms
+                   ) -> dict[str, Any]:
+    require_staff(identity)
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any]:
+        if record["status"] != "draft":
+            raise Conflict("This plan has already run. Make a new one.")
+        return {"status": "running", "current": 0,
+                "deadline": now + record["settings"]["minutes"] * 60_000, "message": None}
+
+    updated = store.update_rotation(identity.class_id, change)
+    assert updated is not None
+    _rotation_began(store, identity.class_id, updated)
+    return updated
+
+
+def deadline_item(record: dict[str, Any]) -> str:
+    # The rotation number is part of the item: a timer that fires just as the host presses
+    # "skip" finds a different item and cannot advance twice.
+    return f"{record['id']}:{record['current']}"
+
+
+def _rotation_began(store: RedisStore, class_id: str, record: dict[str, Any]) -> None:
+    """Schedule its end and count its pairs as met (history for later plans)."""
+    store.set_deadline("rotation", class_id, deadline_item(record), record["deadline"])
+    rooms = record["rotations"][record["current"]]
+    store.record_pairs(class_id, [(r[i], r[j]) for r in rooms
+                                  for i in range(len(r)) for j in range(i + 1, len(r))])
+
+
+def advance(store: RedisStore, class_id: str, *, expected: int | None = None,
+            clock: Clock = now_ms) -> dict[str, Any] | None:
+    """Go to the next rotation, or end after the last; None if nothing changed.
+
+    `expected` is the rotation the caller saw: a timer and a host pressing "skip" at the same
+    moment advance once, not twice.
+    """
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "running":
+            return None
+        if expected is not None and record["current"] != expected:
+            return None
+        nxt = record["current"] + 1
+        if nxt >= len(record["rotations"]):
+            return {"status": "ended", "deadline": None, "ended_at": now}
+        return {"current": nxt, "deadline": now + record["settings"]["minutes"] * 60_000}
+
+    updated = store.update_rotation(class_id, change)
+    if updated is None:
+        return None
+    store.set_deadline("rotation", class_id, f"{updated['id']}:{updated['current'] - 1}", None)
+    if updated["status"] == "running":
+        _rotation_began(store, class_id, updated)
+    else:
+        store.set_deadline("rotation", class_id, deadline_item(updated), None)
+    return updated
+
+
+def skip(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    record = require_rotation(store, identity.class_id)
+    updated = advance(store, identity.class_id, expected=record["current"], clock=clock)
+    if updated is None:
+        raise Conflict("No rotation is running.")
+    return updated
+
+
+def extend(store: RedisStore, identity: Identity, seconds: int, clock: Clock = now_ms
+           ) -> dict[str, Any]:
+    require_staff(identity)
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "running":
+            return None
+        return {"deadline": max(record["deadline"] or now, now) + seconds * 1000}
+
+    updated = store.update_rotation(identity.class_id, change)
+    if updated is None:
+        raise Conflict("No rotation is running.")
+    store.set_deadline("rotation", identity.class_id, deadline_item(updated), updated["deadline"])
+    return updated
+
+
+def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    now = clock()
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["status"] != "running":
+            return None
+        return {"status": "ended", "deadline": None, "ended_at": now}
+
+    updated = store.update_rotation(identity.class_id, change)
+    if updated is None:
+        raise Conflict("No rotation is running.")
+    store.set_deadline("rotation", identity.class_id, deadline_item(updated), None)
+    return updated
+
+
+def broadcast_message(store: RedisStore, identity: Identity, text: str,
+                      clock: Clock = now_ms) -> dict[str, Any]:
+    require_staff(identity)
+    message = {"text": text.strip(), "at": clock(), "from": identity.role}
+    if not message["text"]:
+        raise InvalidInput("The message is empty.")
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        return {"message": message} if record["status"] == "running" else None
+
+    if store.update_rotation(identity.class_id, change) is None:
+        raise Conflict("No rotation is running.")
+    return message
+
+
+def student_left(store: RedisStore, class_id: str, student_id: str, *, run: Runner = _direct
+                 ) -> dict[str, Any] | None:
+    """Re-plan the rotations still to come without a student who dropped out; the ones
+    already run (and the one running now) stay as they were. None if nothing changed."""
+    record = store.get_rotation(class_id)
+    if record is None or record["status"] not in ("running", "draft"):
+        return None
+    if student_id not in record["students"] or student_id in record["left"]:
+        return None
+    kept = record["rotations"][:record["current"] + 1]
+    left = [*record["left"], student_id]
+    remaining = [s for s in record["students"] if s not in left]
+    if not remaining:
+        return None
+    settings = dict(record["settings"])
+    settings["apart"] = [p for p in settings["apart"] if student_id not in p]
+    settings["together"] = [g for g in ([x for x in g if x != student_id]
+                                        for g in settings["together"]) if len(g) > 1]
+    if settings.get("rooms") and settings["rooms"] > len(remaining):
+        settings["rooms"] = len(remaining)
+    candidate = {**record, "left": left, "settings": settings}
+    history = store.pair_history(class_id)
+    # Pairs of the kept rotations are already in the stored history (counted as each began).
+    earlier = _subtract(history, kept)
+    try:
+        made = run(lambda: plan(_request(candidate, earlier, kept, REPLAN_SECONDS)))
+    except PlanError:
+        return None  # the current plan stays; the host can re-plan by hand
+
+    def change(latest: dict[str, Any]) -> dict[str, Any] | None:
+        if latest["id"] != record["id"] or latest["current"] != record["current"]:
+            return None  # moved on meanwhile; the next departure re-plans again
+        return {"rotations": made.rotations, "left": left, "settings": settings,
+                "stats": {**made.stats.to_dict(), "violation_details": []}}
+
+    return store.update_rotation(class_id, change)
+
+
+def _subtract(history: list[tuple[str, str, int]], rotations: list[list[list[str]]]
+              ) -> list[tuple[str, str, int]]:
+    counts = Counter({frozenset((a, b)): n for a, b, n in history})
+    for rooms in rotations:
+        for r in rooms:
+            for i in range(len(r)):
+                for j in range(i + 1, len(r)):
+                    counts[frozenset((r[i], r[j]))] -= 1
+    return [(*sorted(pair), n) for pair, n in counts.items() if n > 0]  # type: ignore[misc]
+
+
+# ---- conversation starters ------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_STOP = frozenset({
+    "about", "after", "again", "also", "always", "because", "been", "being", "best", "both",
+    "could", "didn", "every", "from", "have", "having", "here", "into", "just", "like", "love",
+    "loved", "make", "many", "more", "most", "much", "only", "other", "over", "really", "said",
+    "same", "some", "such", "than", "that", "their", "them", "then", "there", "these", "they",
+    "thing", "things", "this", "those", "very", "want", "went", "were", "what", "when", "where",
+    "which", "while", "with", "would", "your", "yours", "mine", "myself", "favorite",
+    "favourite"
+})
+
+
+def _topics(text: str) -> set[str]:
+    return {w for w in (m.group(0).casefold() for m in _WORD.finditer(text)) if w not in _STOP}
+
+
+def starters_for(store: RedisStore, library: PromptLibrary, class_id: str,
+                 rotations: list[list[list[str]]], seed: int) -> list[list[dict[str, Any]]]:
+    """A conversation starter per room: a topic two members both shared on class-visible
+    cards if there is one, else a light prompt the class has not had."""
+    shared: dict[str, set[str]] = {}
+    for card in store.all_cards(class_id):
+        if card["visibility"] == "class" and card["status"] == "visible":
+            shared.setdefault(card["student_id"], set()).update(_topics(card["text"]))
+    names = {s["id"]: s["name"] for s in store.list_students(class_id)}
+    band = (store.get_class(class_id) or {}).get("grade_band")
+    used = store.used_prompt_ids(class_id)
+    result: list[list[dict[str, Any]]] = []
+    for number, rooms in enumerate(rotations):
+        row = []
+        for index, room in enumerate(rooms):
+            row.append(_starter(room, shared, names, library, band, used,
+                                f"{seed}:{number}:{index}"))
+        result.append(row)
+    return result
+
+
+def _starter(room: list[str], shared: dict[str, set[str]], names: dict[str, str],
+             library: PromptLibrary, band: str | None, used: set[str], seed: str
+             ) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    for sid in room:
+        counts.update(shared.get(sid, ()))
+    common = sorted((t for t, n in counts.items() if n >= 2), key=lambda t: (-counts[t], t))
+    if common:
+        topic = common[0]
+        who = [names.get(s, "Someone") for s in room if topic in shared.get(s, ())]
+        return {"kind": "shared", "topic": topic,
+                "text": f"{' and '.join(who[:3])} both mentioned \u201c{topic}\u201d. "
+                        "Tell each other how it came into your life."}
+    prompt = library.suggest(side="student", depth="light", grade_band=band, exclude_ids=used,
+                             seed=seed) or library.suggest(side="student", seed=seed)
+    return {"kind": "prompt", "prompt_id": prompt.id if prompt else None,
+            "text": prompt.text if prompt else "Share one thing that made you smile this week."}
+
+
+# ---- views and exports ----------------------------------------------------------------------
+
+def staff_view(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+               ) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "id": record["id"], "status": record["status"], "current": record["current"],
+        "total": len(record["rotations"]), "deadline": record["deadline"],
+        "server_time": server_time, "settings": record["settings"], "stats": record["stats"],
+        "message": record.get("message"), "left": record.get("left", []),
+        "rotations": [[[{"id": s, "name": names.get(s, "?")} for s in room] for room in rot]
+                      for rot in record["rotations"]],
+        "starters": record.get("starters", []),
+    }
+
+
+def stage_view(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+               ) -> dict[str, Any] | None:
+    """The stage shows every room of the current rotation (names only)."""
+    if record is None or record["status"] != "running":
+        return None if record is None else {"status": record["status"]}
+    rooms = record["rotations"][record["current"]]
+    return {"status": "running", "current": record["current"], "total": len(record["rotations"]),
+            "deadline": record["deadline"], "server_time": server_time,
+            "message": record.get("message"),
+            "rooms": [[names.get(s, "?") for s in room] for room in rooms]}
+
+
+def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str, str],
+                 server_time: int) -> dict[str, Any] | None:
+    """A student sees only their own room: number, roommates, starter, time left."""
+    if record is None or record["status"] != "running":
+        return None if record is None else {"status": record["status"]}
+    rooms = record["rotations"][record["current"]]
+    index = next((i for i, room in enumerate(rooms) if student_id in room), None)
+    starters = record.get("starters") or []
+    starter = None
+    if index is not None and record["current"] < len(starters) and \
+            index < len(starters[record["current"]]):
+        starter = starters[record["current"]][index]["text"]
+    return {
+        "status": "running", "current": record["current"], "total": len(record["rotations"]),
+        "deadline": record["deadline"], "server_time": server_time,
+        "message": record.get("message"),
+        "room": None if index is None else index + 1,
+        "roommates": [] if index is None else
+        [names.get(s, "?") for s in rooms[index] if s != student_id],
+        "starter": starter,
+    }
+
+
+def export_rows(record: dict[str, Any], number: int, names: dict[str, str]
+                ) -> list[tuple[str, str]]:
+    """(room name, student id) for rotation `number` (1-based)."""
+    if not 1 <= number <= len(record["rotations"]):
+        raise InvalidInput("No such rotation.")
+    return [(f"Room {i + 1}", sid) for i, room in enumerate(record["rotations"][number - 1])
+            for sid in room]

@@ -1,0 +1,132 @@
+"""Live breakout rotations with 28 real student sockets and a co-host."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import pytest
+import redis
+
+from server.planner import PlanRequest, plan
+from tests.conftest import create_class
+
+pytestmark = pytest.mark.redis
+
+
+def ok(ack: dict[str, Any]) -> dict[str, Any]:
+    assert ack["ok"] is True, ack
+    return ack
+
+
+def pairs_of(rotations: list[list[list[str]]]) -> set[frozenset[str]]:
+    return {frozenset(p) for rooms in rotations for room in rooms for p in combinations(room, 2)}
+
+
+def ids(rotation_view: dict[str, Any]) -> list[list[list[str]]]:
+    return [[[s["id"] for s in room] for room in rot] for rot in rotation_view["rotations"]]
+
+
+def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients) -> None:
+    klass = create_class(live_server.url)
+    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    seats = [klass.join(f"Kid {i:02d}") for i in range(28)]
+    students = {s["student_id"]: clients(live_server.url, {"token": s["seat_token"]})
+                for s in seats}
+    for s in students.values():
+        s.wait_for("snapshot")
+    cohost.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+    first, second = seats[0]["student_id"], seats[1]["student_id"]
+    ok(cohost.call("rotation.plan", {"size": 4, "rotations": 4, "minutes": 5,
+                                     "apart": [[first, second]]}))
+    draft = cohost.wait_for("rotation.updated")["rotation"]
+    assert draft["status"] == "draft" and draft["stats"]["violations"] == 0
+    assert draft["stats"]["repeats"] == draft["stats"]["lower_bound"] == 0
+    plan_ids = ids(draft)
+    assert all(len(room) == 4 for room in plan_ids[0])
+    # A hand move changes the stats at once (two rooms of 3 and 5 break the size rule).
+    moved = ok(cohost.call("rotation.move", {"rotation": 1, "student_id": plan_ids[1][0][0],
+                                             "room": 1}))
+    assert moved["stats"]["violations"] > 0
+    ok(cohost.call("rotation.move", {"rotation": 1, "student_id": plan_ids[1][0][0],
+                                     "room": 0}))
+    ok(cohost.call("rotation.start", {}))
+    running = cohost.wait_for("rotation.updated",
+                              lambda d: d["rotation"]["status"] == "running")["rotation"]
+    plan_ids = ids(running)
+
+    def check_assignments(number: int, present: dict[str, Any]) -> None:
+        rooms = plan_ids[number]
+        for sid, client in present.items():
+            view = client.wait_for(
+                "rotation.updated",
+                lambda d: d["rotation"].get("current") == number)["rotation"]
+            room = next(r for r in rooms if sid in r)
+            assert view["room"] == rooms.index(room) + 1
+            names = {s["student_id"]: s["name"] for s in seats}
+            assert sorted(view["roommates"]) == sorted(names[x] for x in room if x != sid)
+            assert view["deadline"] > view["server_time"]
+            assert view["starter"]
+            assert "rotations" not in view  # a student never gets the whole plan
+
+    check_assignments(0, students)
+    ok(cohost.call("rotation.message", {"text": "Two minutes left!"}))
+    for client in students.values():
+        client.wait_for("rotation.message", lambda d: d["message"]["text"] == "Two minutes left!")
+    ok(cohost.call("rotation.skip", {}))
+    check_assignments(1, students)
+    # A student drops out during rotation 2: rotations 3 and 4 are re-planned without them.
+    leaver = seats[5]["student_id"]
+    students.pop(leaver).close()
+    replanned = cohost.wait_for("rotation.updated",
+                                lambda d: leaver in d["rotation"]["left"])["rotation"]
+    new_ids = ids(replanned)
+    assert new_ids[:2] == plan_ids[:2]  # the rotations that ran are kept as they were
+    assert all(leaver not in room for rot in new_ids[2:] for room in rot)
+    assert replanned["stats"]["violations"] == 0
+    assert all(not {first, second} <= set(room) for rot in new_ids for room in rot)
+    plan_ids = new_ids
+    # The server timer ends rotation 2 (brought forward instead of waiting five minutes).
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    r.zadd("rp:deadlines", {f"rotation|{klass.class_id}|{replanned['id']}:1": 0})
+    check_assignments(2, students)
+    ok(cohost.call("rotation.skip", {}))
+    check_assignments(3, students)
+    ok(cohost.call("rotation.end", {}))
+    cohost.wait_for("rotation.updated", lambda d: d["rotation"]["status"] == "ended")
+    lesson_one = pairs_of(plan_ids)
+
+    # Next lesson: the same class plans again; history steers it away from earlier pairs.
+    ok(cohost.call("rotation.plan", {"size": 4, "rotations": 4, "minutes": 5}))
+    lesson_two = cohost.wait_for(
+        "rotation.updated",
+        lambda d: d["rotation"]["status"] == "draft" and d["rotation"]["id"] != replanned["id"]
+    )["rotation"]
+    with_history = len(pairs_of(ids(lesson_two)) & lesson_one)
+    present = [s["student_id"] for s in seats if s["student_id"] != leaver]
+    without = plan(PlanRequest(students=present, size=4, rotations=4, seed=0, time_limit=1.0))
+    without_history = len(pairs_of(without.rotations) & lesson_one)
+    assert with_history < without_history
+
+
+def test_rotation_events_are_staff_only(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    student = clients(live_server.url, {"token": klass.join("Ana")["seat_token"]})
+    for event, payload in [("rotation.plan", {"size": 2, "rotations": 1, "minutes": 1}),
+                           ("rotation.start", {}), ("rotation.message", {"text": "hi"})]:
+        assert student.call(event, payload)["error"]["code"] == "forbidden"
+
+
+def test_impossible_constraints_name_the_conflict(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seats = [klass.join(n) for n in ("Ana", "Ben", "Cy", "Di")]
+    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    for k in kids:
+        k.wait_for("snapshot")
+    teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+    a, b, c = (s["student_id"] for s in seats[:3])
+    ack = teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5,
+                                         "together": [[a, b, c]]})
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    assert "cannot all hold" in ack["error"]["message"]
