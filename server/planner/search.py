@@ -336,10 +336,15 @@ def greedy_rotation(
                 open_rooms.remove(chosen)
         if failed is None:
             return rooms
-    names = ", ".join(instance.names[s] for s in failed or [])
+    members = failed or []
+    names = ", ".join(instance.names[s] for s in members)
+    apart_names = sorted(
+        {f"({instance.names[s]}, {instance.names[o]})" for s in members for o in apart_of[s]}
+    )
+    detail = f" (keep-apart {', '.join(apart_names)})" if apart_names else ""
     raise PlanError(
         f"could not place ({names}) in rotation {len(instance.fixed) + r + 1}: "
-        "the keep-apart and keep-together constraints leave it no room"
+        f"the keep-apart and keep-together constraints leave it no room{detail}"
     )
 
 
