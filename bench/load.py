@@ -605,7 +605,8 @@ def progress(total: int, desc: str) -> Any:
     try:
         from tqdm import tqdm
 
-        return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+        return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True,
+                    mininterval=2.0)
     except ImportError:  # pragma: no cover
         class Plain:
             n = 0
@@ -677,6 +678,14 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         cpu0, extra0 = sampler.cpu(), sampler.extra_cpu()
         d0 = counters.deliveries.value
         t0 = time.monotonic()
+        spy = None
+        if args.py_spy and kind == "rapport":
+            spy = subprocess.Popen(
+                [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+                 "record", "--pid", str(stack.server_pids()[0]), "--format", "raw",
+                 "--rate", "50", "--nonblocking", "--gil", "--subprocesses",
+                 "-o", str(args.py_spy)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         go.set()
         bar = progress(classes, f"{label}: journeys")
         results = []
@@ -690,6 +699,9 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
                 raise RuntimeError("load workers died")
         bar.close()
         elapsed = time.monotonic() - t0
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         cpu1, extra1 = sampler.cpu(), sampler.extra_cpu()
         result["peak_rss_mb"] = sampler.peak_rss / 2**20
         result["kb_per_client_peak"] = sampler.peak_rss / 1024 / result["clients"]
@@ -830,6 +842,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between class starts (scaled by --time-scale)")
     parser.add_argument("--target-ms", type=float, default=150.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--py-spy", type=Path,
+                        help="record a py-spy profile (raw, collapsed stacks) of the Rapport "
+                             "server during the journeys into this file")
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
     args = parser.parse_args(argv)
     class_counts = [int(x) for x in args.classes.split(",")]

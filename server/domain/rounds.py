@@ -234,8 +234,11 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
     }
     if photo_id is not None:
         meta = store.photo_meta(identity.class_id, photo_id)
-        if meta is None or meta["student_id"] != student_id or meta.get("card_id"):
+        if meta is None or meta["student_id"] != student_id:
             raise NotFound("That photo was not found. Upload it again.")
+        # Attached already: fine for a retry of this round's card (add_card sorts it out).
+        if meta.get("card_id") and meta.get("round_id") != current["id"]:
+            raise Conflict("That photo belongs to another card.")
     outcome, stored = store.add_card(identity.class_id, current["id"], card)
     if outcome == "closed":
         raise Conflict("This round is not open for cards right now.")

@@ -94,14 +94,17 @@ def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def round_updated(class_id: str, record: dict[str, Any]) -> None:
+def staff_round(class_id: str, record: dict[str, Any]) -> dict[str, Any] | None:
     store = services().store
-    now = rounds.now_ms()
-    staff_view = views.round_view(
+    return views.round_view(
         record, staff=True, answered=store.answered(class_id, record["id"]),
-        student_count=len(store.list_students(class_id)), server_time=now)
-    socketio.emit("round.updated", {"round": staff_view}, to=rooms.staff(class_id))
-    public = views.round_view(record, staff=False, server_time=now)
+        student_count=len(store.list_students(class_id)), server_time=rounds.now_ms())
+
+
+def round_updated(class_id: str, record: dict[str, Any]) -> None:
+    socketio.emit("round.updated", {"round": staff_round(class_id, record)},
+                  to=rooms.staff(class_id))
+    public = views.round_view(record, staff=False, server_time=rounds.now_ms())
     socketio.emit("round.updated", {"round": public},
                   to=[rooms.students(class_id), rooms.stage(class_id)])
 

@@ -208,14 +208,13 @@ def start_round(identity: Identity, body: StartRound) -> Ack:
     record = rounds.start_round(services().store, services().library, identity,
                                 prompt_id=body.prompt_id, custom_text=body.custom_text,
                                 category=body.category)
-    broadcast.round_updated(identity.class_id, record)
     broadcast.spotlight(identity.class_id, None)
-    return {"round": views.round_view(record, staff=True, server_time=rounds.now_ms())}
+    return _round_changed(identity, record)
 
 
 def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
     broadcast.round_updated(identity.class_id, record)
-    return {"round": views.round_view(record, staff=True, server_time=rounds.now_ms())}
+    return {"round": broadcast.staff_round(identity.class_id, record)}
 
 
 def host_card(identity: Identity, body: HostCard) -> Ack:

@@ -328,3 +328,18 @@ def test_round_export(live_server, clients) -> None:
     cohost = requests.get(url, headers={"Authorization": f"Bearer {klass.cohost_secret}"},
                           timeout=10)
     assert cohost.status_code == 403
+
+
+def test_retried_card_with_photo_returns_the_stored_card(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seat = klass.join("Ana")
+    ana = clients(live_server.url, {"token": seat["seat_token"]})
+    start_open_round(teacher)
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(photo, format="PNG")
+    photo_id = upload(klass, seat["seat_token"], photo.getvalue(), "red.png").json()["photo_id"]
+    payload = card("retry-photo-01", "With a photo", photo_id=photo_id)
+    first, second = ok(ana.call("card.submit", payload)), ok(ana.call("card.submit", payload))
+    assert first["card"]["id"] == second["card"]["id"] and second["duplicate"] is True
+    assert second["card"]["photo_id"] == photo_id
