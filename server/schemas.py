@@ -177,3 +177,32 @@ class MoveStudent(Schema):
 
 class RotationMessage(Schema):
     text: Annotated[str, Field(min_length=1, max_length=280)]
+
+
+# ---- check-ins and the connection record -----------------------------------------------------
+
+TagName = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class PlanCheckins(Schema):
+    slots_per_week: Annotated[int, Field(ge=0, le=200)]
+    minutes: Annotated[int, Field(ge=5, le=60)] = 10
+    weeks: Annotated[int, Field(ge=1, le=52)]
+    weights: Annotated[dict[TagName, Annotated[int, Field(ge=1, le=5)]],
+                       Field(max_length=20)] | None = None
+
+
+class MarkCheckin(Schema):
+    week: Annotated[int, Field(ge=0, le=520)]
+    slot: Annotated[int, Field(ge=0, le=199)]
+    student_id: StudentId
+    status: Literal["done", "missed"]
+
+
+class RecordQuery(Schema):
+    days: Annotated[int, Field(ge=1, le=365)] = 14
+
+
+class SetNote(Schema):
+    student_id: StudentId
+    text: Annotated[str, Field(max_length=2100)]

@@ -8,10 +8,10 @@ from typing import Any
 
 import redis
 import segno
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from server.context import services
-from server.domain import classes, rounds
+from server.domain import classes, followup, rotations, rounds
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.domain.photos import MAX_UPLOAD_BYTES
@@ -196,6 +196,69 @@ def export_round(class_id: str, round_id: str) -> Response:
         return response
     response = jsonify(export)
     response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.json"
+    return response
+
+
+@bp.get("/api/classes/<class_id>/rotations/<int:number>/export")
+def export_rotation(class_id: str, number: int) -> Response:
+    """One rotation as a Zoom pre-assign CSV, a plain CSV or a printable page."""
+    svc = services()
+    identity = _for_class(class_id)
+    classes.require_staff(identity)
+    record = rotations.require_rotation(svc.store, class_id)
+    students = {s["id"]: s for s in svc.store.list_students(class_id)}
+    names = {sid: s["name"] for sid, s in students.items()}
+    rows = rotations.export_rows(record, number, names)
+    fmt = request.args.get("format", "csv")
+    if fmt == "zoom":
+        roster = {e["id"]: e for e in svc.store.list_roster(class_id)}
+        emails = {sid: (roster.get(s.get("roster_id") or "") or {}).get("email")
+                  for sid, s in students.items()}
+        missing = sorted(names[sid] for _, sid in rows if not emails.get(sid))
+        if missing:
+            raise InvalidInput("Zoom pre-assignment needs an e-mail for every student; import "
+                               f"a roster with e-mails and link: {', '.join(missing[:10])}.")
+        body = _csv([("Pre-assign Room Name", "Email Address"),
+                     *[(room, emails[sid]) for room, sid in rows]])
+        return _download(body, "text/csv", f"rotation-{number}-zoom.csv")
+    if fmt == "html":
+        page = render_template("rotation_print.html", number=number,
+                               total=len(record["rotations"]),
+                               rooms=_group_rooms(rows, names))
+        return Response(page, mimetype="text/html")
+    body = _csv([("rotation", "room", "student"),
+                 *[(str(number), room, names[sid]) for room, sid in rows]])
+    return _download(body, "text/csv", f"rotation-{number}.csv")
+
+
+def _group_rooms(rows: list[tuple[str, str]], names: dict[str, str]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for room, sid in rows:
+        grouped.setdefault(room, []).append(names[sid])
+    return list(grouped.items())
+
+
+@bp.get("/api/classes/<class_id>/checkins.<fmt>")
+def export_checkins(class_id: str, fmt: str) -> Response:
+    if fmt not in ("csv", "ics"):
+        raise InvalidInput("Check-ins export as .csv or .ics.")
+    body = followup.export_checkins(services().store, _for_class(class_id), fmt)
+    mimetype = "text/csv" if fmt == "csv" else "text/calendar"
+    return _download(body, mimetype, f"checkins.{fmt}")
+
+
+def _csv(rows: list[tuple[str, ...]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
+        writer.writerow(["'" + v if v[:1] in "=+-@" else v for v in row])
+    return out.getvalue()
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     return response
 
 

@@ -359,9 +359,6 @@ def greedy_schedule(schedule: Schedule, rng: random.Random) -> list[list[list[in
     return built
 
 
-ProgressCallback = Callable[[int], None]
-
-
 class TabuSearch:
     """Dotu/Van Hentenryck style tabu search on swaps that touch a conflicting student.
 
@@ -401,6 +398,7 @@ class TabuSearch:
         stall = 0
         stall_limit = STALL_BASE + STALL_PER_STUDENT * schedule.n
         perturb_strength = 1
+        stuck = False
         while True:
             self.iteration += 1
             if max_iterations is not None and self.iteration > max_iterations:
@@ -412,6 +410,7 @@ class TabuSearch:
             move = self._best_move(cost, best_cost)
             if move is None:
                 stall = stall_limit  # nothing admissible: force a perturbation
+                stuck = True
             else:
                 delta, r, room_a, movers_a, room_b, movers_b = move
                 repeats += schedule.exchange(r, room_a, movers_a, room_b, movers_b)
@@ -429,8 +428,10 @@ class TabuSearch:
                     stall += 1
             if stall >= stall_limit:
                 schedule.set_rotations(best)
-                for _ in range(perturb_strength):
-                    self._random_swap()
+                swapped = sum(self._random_swap() for _ in range(perturb_strength))
+                if stuck and not swapped:
+                    break  # no move of any kind exists (e.g. everyone in fixed groups)
+                stuck = False
                 perturb_strength = min(perturb_strength + 1, 2 + schedule.n // 4)
                 cost = schedule.total_cost()
                 repeats = schedule.future_repeats()
@@ -439,13 +440,14 @@ class TabuSearch:
                 stall = 0
         return best, best_cost, best_repeats
 
-    def _random_swap(self) -> None:
+    def _random_swap(self) -> bool:
+        """Swap two random single students of one rotation; False if none was found."""
         schedule, rng = self.schedule, self.rng
         for _try in range(20):
             r = rng.randrange(schedule.rotation_count)
             rooms = schedule.rooms[r]
             if len(rooms) < 2:
-                return
+                return False
             room_a, room_b = rng.sample(range(len(rooms)), 2)
             singles_a = [s for s in rooms[room_a] if schedule.single[s]]
             singles_b = [s for s in rooms[room_b] if schedule.single[s]]
@@ -456,7 +458,8 @@ class TabuSearch:
                 r, [b], room_a, [a]
             ):
                 schedule.exchange(r, room_a, [a], room_b, [b])
-                return
+                return True
+        return False
 
     def _best_move(
         self, cost: int, best_cost: int

@@ -17,7 +17,7 @@ from flask_socketio import SocketIO, disconnect, emit, join_room
 from pydantic import BaseModel
 
 from server.context import services
-from server.domain import classes, rotations, rounds, views
+from server.domain import classes, followup, rotations, rounds, views
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.realtime import broadcast, rooms
@@ -32,14 +32,18 @@ from server.schemas import (
     HostCard,
     LinkStudent,
     LockClass,
+    MarkCheckin,
     MoveStudent,
     OpenRound,
+    PlanCheckins,
     PlanRotations,
     PromptQuery,
     React,
+    RecordQuery,
     RenameStudent,
     Reply,
     RotationMessage,
+    SetNote,
     Spotlight,
     StarCard,
     StartRound,
@@ -354,6 +358,32 @@ def rotation_message(identity: Identity, body: RotationMessage) -> Ack:
     return {}
 
 
+# ---- check-ins and the connection record (teacher only) --------------------------------------
+
+def plan_checkins(identity: Identity, body: PlanCheckins) -> Ack:
+    return {"checkins": followup.plan_checkins(
+        services().store, identity, slots_per_week=body.slots_per_week, minutes=body.minutes,
+        weeks=body.weeks, weights=body.weights)}
+
+
+def get_checkins(identity: Identity, _body: Empty) -> Ack:
+    return {"checkins": followup.current_checkins(services().store, identity)}
+
+
+def mark_checkin(identity: Identity, body: MarkCheckin) -> Ack:
+    followup.mark_checkin(services().store, identity, week=body.week, slot=body.slot,
+                          student_id=body.student_id, status=body.status)
+    return {"checkins": followup.current_checkins(services().store, identity)}
+
+
+def get_record(identity: Identity, body: RecordQuery) -> Ack:
+    return {"record": followup.connection_record(services().store, identity, body.days)}
+
+
+def set_note(identity: Identity, body: SetNote) -> Ack:
+    return {"note": followup.set_note(services().store, identity, body.student_id, body.text)}
+
+
 EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]] = {
     "snapshot.get": (Empty, get_snapshot),
     "class.lock": (LockClass, lock_class),
@@ -383,6 +413,11 @@ EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]]
     "rotation.extend": (ExtendRound, extend_rotation),
     "rotation.end": (Empty, end_rotation),
     "rotation.message": (RotationMessage, rotation_message),
+    "checkins.plan": (PlanCheckins, plan_checkins),
+    "checkins.get": (Empty, get_checkins),
+    "checkins.mark": (MarkCheckin, mark_checkin),
+    "record.get": (RecordQuery, get_record),
+    "note.set": (SetNote, set_note),
 }
 
 

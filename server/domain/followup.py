@@ -1,0 +1,148 @@
+"""The teacher's follow-up tools on top of a class's data: the one-on-one check-in plan and
+the connection record (with private notes). Teacher only: they draw on private cards and
+replies, which the co-host never sees.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from server.domain import checkins, connections
+from server.domain.classes import Identity, require_teacher
+from server.domain.errors import InvalidInput, NotFound
+from server.domain.rounds import Clock, clean_text, now_ms
+from server.store.redis_store import RedisStore
+
+WEEK_MS = 7 * 86_400_000
+MAX_NOTE = 2000
+
+
+def _roster_tags(store: RedisStore, class_id: str) -> dict[str, list[str]]:
+    roster = {e["id"]: e for e in store.list_roster(class_id)}
+    return {s["id"]: roster.get(s.get("roster_id") or "", {}).get("tags", [])
+            for s in store.list_students(class_id)}
+
+
+def _students(store: RedisStore, class_id: str) -> list[checkins.CheckinStudent]:
+    tags = _roster_tags(store, class_id)
+    return [checkins.CheckinStudent(s["id"], s["name"], tuple(tags[s["id"]]))
+            for s in store.list_students(class_id)]
+
+
+def _current_week(settings: dict[str, Any], now: int) -> int:
+    return max(0, (now - settings["created_at"]) // WEEK_MS)
+
+
+def _plan(store: RedisStore, class_id: str, settings: dict[str, Any], now: int
+          ) -> checkins.CheckinPlan:
+    history = [checkins.PastMeeting(m["student_id"], m["week"], m["status"])
+               for m in store.checkin_log(class_id)]
+    return checkins.plan_checkins(
+        _students(store, class_id), settings["slots_per_week"], settings["weeks"],
+        settings["minutes"], settings.get("weights"), history=history,
+        current_week=_current_week(settings, now))
+
+
+def plan_checkins(store: RedisStore, identity: Identity, *, slots_per_week: int, minutes: int,
+                  weeks: int, weights: dict[str, int] | None, clock: Clock = now_ms
+                  ) -> dict[str, Any]:
+    require_teacher(identity)
+    now = clock()
+    previous = store.get_checkin_plan(identity.class_id)
+    settings = {"slots_per_week": slots_per_week, "minutes": minutes, "weeks": weeks,
+                "weights": weights,
+                # Keep week numbering stable across re-plans so logged meetings still line up.
+                "created_at": previous["created_at"] if previous else now}
+    made = _plan(store, identity.class_id, settings, now)
+    store.put_checkin_plan(identity.class_id, settings)
+    return _plan_view(store, identity.class_id, settings, made)
+
+
+def current_checkins(store: RedisStore, identity: Identity, clock: Clock = now_ms
+                     ) -> dict[str, Any] | None:
+    require_teacher(identity)
+    settings = store.get_checkin_plan(identity.class_id)
+    if settings is None:
+        return None
+    return _plan_view(store, identity.class_id, settings,
+                      _plan(store, identity.class_id, settings, clock()))
+
+
+def _plan_view(store: RedisStore, class_id: str, settings: dict[str, Any],
+               made: checkins.CheckinPlan) -> dict[str, Any]:
+    names = {s["id"]: s["name"] for s in store.list_students(class_id)}
+    view = made.to_dict()
+    for week in view["weeks"]:
+        for slot in week["slots"]:
+            slot["name"] = names.get(slot["student_id"], "?")
+    view["settings"] = settings
+    view["log"] = sorted(store.checkin_log(class_id), key=lambda m: (m["week"], m["slot"]))
+    return view
+
+
+def mark_checkin(store: RedisStore, identity: Identity, *, week: int, slot: int,
+                 student_id: str, status: str, clock: Clock = now_ms) -> dict[str, Any]:
+    """Record a meeting as done or missed; a missed one is carried forward by the next plan."""
+    require_teacher(identity)
+    if store.get_student(identity.class_id, student_id) is None:
+        raise NotFound("No such student in this class.")
+    if store.get_checkin_plan(identity.class_id) is None:
+        raise InvalidInput("Plan check-ins first.")
+    meeting = {"week": week, "slot": slot, "student_id": student_id, "status": status,
+               "at": clock()}
+    store.log_checkin(identity.class_id, meeting)
+    return meeting
+
+
+def export_checkins(store: RedisStore, identity: Identity, fmt: str, clock: Clock = now_ms
+                    ) -> str:
+    require_teacher(identity)
+    settings = store.get_checkin_plan(identity.class_id)
+    if settings is None:
+        raise NotFound("There is no check-in plan yet.")
+    made = _plan(store, identity.class_id, settings, clock())
+    names = {s["id"]: s["name"] for s in store.list_students(identity.class_id)}
+    if fmt == "csv":
+        return checkins.plan_to_csv(made, names)
+    start = datetime.fromtimestamp(settings["created_at"] / 1000, UTC).date()
+    week_start = date.fromordinal(start.toordinal() - start.weekday())  # Monday
+    first = date.fromordinal(week_start.toordinal() + 7 * made.start_week)
+    return checkins.plan_to_ical(made, names, first, minutes=settings["minutes"])
+
+
+def connection_record(store: RedisStore, identity: Identity, days: int,
+                      clock: Clock = now_ms) -> dict[str, Any]:
+    require_teacher(identity)
+    class_id = identity.class_id
+    tags = _roster_tags(store, class_id)
+    students = [connections.StudentInfo(s["id"], s["name"], tuple(tags[s["id"]]),
+                                        s["joined_at"] * 1000)
+                for s in store.list_students(class_id)]
+    spotlit = {e["card_id"] for e in store.spotlights(class_id)}
+    cards = [connections.CardFact(c["student_id"], c["created_at"], c["visibility"],
+                                  c["id"] in spotlit)
+             for c in store.all_cards(class_id)]
+    owners = {c["id"]: c["student_id"] for c in store.all_cards(class_id)}
+    replies = [connections.ReplyFact(owners[r["card_id"]], r["at"], r["from"])
+               for r in store.all_replies(class_id) if r["card_id"] in owners]
+    meetings = [connections.CheckinFact(m["student_id"], m["at"], m["status"])
+                for m in store.checkin_log(class_id)]
+    record = connections.build_connection_record(students, cards, replies, meetings,
+                                                 now_ms=clock())
+    view = connections.record_to_dict(record, days)
+    view["notes"] = store.get_notes(class_id)
+    return view
+
+
+def set_note(store: RedisStore, identity: Identity, student_id: str, text: str,
+             clock: Clock = now_ms) -> dict[str, Any] | None:
+    require_teacher(identity)
+    if store.get_student(identity.class_id, student_id) is None:
+        raise NotFound("No such student in this class.")
+    if not text.strip():
+        store.set_note(identity.class_id, student_id, None)
+        return None
+    note = {"text": clean_text(text, MAX_NOTE, "note"), "at": clock()}
+    store.set_note(identity.class_id, student_id, note)
+    return note

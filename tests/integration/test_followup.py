@@ -1,0 +1,156 @@
+"""Check-ins, the connection record, notes and exports through the live server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import create_class
+from tests.integration.test_rounds import card, ok, start_open_round
+
+pytestmark = pytest.mark.redis
+NOTE = "secret-note-Ana-struggles-5b1"
+PRIVATE = "private-card-a8e0"
+REPLY = "private-reply-42c"
+
+
+def roster_csv(names: list[str], ell: set[str]) -> str:
+    lines = ["name,email,tags"]
+    lines += [f"{n},{n.lower().replace(' ', '.')}@school.example,{'ELL' if n in ell else ''}"
+              for n in names]
+    return "\n".join(lines) + "\n"
+
+
+def test_checkins_record_and_cohost_sees_nothing_private(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    names = [f"Pupil {i}" for i in range(8)]
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}", "Content-Type": "text/csv"}
+    r = requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
+                      data=roster_csv(names, {"Pupil 0", "Pupil 1"}), headers=auth, timeout=10)
+    assert r.status_code == 200
+    seats = [klass.join(n) for n in names]
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    author = clients(live_server.url, {"token": seats[2]["seat_token"]})
+    start_open_round(teacher)
+    posted = ok(author.call("card.submit", card("private-0001", PRIVATE, "teacher")))["card"]
+    ok(teacher.call("reply.send", {"card_id": posted["id"], "text": REPLY}))
+
+    # Capacity and a fair plan: 8 students, 2 slots a week, 2 weeks -> not everyone.
+    short = ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))["checkins"]
+    assert short["capacity"]["everyone_seen"] is False
+    assert short["capacity"]["weeks_to_see_everyone"] == 4
+    # 5 slots a week for 2 weeks: everyone once, ELL students (weight 2) twice.
+    plan = ok(teacher.call("checkins.plan", {"slots_per_week": 5, "weeks": 2}))["checkins"]
+    assert plan["capacity"]["everyone_seen"] is True
+    meetings = plan["meetings"]
+    ell = {seats[0]["student_id"], seats[1]["student_id"]}
+    assert all(meetings[sid] == 2 for sid in ell)
+    assert all(meetings[s["student_id"]] == 1 for s in seats if s["student_id"] not in ell)
+    first = plan["weeks"][0]["slots"][0]
+    after = ok(teacher.call("checkins.mark", {"week": 0, "slot": 0, "student_id":
+                                              first["student_id"], "status": "missed"}))
+    carried = after["checkins"]["weeks"][0]["slots"]
+    assert first["student_id"] in [s["student_id"] for s in carried]
+    ok(teacher.call("checkins.mark", {"week": 0, "slot": 1,
+                                      "student_id": seats[3]["student_id"], "status": "done"}))
+    ics = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
+                       headers=auth, timeout=10)
+    assert ics.status_code == 200 and ics.text.startswith("BEGIN:VCALENDAR\r\n")
+    as_csv = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.csv",
+                          headers=auth, timeout=10)
+    assert as_csv.status_code == 200 and "week" in as_csv.text.splitlines()[0]
+
+    # The record: the reply and the done check-in count as real connections.
+    ok(teacher.call("note.set", {"student_id": seats[2]["student_id"], "text": NOTE}))
+    record = ok(teacher.call("record.get", {"days": 14}))["record"]
+    by_id = {s["student_id"]: s for s in record["students"]}
+    assert by_id[seats[2]["student_id"]]["days_since_connection"] == 0
+    assert by_id[seats[3]["student_id"]]["days_since_connection"] == 0
+    assert seats[4]["student_id"] in record["not_reached"]
+    assert {row["tag"] for row in record["coverage"]} >= {"ELL", "untagged"}
+    assert record["notes"][seats[2]["student_id"]]["text"] == NOTE
+    assert record["reflection_questions"]
+
+    # The co-host: every follow-up event refused, nothing private ever received.
+    for event, payload in [("record.get", {}), ("checkins.get", {}),
+                           ("checkins.plan", {"slots_per_week": 1, "weeks": 1}),
+                           ("note.set", {"student_id": seats[2]["student_id"], "text": "x"}),
+                           ("checkins.mark", {"week": 0, "slot": 0, "status": "done",
+                                              "student_id": seats[2]["student_id"]})]:
+        assert cohost.call(event, payload)["error"]["code"] == "forbidden", event
+    fresh_cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    fresh_cohost.wait_for("snapshot")
+    ok(fresh_cohost.call("snapshot.get", {}))
+    for c in (cohost, fresh_cohost):
+        blob = repr(c.events)
+        assert PRIVATE not in blob and REPLY not in blob and NOTE not in blob
+    cohost_auth = {"Authorization": f"Bearer {klass.cohost_secret}"}
+    for path in ("checkins.csv", "checkins.ics"):
+        r = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/{path}",
+                         headers=cohost_auth, timeout=10)
+        assert r.status_code == 403
+
+
+def test_rotation_exports(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    names = ["Ana", "Ben", "Cy", "Di"]
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
+    seats = [klass.join(n) for n in names]
+    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    for k in kids:
+        k.wait_for("snapshot")
+    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    cohost.wait_for("snapshot", lambda d: sum(s["online"] for s in d["students"]) == 4)
+    ok(cohost.call("rotation.plan", {"size": 2, "rotations": 3, "minutes": 5}))
+    cohost.wait_for("rotation.updated")
+    base = f"{live_server.url}/api/classes/{klass.class_id}/rotations/1/export"
+    zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
+    assert zoom.status_code == 400 and "e-mail" in zoom.json()["error"]["message"]
+    requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
+                  data=roster_csv(names, set()), headers={**auth, "Content-Type": "text/csv"},
+                  timeout=10)
+    zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
+    lines = zoom.text.splitlines()
+    assert lines[0] == "Pre-assign Room Name,Email Address" and len(lines) == 5
+    assert {line.split(",")[0] for line in lines[1:]} == {"Room 1", "Room 2"}
+    plain = requests.get(base, headers=auth, timeout=10).text.splitlines()
+    assert plain[0] == "rotation,room,student" and len(plain) == 5
+    page = requests.get(base, params={"format": "html"}, headers=auth, timeout=10)
+    assert "Rotation 1 of 3" in page.text and "Ana" in page.text
+    student = requests.get(base, headers={"Authorization": f"Bearer {seats[0]['seat_token']}"},
+                           timeout=10)
+    assert student.status_code == 403
+
+
+def test_room_starters_use_only_class_visible_cards(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seats = [klass.join(n) for n in ("Ana", "Ben")]
+    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    start_open_round(teacher)
+    ok(kids[0].call("card.submit", card("ana-card-001", "I play basketball every weekend")))
+    ok(kids[1].call("card.submit", card("ben-card-001", "Basketball and chess, secretlyknitting",
+                                        "teacher")))
+    teacher.wait_for("answered", lambda d: d["count"] == 2)
+    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 1, "minutes": 5}))
+    starters = teacher.wait_for("rotation.updated")["rotation"]["starters"]
+    # Ben's card is private: no shared topic, so the starter is a library prompt.
+    assert starters[0][0]["kind"] == "prompt"
+    assert "secretlyknitting" not in repr(starters)
+
+
+def test_shared_topic_starter(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seats = [klass.join(n) for n in ("Ana", "Ben")]
+    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    start_open_round(teacher)
+    ok(kids[0].call("card.submit", card("ana-card-002", "I play basketball every weekend")))
+    ok(kids[1].call("card.submit", card("ben-card-002", "Basketball with my cousins")))
+    teacher.wait_for("answered", lambda d: d["count"] == 2)
+    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 1, "minutes": 5}))
+    starter: dict[str, Any] = teacher.wait_for("rotation.updated")["rotation"]["starters"][0][0]
+    assert starter["kind"] == "shared" and starter["topic"] == "basketball"
