@@ -683,7 +683,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
             spy = subprocess.Popen(
                 [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
                  "record", "--pid", str(stack.server_pids()[0]), "--format", "raw",
-                 "--rate", "50", "--nonblocking", "--gil", "--subprocesses",
+                 "--rate", "100", "--nonblocking", "--gil", "--subprocesses",
                  "-o", str(args.py_spy)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         go.set()

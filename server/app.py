@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import Config
 from server.context import Services
+from server.domain.limits import RateLimits
 from server.domain.prompts import load_library
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
@@ -30,6 +32,10 @@ def create_app(config: Config | None = None) -> Flask:
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = Flask(__name__, static_folder=None)
+    if config.trusted_proxies:
+        # Behind nginx & co.: take the client's address and scheme from X-Forwarded-*.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=config.secret_key,
         MAX_CONTENT_LENGTH=MAX_HTTP_BODY,
@@ -40,10 +46,9 @@ def create_app(config: Config | None = None) -> Flask:
     # The prompt library is data checked at start-up: a broken file stops the server here.
     library = load_library(config.prompts_dir)
     handle = open_store(config)
-    services = Services(
-        config=config, handle=handle, library=library,
-        store=RedisStore(handle.client, config.retention_days),
-    )
+    store = RedisStore(handle.client, config.retention_days)
+    services = Services(config=config, handle=handle, library=library, store=store,
+                        limits=RateLimits(store, enabled=config.rate_limits))
     app.extensions["rapport"] = services
 
     from server.http import api, pages

@@ -27,6 +27,8 @@ SETTINGS: dict[str, str] = {
     "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (./instance).",
     "RAPPORT_STORE": "Force a store: redis, private-redis or memory (default: chosen, see README).",
     "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
+    "RAPPORT_RATE_LIMITS": "on (default) or off (only for load tests on a private network).",
+    "RAPPORT_TRUSTED_PROXIES": "How many reverse proxies in front set X-Forwarded-* (0-5).",
 }
 STORE_MODES = ("redis", "private-redis", "memory")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -47,6 +49,8 @@ class Config:
     allowed_origins: tuple[str, ...] = ()
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     log_level: str = "INFO"
+    rate_limits: bool = True
+    trusted_proxies: int = 0
     web_root: Path = REPO_ROOT / "web"
     prompts_dir: Path = REPO_ROOT / "prompts"
     testing: bool = False
@@ -87,6 +91,10 @@ class Config:
         log_level = env.get("RAPPORT_LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"RAPPORT_LOG_LEVEL={log_level!r} is not one of {LOG_LEVELS}")
+        rate_limits = env.get("RAPPORT_RATE_LIMITS", "on").strip().lower()
+        if rate_limits not in ("on", "off"):
+            raise ConfigError(f"RAPPORT_RATE_LIMITS={rate_limits!r} is not on or off")
+        trusted_proxies = _int_setting(env, "RAPPORT_TRUSTED_PROXIES", 0, 0, 5)
         secret_key = env.get("SECRET_KEY") or _instance_secret_key(instance_path)
         if len(secret_key) < 16:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
@@ -100,6 +108,8 @@ class Config:
             allowed_origins=origins,
             instance_path=instance_path,
             log_level=log_level,
+            rate_limits=rate_limits == "on",
+            trusted_proxies=trusted_proxies,
         )
 
     @property

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from server.config import Config
+from server.domain.limits import RateLimits
 from server.domain.prompts import PromptLibrary
 from server.store import RedisStore, StoreHandle
 
@@ -21,6 +22,7 @@ class Services:
     handle: StoreHandle
     store: RedisStore
     library: PromptLibrary
+    limits: RateLimits
     scheduler: Scheduler | None = field(default=None)
 
     def join_url(self, code: str, host_url: str) -> str:

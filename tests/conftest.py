@@ -128,7 +128,10 @@ def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 def live_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One gevent server on the real Redis, shared by the tests that only need a server."""
     tmp = tmp_path_factory.mktemp("live")
-    server = LiveServer(env=server_env(tmp, REDIS_URL=redis_url, ASYNC_MODE="gevent"),
+    # Rate limits off: the whole suite joins hundreds of students from 127.0.0.1 in a minute.
+    # tests/integration/test_limits.py checks them on a server of its own.
+    server = LiveServer(env=server_env(tmp, REDIS_URL=redis_url, ASYNC_MODE="gevent",
+                                       RAPPORT_RATE_LIMITS="off"),
                         log_path=tmp / "server.log")
     server.start()
     yield server

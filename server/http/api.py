@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from server.context import services
 from server.domain import classes, followup, rotations, rounds
 from server.domain.classes import Identity
-from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.http.openapi import openapi_document
 from server.realtime import broadcast
@@ -32,6 +32,10 @@ def domain_error(exc: DomainError) -> tuple[Response, int]:
 def store_error(_exc: redis.RedisError) -> tuple[Response, int]:
     return jsonify(error={"code": "unavailable",
                           "message": "The server cannot reach its store. Try again shortly."}), 503
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
 
 
 def _json_body() -> Any:
@@ -76,6 +80,7 @@ def healthz() -> tuple[Response, int]:
 @bp.post("/api/classes")
 def create_class() -> tuple[Response, int]:
     svc = services()
+    svc.limits.hit("create-class", _client_ip())
     body = parse(CreateClass, _json_body())
     made = classes.create_class(svc.store, body.name, body.grade_band,
                                 body.retention_days or svc.config.retention_days)
@@ -92,8 +97,15 @@ def create_class() -> tuple[Response, int]:
 @bp.post("/api/join")
 def join() -> tuple[Response, int]:
     svc = services()
+    ip = _client_ip()
+    svc.limits.check("join-guess", ip)
+    svc.limits.hit("join", ip)
     body = parse(JoinClass, _json_body())
-    student, seat_token = classes.join_class(svc.store, body.code, body.name)
+    try:
+        student, seat_token = classes.join_class(svc.store, body.code, body.name)
+    except NotFound:
+        svc.limits.hit("join-guess", ip)  # wrong codes spend the guessing budget
+        raise
     class_id = svc.store.class_id_for_code(classes.normalise_code(body.code))
     assert class_id is not None
     broadcast.student_joined(class_id, student)
@@ -162,6 +174,10 @@ def delete_class(class_id: str) -> tuple[str, int]:
 @bp.post("/api/classes/<class_id>/photos")
 def upload_photo(class_id: str) -> tuple[Response, int]:
     identity = _for_class(class_id)
+    svc = services()
+    svc.limits.hit("upload-ip", _client_ip())
+    if identity.student_id:
+        svc.limits.hit("upload", identity.student_id)
     upload = request.files.get("photo")
     if upload is None:
         raise InvalidInput("Send the photo as multipart/form-data in a field named 'photo'.")

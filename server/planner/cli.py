@@ -163,12 +163,18 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         ):
             raise CliError(f"fixed rotations file {args.fixed} must hold a list of rotations")
         fixed = [[[str(s) for s in room] for room in rotation] for rotation in data]
+    apart: list[tuple[str, str]] = []
+    for value in args.apart:
+        pair = _split_names(value, "--apart", 2)
+        if len(pair) != 2:
+            raise CliError(f"--apart {value!r} must name exactly two students")
+        apart.append((pair[0], pair[1]))
     request = PlanRequest(
         students=students,
         size=args.size,
         rooms=args.rooms,
         rotations=args.rotations,
-        apart=[tuple(_split_names(v, "--apart", 2)[:2]) for v in args.apart],  # type: ignore[misc]
+        apart=apart,
         together=[_split_names(v, "--together", 2) for v in args.together],
         absent=list(args.absent),
         history=history,
@@ -176,9 +182,6 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         seed=args.seed,
         time_limit=args.time_limit,
     )
-    for value in args.apart:
-        if len(_split_names(value, "--apart", 2)) != 2:
-            raise CliError(f"--apart {value!r} must name exactly two students")
     return request, emails
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from itertools import combinations
 
 from .model import Instance, PlanError, pack_groups
 
@@ -365,7 +366,7 @@ class TabuSearch:
     Each iteration looks, in every rotation, at students that share their room with
     someone they meet elsewhere too (their removal gain is negative) and evaluates every
     swap with a student of another room, plus moves into a smaller room when room sizes
-    differ and exchanges of a keep-together group with as many single students.  The
+    differ and exchanges of a keep-together group with whole units of the same size.  The
     best non-tabu move is applied (a tabu move only when it beats the best cost so far).
     After a long stretch without a new best, the search restarts from the best schedule
     with a few random swaps.
@@ -467,6 +468,7 @@ class TabuSearch:
         schedule = self.schedule
         n, keys = schedule.n, schedule.keys
         single, apart_of = schedule.single, schedule.apart_of
+        unit_of = schedule.instance.unit_of
         iteration = self.iteration
         best_delta: int | None = None
         best_moves: list[tuple[int, int, int, list[int], int, list[int]]] = []
@@ -479,15 +481,20 @@ class TabuSearch:
             flip = schedule.flip[r]
             tabu = self.tabu_until[r]
             joining_cache: dict[int, list[int]] = {}
+            groups_done: set[int] = set()
             sizes_differ = schedule.sizes_differ
             for a in range(n):
                 if removal[a] >= 0:
                     continue
                 room_a = where[a]
                 if not single[a]:
-                    self._group_moves(r, a, cost, best_cost, best_moves, best_delta)
-                    if best_moves:
-                        best_delta = best_moves[0][0]
+                    unit = unit_of[a]
+                    if unit not in groups_done:
+                        groups_done.add(unit)
+                        group = schedule.instance.units[unit]
+                        self._group_moves(r, group, cost, best_cost, best_moves, best_delta)
+                        if best_moves:
+                            best_delta = best_moves[0][0]
                     continue
                 a_tabu = tabu[a] > iteration
                 members_a = rooms[room_a]
@@ -544,38 +551,48 @@ class TabuSearch:
     def _group_moves(
         self,
         r: int,
-        member: int,
+        group: list[int],
         cost: int,
         best_cost: int,
         best_moves: list[tuple[int, int, int, list[int], int, list[int]]],
         best_delta: int | None,
     ) -> None:
-        """Exchange the keep-together group of ``member`` with singles of another room."""
+        """Exchange a keep-together group with whole units of the same total size elsewhere.
+
+        The partner set is made of whole units (singles and/or other groups) of another
+        room; a few combinations per room are tried, so the scan stays cheap.
+        """
         schedule, rng = self.schedule, self.rng
         instance = schedule.instance
-        group = instance.units[instance.unit_of[member]]
-        if member != group[0]:
-            return  # evaluate each group once
         rooms = schedule.rooms[r]
-        room_a = schedule.room_of[r][member]
+        room_a = schedule.room_of[r][group[0]]
         tabu = any(self.tabu_until[r][s] > self.iteration for s in group)
+        size = len(group)
         for room_b, members_b in enumerate(rooms):
             if room_b == room_a:
                 continue
-            singles_b = [s for s in members_b if schedule.single[s]]
-            if len(singles_b) < len(group):
-                continue
-            for _sample in range(3):
-                chosen = rng.sample(singles_b, len(group))
-                if not schedule.fits_apart(r, group, room_b, chosen):
-                    continue
-                if not schedule.fits_apart(r, chosen, room_a, group):
-                    continue
-                delta = schedule.exchange_delta(r, room_a, list(group), room_b, chosen)
-                if tabu and delta >= best_cost - cost:
-                    continue
-                current = best_moves[0][0] if best_moves else best_delta
-                if current is None or delta < current:
-                    best_moves.clear()
-                if not best_moves or delta == best_moves[0][0]:
-                    best_moves.append((delta, r, room_a, list(group), room_b, chosen))
+            units_b = list({instance.unit_of[s]: None for s in members_b})
+            rng.shuffle(units_b)
+            tried = 0
+            for count in range(1, size + 1):
+                if tried >= 6:
+                    break
+                for combination in combinations(units_b, count):
+                    if sum(len(instance.units[u]) for u in combination) != size:
+                        continue
+                    tried += 1
+                    chosen = [s for u in combination for s in instance.units[u]]
+                    if not schedule.fits_apart(r, group, room_b, chosen):
+                        continue
+                    if not schedule.fits_apart(r, chosen, room_a, group):
+                        continue
+                    delta = schedule.exchange_delta(r, room_a, list(group), room_b, chosen)
+                    if tabu and delta >= best_cost - cost:
+                        continue
+                    current = best_moves[0][0] if best_moves else best_delta
+                    if current is None or delta < current:
+                        best_moves.clear()
+                    if not best_moves or delta == best_moves[0][0]:
+                        best_moves.append((delta, r, room_a, list(group), room_b, chosen))
+                    if tried >= 6:
+                        break

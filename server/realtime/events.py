@@ -8,6 +8,7 @@ against its schema and turns refusals into the one error ack shape.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -73,9 +74,36 @@ def current_identity() -> Identity:
     return identity
 
 
+class FloodGuard:
+    """Per-socket token bucket in process memory: a flooding socket is refused before any
+    Redis round trip. Generous enough for any real use of the protocol."""
+
+    RATE_PER_SECOND = 20.0
+    BURST = 60.0
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, sid: str) -> bool:
+        now = time.monotonic()
+        tokens, last = self._buckets.get(sid, (self.BURST, now))
+        tokens = min(self.BURST, tokens + (now - last) * self.RATE_PER_SECOND)
+        allowed = tokens >= 1
+        self._buckets[sid] = (tokens - 1 if allowed else tokens, now)
+        return allowed
+
+    def forget(self, sid: str) -> None:
+        self._buckets.pop(sid, None)
+
+
+flood_guard = FloodGuard()
+
+
 def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
             ) -> Callable[..., Ack]:
     def run(data: Any = None) -> Ack:
+        if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+            return _error("rate_limited", "Too many messages. Slow down a little.")
         try:
             identity = current_identity()
             payload = parse(schema, data) if schema is not None else None
@@ -129,6 +157,7 @@ def on_connect(auth: Any = None) -> None:
 
 
 def on_disconnect(*_args: Any) -> None:
+    flood_guard.forget(request.sid)  # type: ignore[attr-defined]
     identity: Identity | None = session.get("identity")
     if identity is None:
         return
@@ -239,7 +268,12 @@ def close_round(identity: Identity, _body: Empty) -> Ack:
     return _round_changed(identity, rounds.close_current_round(services().store, identity))
 
 
+def _limit(action: str, identity: Identity) -> None:
+    services().limits.hit(action, identity.student_id or f"{identity.class_id}:{identity.role}")
+
+
 def submit_card(identity: Identity, body: SubmitCard) -> Ack:
+    _limit("card", identity)
     card, created = rounds.submit_card(
         services().store, identity, client_id=body.client_id, text=body.text,
         visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id)
@@ -250,6 +284,7 @@ def submit_card(identity: Identity, body: SubmitCard) -> Ack:
 
 
 def edit_card(identity: Identity, body: EditCard) -> Ack:
+    _limit("card", identity)
     changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
     before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
     broadcast.card_changed(identity.class_id, before, after)
@@ -296,6 +331,7 @@ def set_spotlight(identity: Identity, body: Spotlight) -> Ack:
 
 
 def react(identity: Identity, body: React) -> Ack:
+    _limit("react", identity)
     card = rounds.react(services().store, identity, body.card_id, body.reaction)
     scheduler = services().scheduler
     assert scheduler is not None
@@ -304,6 +340,7 @@ def react(identity: Identity, body: React) -> Ack:
 
 
 def send_reply(identity: Identity, body: Reply) -> Ack:
+    _limit("reply", identity)
     message, card = rounds.send_reply(services().store, identity, body.card_id, body.text,
                                       body.round_id)
     broadcast.reply(identity.class_id, message, card)
@@ -422,7 +459,9 @@ EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]]
 
 
 def on_unknown_event(event: str, *_args: Any) -> Ack:
-    return _error("invalid", f"Unknown event {event[:40]!r}.")
+    if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+        return _error("rate_limited", "Too many messages. Slow down a little.")
+    return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 
 
 def register(socketio: SocketIO) -> None:

@@ -141,6 +141,10 @@ def notes_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:notes"  # hash: student id -> JSON private teacher notes
 
 
+def rate_key(action: str, subject: str) -> str:
+    return f"{PREFIX}:rate:{action}:{subject}"  # hash: token bucket {t: tokens, ts: ms}
+
+
 def deadlines_key() -> str:
     # sorted set: "kind|class_id|item_id" scored by deadline (epoch ms), shared by all processes
     return f"{PREFIX}:deadlines"
@@ -193,6 +197,26 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
+# Token bucket: refill at ARGV[1] tokens/ms up to ARGV[2]; take one if ARGV[5] == '1'.
+# Returns 1 when a token was (or, when only peeking, would be) available.
+TAKE_TOKEN = """
+local now = tonumber(ARGV[3])
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 't'))
+local ts = tonumber(redis.call('HGET', KEYS[1], 'ts'))
+if tokens == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local ok = 0
+if tokens >= 1 then
+  ok = 1
+  if ARGV[5] == '1' then tokens = tokens - 1 end
+end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return ok
+"""
+
 # One reaction of each kind per student per card; returns the card's new count for it.
 REACT = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
@@ -211,6 +235,7 @@ class RedisStore:
         self._add_card = client.register_script(ADD_CARD)
         self._cas_field = client.register_script(CAS_FIELD)
         self._react = client.register_script(REACT)
+        self._take_token = client.register_script(TAKE_TOKEN)
 
     # ---- plumbing ----------------------------------------------------------------------------
 
@@ -570,6 +595,15 @@ class RedisStore:
 
     def custom_prompts(self, class_id: str) -> list[Record]:
         return [json.loads(v) for v in self.r.hvals(custom_prompts_key(class_id))]
+
+    # ---- rate limits (shared by every process) -----------------------------------------------
+
+    def take_token(self, action: str, subject: str, *, per_minute: float, burst: int,
+                   now_ms: int, consume: bool = True) -> bool:
+        refill_ms = int(burst / per_minute * 60_000) + 1000
+        return bool(self._take_token(
+            keys=[rate_key(action, subject)],
+            args=[per_minute / 60_000, burst, now_ms, refill_ms, "1" if consume else "0"]))
 
     # ---- deadlines (shared by every process) -------------------------------------------------
 

@@ -467,3 +467,28 @@ def test_cli_module_entrypoint() -> None:
     )
     assert completed.returncode == 2
     assert "99" in completed.stderr
+
+
+def test_groups_swap_with_groups() -> None:
+    # four pairs, two rooms of four: only whole pairs can move; the best uses all three
+    # pairings of the pairs before repeating one (12 forced + 8 = 20 repeats)
+    request = PlanRequest(
+        students=list("abcdefgh"),
+        size=4,
+        rotations=4,
+        together=[["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"]],
+        time_limit=5,
+        max_iterations=2000,
+    )
+    result = plan(request)
+    assert result.stats.lower_bound == 20
+    assert result.stats.repeats == 20
+
+
+def test_progress_reports_fraction_and_repeats() -> None:
+    calls: list[tuple[float, int]] = []
+    request = PlanRequest(students=[str(i) for i in range(12)], size=3, rotations=6, time_limit=0.3)
+    result = plan(request, progress=lambda fraction, repeats: calls.append((fraction, repeats)))
+    assert calls
+    assert all(0.0 <= fraction <= 1.0 for fraction, _ in calls)
+    assert calls[-1] == (1.0, result.stats.repeats)

@@ -1,0 +1,56 @@
+"""Rate limits: one table of who may do what how often, enforced with token buckets in Redis
+(so every process shares them). A refused action gets `rate_limited` and changes nothing.
+
+Limits are per IP address where no one is signed in yet (joining, creating a class) and per
+seat where someone is (cards, reactions, uploads). Schools often put a whole class behind one
+address, so per-IP limits leave room for a full class joining at once, while wrong join codes
+have a tight budget of their own: guessing a code takes years.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.domain.errors import RateLimited
+from server.domain.rounds import now_ms
+from server.store.redis_store import RedisStore
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float
+    burst: int
+    message: str
+
+
+LIMITS: dict[str, Limit] = {
+    "create-class": Limit(10 / 60, 10, "Too many classes created from here. Try again later."),
+    "join": Limit(120, 120, "Too many people joining from here at once. Try again in a minute."),
+    "join-guess": Limit(10, 20, "Too many wrong class codes. Wait a minute and check the code."),
+    "card": Limit(10, 10, "You are posting very fast. Wait a moment and try again."),
+    "react": Limit(60, 30, "Lots of reactions! Wait a moment before sending more."),
+    "reply": Limit(20, 10, "You are sending replies very fast. Wait a moment."),
+    "upload": Limit(10, 5, "Too many photos at once. Wait a minute and try again."),
+    "upload-ip": Limit(120, 60, "Too many photos from here at once. Wait a minute."),
+}
+
+
+class RateLimits:
+    def __init__(self, store: RedisStore, enabled: bool = True) -> None:
+        self.store = store
+        self.enabled = enabled
+
+    def hit(self, action: str, subject: str) -> None:
+        """Spend one token of `action` for `subject`, or refuse."""
+        if self.enabled and not self._take(action, subject, consume=True):
+            raise RateLimited(LIMITS[action].message)
+
+    def check(self, action: str, subject: str) -> None:
+        """Refuse if `subject` has no token left for `action`, without spending one."""
+        if self.enabled and not self._take(action, subject, consume=False):
+            raise RateLimited(LIMITS[action].message)
+
+    def _take(self, action: str, subject: str, *, consume: bool) -> bool:
+        limit = LIMITS[action]
+        return self.store.take_token(action, subject, per_minute=limit.per_minute,
+                                     burst=limit.burst, now_ms=now_ms(), consume=consume)

@@ -1,0 +1,224 @@
+// The "Check-ins" tab (teacher only): plan fair one-on-one check-ins, see whether everyone can
+// be seen in time, mark meetings done or missed (missed ones are carried forward), export.
+import { byId, h, replace, setText, show } from "./dom.js";
+import { downloadFile } from "./download.js";
+import { emitAck } from "./socket.js";
+
+/**
+ * @typedef {{slot: number, student_id: string, name: string, why: string, reasons: string[]}} Slot
+ * @typedef {{week: number, student_id: string, slot: number, status: "done" | "missed", at: number}} LogEntry
+ * @typedef {{capacity: any, weeks: {week: number, slots: Slot[]}[], meetings: Record<string, number>,
+ *   unseen: string[], settings: any, log: LogEntry[], start_week?: number}} Checkins
+ */
+
+const WEIGHT_TAGS = ["ELL", "new", "priority"];
+
+/**
+ * @param {{
+ *   socket: () => any,
+ *   key: () => string,
+ *   cls: () => ({id: string} | null),
+ *   students: () => {id: string, name: string, tags?: string[]}[],
+ *   say: (text: string, kind?: "info" | "error" | "ok") => void,
+ * }} deps
+ */
+export function createCheckins(deps) {
+  /** @type {Checkins | null} */
+  let plan = null;
+  let loaded = false;
+
+  /** @param {string} text */
+  function formError(text) {
+    setText("ci-error", text);
+    show("ci-error", Boolean(text));
+  }
+
+  /** @param {string} id @param {number} min @param {number} max @param {string} what */
+  function readInt(id, min, max, what) {
+    const input = /** @type {HTMLInputElement} */ (byId(id));
+    const value = Number(input.value);
+    if (input.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+    }
+    input.removeAttribute("aria-invalid");
+    return value;
+  }
+
+  function fillForm() {
+    const s = plan?.settings;
+    if (!s) return;
+    /** @type {HTMLInputElement} */ (byId("ci-slots")).value = String(s.slots_per_week);
+    /** @type {HTMLInputElement} */ (byId("ci-minutes")).value = String(s.minutes);
+    /** @type {HTMLInputElement} */ (byId("ci-weeks")).value = String(s.weeks);
+    for (const tag of WEIGHT_TAGS) {
+      const w = s.weights && typeof s.weights[tag] === "number" ? s.weights[tag] : 2;
+      /** @type {HTMLInputElement} */ (byId(`ci-w-${tag}`)).value = String(w);
+    }
+  }
+
+  /** @param {number} week @param {number} slot @param {string} studentId */
+  function logFor(week, slot, studentId) {
+    if (!plan) return null;
+    let found = null;
+    for (const entry of plan.log || []) {
+      if (entry.week === week && entry.slot === slot && entry.student_id === studentId) found = entry;
+    }
+    return found;
+  }
+
+  function renderCapacity() {
+    const cap = plan?.capacity;
+    if (!cap) return;
+    const yes = Boolean(cap.everyone_seen);
+    const headline = cap.students === 0
+      ? "No students yet."
+      : yes
+        ? "Yes: everyone can be seen within your plan."
+        : "No: not everyone can be seen within your plan.";
+    const weeks = cap.weeks_to_see_everyone;
+    const detail = weeks === null || weeks === undefined
+      ? "With no slots, nobody can be seen."
+      : `Seeing all ${cap.students} ${cap.students === 1 ? "student" : "students"} once takes ${weeks} ${weeks === 1 ? "week" : "weeks"}.`;
+    const box = byId("ci-capacity");
+    box.dataset.ok = String(yes);
+    const unseen = (plan?.unseen || []).map((id) => deps.students().find((s) => s.id === id)?.name || "?");
+    replace(box,
+      h("p", { class: "capacity-headline" }, headline),
+      h("p", null, detail),
+      h("p", { class: "muted" }, cap.message),
+      unseen.length ? h("p", null, h("strong", null, "Not reached in this plan: "), unseen.join(", ")) : null);
+  }
+
+  function renderFair() {
+    const shares = plan?.capacity?.fair_share || [];
+    replace(byId("ci-fair"),
+      h("caption", { class: "visually-hidden" }, "Planned meetings per student, by weight"),
+      h("thead", null, h("tr", null,
+        h("th", { scope: "col" }, "Group"),
+        h("th", { scope: "col" }, "Weight"),
+        h("th", { scope: "col" }, "Students"),
+        h("th", { scope: "col" }, "Meetings each (over the plan)"))),
+      h("tbody", null, shares.map((/** @type {any} */ share) => h("tr", null,
+        h("th", { scope: "row" }, share.tags && share.tags.length ? share.tags.join(", ") : "Everyone else"),
+        h("td", null, `${share.weight}×`),
+        h("td", null, String(share.students)),
+        h("td", null, String(share.meetings_per_student))))));
+  }
+
+  /** @param {number} week @param {Slot} slot @param {"done" | "missed"} status */
+  async function mark(week, slot, status) {
+    try {
+      const ack = await emitAck(deps.socket(), "checkins.mark", { week, slot: slot.slot, student_id: slot.student_id, status });
+      if (ack.checkins) plan = ack.checkins;
+      render();
+      deps.say(`${slot.name}: marked ${status === "done" ? "done" : "missed (carried forward)"}.`, "ok");
+      const again = /** @type {HTMLElement | null} */ (document.querySelector(`[data-fkey="ci-${week}-${slot.slot}"]`));
+      again?.focus();
+    } catch (err) {
+      deps.say(/** @type {Error} */ (err).message, "error");
+    }
+  }
+
+  function renderWeeks() {
+    const weeks = plan?.weeks || [];
+    const start = weeks.length ? weeks[0].week : 0;
+    const blocks = weeks.map((week) => {
+      const title = `Week ${week.week - start + 1}${week.week === start ? " (this week)" : ""}`;
+      return h("section", { class: "ci-week", "aria-label": title },
+        h("h4", null, title),
+        week.slots.length
+          ? h("ol", { class: "ci-slots" }, week.slots.map((slot) => {
+            const done = logFor(week.week, slot.slot, slot.student_id);
+            const tags = deps.students().find((s) => s.id === slot.student_id)?.tags || [];
+            return h("li", { class: "ci-slot", dataset: { status: done ? done.status : "planned" } },
+              h("div", { class: "ci-who" },
+                h("span", { class: "ci-name" }, slot.name),
+                tags.map((t) => h("span", { class: "tag" }, t)),
+                h("span", { class: "ci-why muted small" }, slot.why)),
+              done
+                ? h("span", { class: `pill ${done.status}`, tabindex: "-1", dataset: { fkey: `ci-${week.week}-${slot.slot}` } },
+                  done.status === "done" ? "Done" : "Missed")
+                : h("span", { class: "row ci-actions" },
+                  h("button", { type: "button", class: "small", "aria-label": `Done: ${slot.name}, ${title}`, on: { click: () => mark(week.week, slot, "done") } }, "Done"),
+                  h("button", { type: "button", class: "secondary small", "aria-label": `Missed: ${slot.name}, ${title}`, on: { click: () => mark(week.week, slot, "missed") } }, "Missed")));
+          }))
+          : h("p", { class: "empty" }, "No slots this week."));
+    });
+    replace(byId("ci-weeks-list"), blocks);
+  }
+
+  function render() {
+    show("ci-result", Boolean(plan));
+    if (!plan) return;
+    renderCapacity();
+    renderFair();
+    renderWeeks();
+  }
+
+  /** @param {Event} event */
+  async function onPlan(event) {
+    event.preventDefault();
+    formError("");
+    /** @type {Record<string, any>} */
+    const payload = {};
+    try {
+      payload.slots_per_week = readInt("ci-slots", 0, 200, "Slots per week");
+      payload.minutes = readInt("ci-minutes", 5, 60, "Minutes per check-in");
+      payload.weeks = readInt("ci-weeks", 1, 52, "Weeks");
+      /** @type {Record<string, number>} */
+      const weights = {};
+      for (const tag of WEIGHT_TAGS) weights[tag] = readInt(`ci-w-${tag}`, 1, 5, `The ${tag} weight`);
+      payload.weights = weights;
+    } catch (err) {
+      formError(/** @type {Error} */ (err).message);
+      return;
+    }
+    try {
+      const ack = await emitAck(deps.socket(), "checkins.plan", payload);
+      plan = ack.checkins || null;
+      render();
+      deps.say("Check-ins planned.", "ok");
+      byId("ci-capacity").setAttribute("tabindex", "-1");
+      byId("ci-capacity").focus();
+    } catch (err) {
+      formError(/** @type {Error} */ (err).message);
+    }
+  }
+
+  /** @param {"csv" | "ics"} fmt */
+  async function onExport(fmt) {
+    const cls = deps.cls();
+    if (!cls) return;
+    try {
+      const name = await downloadFile(`/api/classes/${encodeURIComponent(cls.id)}/checkins.${fmt}`, deps.key(), `checkins.${fmt}`);
+      deps.say(`Downloaded ${name}.`, "ok");
+    } catch (err) {
+      deps.say(/** @type {Error} */ (err).message, "error");
+    }
+  }
+
+  return {
+    /** Load the current plan (when the tab opens). */
+    async load() {
+      try {
+        const ack = await emitAck(deps.socket(), "checkins.get", {});
+        plan = ack.checkins || null;
+        if (!loaded) fillForm();
+        loaded = true;
+        render();
+      } catch (err) {
+        deps.say(/** @type {Error} */ (err).message, "error");
+      }
+    },
+    studentsChanged() {
+      if (plan) render();
+    },
+    wireControls() {
+      byId("ci-form").addEventListener("submit", onPlan);
+      byId("ci-export-csv").addEventListener("click", () => onExport("csv"));
+      byId("ci-export-ics").addEventListener("click", () => onExport("ics"));
+    },
+  };
+}

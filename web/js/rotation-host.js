@@ -1,0 +1,489 @@
+// The "Breakout rooms" tab of the teacher / co-host dashboard: plan rotations (with absent
+// students, keep-apart pairs and keep-together groups), adjust the draft by hand, run it live
+// (countdown, +1 min, skip, end, message all rooms) and export each rotation.
+import { byId, h, replace, setText, show } from "./dom.js";
+import { countdown, serverClock } from "./clock.js";
+import { downloadFile, openPage } from "./download.js";
+import { emitAck } from "./socket.js";
+
+/**
+ * @typedef {{id: string, name: string}} Member
+ * @typedef {{repeats: number, lower_bound: number, max_meetings: number,
+ *   first_repeat_rotation: number | null, distinct_partners_min: number,
+ *   distinct_partners_mean: number, violations: number, violation_details: string[],
+ *   new_pair_share: number, seconds: number}} Stats
+ * @typedef {{id: string, status: "draft" | "running" | "ended", current: number, total: number,
+ *   deadline: number | null, server_time: number, settings: any, stats: Stats,
+ *   message: {text: string, at: number, from: string} | null, left: string[],
+ *   rotations: Member[][][], starters: {kind: string, text: string}[][]}} Rotation
+ */
+
+const STATE_LABELS = /** @type {Record<string, string>} */ ({
+  draft: "Plan ready",
+  running: "Running",
+  ended: "Ended",
+});
+
+/**
+ * @param {{
+ *   socket: () => any,
+ *   key: () => string,
+ *   cls: () => ({id: string} | null),
+ *   students: () => {id: string, name: string, online: boolean}[],
+ *   say: (text: string, kind?: "info" | "error" | "ok") => void,
+ *   onLive?: (running: boolean) => void,
+ * }} deps
+ */
+export function createRotationHost(deps) {
+  const clock = serverClock();
+  const state = {
+    /** @type {Rotation | null} */ rotation: null,
+    /** @type {string[][]} */ apart: [],
+    /** @type {string[][]} */ together: [],
+    /** @type {Set<string>} */ absent: new Set(),
+    formOpen: false,
+    busy: false,
+  };
+
+  const nameOf = (/** @type {string} */ id) => deps.students().find((s) => s.id === id)?.name || "a student who left";
+
+  /**
+   * Send an event; report failures in the status line. Resolves to the ack or null.
+   * @param {string} event
+   * @param {object} payload
+   */
+  async function send(event, payload) {
+    try {
+      return await emitAck(deps.socket(), event, payload);
+    } catch (err) {
+      deps.say(/** @type {Error} */ (err).message, "error");
+      return null;
+    }
+  }
+
+  // ---------- the plan form ----------
+
+  /** @param {{id: string, name: string, online: boolean}[]} list */
+  function sorted(list) {
+    return [...list].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }));
+  }
+
+  function renderAbsent() {
+    const students = sorted(deps.students());
+    for (const id of [...state.absent]) if (!students.some((s) => s.id === id)) state.absent.delete(id);
+    const items = students.map((s) => {
+      const id = `rot-absent-${s.id}`;
+      const input = /** @type {HTMLInputElement} */ (h("input", {
+        type: "checkbox", id, disabled: !s.online,
+        on: { change: () => (input.checked ? state.absent.add(s.id) : state.absent.delete(s.id)) },
+      }));
+      input.checked = state.absent.has(s.id) && s.online;
+      return h("li", { class: s.online ? "" : "offline" },
+        h("label", { class: "check", for: id }, input, " ", s.name,
+          s.online ? null : h("span", { class: "tag muted-tag" }, "offline")));
+    });
+    replace(byId("rot-absent"), items.length ? items : h("li", { class: "empty" }, "No students yet."));
+  }
+
+  function renderPickers() {
+    const students = sorted(deps.students());
+    for (const selectId of ["rot-apart-a", "rot-apart-b"]) {
+      const select = /** @type {HTMLSelectElement} */ (byId(selectId));
+      const keep = select.value;
+      replace(select, h("option", { value: "" }, "Choose…"), students.map((s) => h("option", { value: s.id }, s.name)));
+      select.value = students.some((s) => s.id === keep) ? keep : "";
+    }
+    const pick = byId("rot-together-pick");
+    const checked = new Set([...pick.querySelectorAll("input:checked")].map((i) => /** @type {HTMLInputElement} */ (i).value));
+    replace(pick, students.length
+      ? students.map((s) => {
+        const id = `rot-together-${s.id}`;
+        const input = /** @type {HTMLInputElement} */ (h("input", { type: "checkbox", id, value: s.id }));
+        input.checked = checked.has(s.id);
+        return h("li", null, h("label", { class: "check", for: id }, input, " ", s.name));
+      })
+      : h("li", { class: "empty" }, "No students yet."));
+    renderConstraints();
+  }
+
+  function renderConstraints() {
+    /** @param {string[][]} groups @param {string} what @param {"apart" | "together"} kind */
+    const list = (groups, what, kind) => groups.map((group, index) => {
+      const names = group.map(nameOf);
+      const text = kind === "apart" ? `${names[0]} and ${names[1]} kept apart` : `${names.join(", ")} together`;
+      return h("li", null, h("span", null, text), " ",
+        h("button", {
+          type: "button", class: "secondary small", "aria-label": `Remove: ${text}`,
+          on: {
+            click: () => {
+              groups.splice(index, 1);
+              renderConstraints();
+              byId(kind === "apart" ? "rot-apart-a" : "rot-together-add").focus();
+            },
+          },
+        }, "Remove"));
+    });
+    replace(byId("rot-apart-list"), list(state.apart, "pair", "apart"));
+    replace(byId("rot-together-list"), list(state.together, "group", "together"));
+    setText("rot-apart-count", String(state.apart.length));
+    setText("rot-together-count", String(state.together.length));
+  }
+
+  function addApart() {
+    const a = /** @type {HTMLSelectElement} */ (byId("rot-apart-a")).value;
+    const b = /** @type {HTMLSelectElement} */ (byId("rot-apart-b")).value;
+    if (!a || !b || a === b) {
+      deps.say("Choose two different students to keep apart.", "error");
+      return;
+    }
+    if (state.apart.some((p) => p.includes(a) && p.includes(b))) {
+      deps.say("That pair is already kept apart.", "error");
+      return;
+    }
+    state.apart.push([a, b]);
+    renderConstraints();
+    deps.say(`${nameOf(a)} and ${nameOf(b)} will be kept apart.`, "ok");
+  }
+
+  function addTogether() {
+    const pick = byId("rot-together-pick");
+    const ids = [...pick.querySelectorAll("input:checked")].map((i) => /** @type {HTMLInputElement} */ (i).value);
+    if (ids.length < 2 || ids.length > 10) {
+      deps.say("Choose 2 to 10 students to keep together.", "error");
+      return;
+    }
+    state.together.push(ids);
+    for (const input of pick.querySelectorAll("input")) /** @type {HTMLInputElement} */ (input).checked = false;
+    renderConstraints();
+    deps.say(`${ids.map(nameOf).join(", ")} will be kept together.`, "ok");
+  }
+
+  /** @param {string} id @param {number} min @param {number} max @param {string} what */
+  function readInt(id, min, max, what) {
+    const input = /** @type {HTMLInputElement} */ (byId(id));
+    const value = Number(input.value);
+    const ok = input.value.trim() !== "" && Number.isInteger(value) && value >= min && value <= max;
+    if (!ok) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+    }
+    input.removeAttribute("aria-invalid");
+    return value;
+  }
+
+  /** @param {string} text */
+  function formError(text) {
+    setText("rot-error", text);
+    show("rot-error", Boolean(text));
+  }
+
+  /** @param {Event} event */
+  async function onPlan(event) {
+    event.preventDefault();
+    if (state.busy) return;
+    formError("");
+    /** @type {Record<string, any>} */
+    const payload = {};
+    try {
+      const rooms = /** @type {HTMLInputElement} */ (byId("rot-rooms")).value.trim();
+      if (rooms) payload.rooms = readInt("rot-rooms", 1, 100, "The number of rooms");
+      else payload.size = readInt("rot-size", 2, 20, "Students per room");
+      payload.rotations = readInt("rot-count", 1, 12, "Rotations");
+      payload.minutes = readInt("rot-minutes", 1, 60, "Minutes per rotation");
+    } catch (err) {
+      formError(/** @type {Error} */ (err).message);
+      return;
+    }
+    const known = new Set(deps.students().map((s) => s.id));
+    payload.absent = [...state.absent].filter((id) => known.has(id));
+    payload.apart = state.apart.filter((p) => p.every((id) => known.has(id)));
+    payload.together = state.together.filter((g) => g.every((id) => known.has(id)));
+    payload.seed = Math.floor(Math.random() * 2 ** 31);
+    const online = deps.students().filter((s) => s.online && !state.absent.has(s.id)).length;
+    if (online === 0) {
+      formError("No students are online to plan rooms for.");
+      return;
+    }
+    state.busy = true;
+    const button = byId("rot-plan-submit");
+    button.setAttribute("aria-busy", "true");
+    button.textContent = "Planning…";
+    try {
+      await emitAck(deps.socket(), "rotation.plan", payload);
+      state.formOpen = false;
+      deps.say("Rotations planned. Check the rooms, then start.", "ok");
+      render();
+      byId("rooms-title").focus();
+    } catch (err) {
+      formError(/** @type {Error} */ (err).message);
+    } finally {
+      state.busy = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = "Plan rotations";
+    }
+  }
+
+  // ---------- the plan view ----------
+
+  /** @param {Stats} stats */
+  function renderStats(stats) {
+    const box = byId("rot-stats");
+    if (!stats) {
+      replace(box);
+      return;
+    }
+    const pct = Math.round((Number(stats.new_pair_share) || 0) * 100);
+    const items = [
+      h("li", null, h("span", { class: "stat-label" }, "Repeated pairs: "),
+        h("strong", null, String(stats.repeats)), ` (best possible: ${stats.lower_bound})`),
+      h("li", null, h("span", { class: "stat-label" }, "New pairings: "), h("strong", null, `${pct}%`)),
+      h("li", null, h("span", { class: "stat-label" }, "Fewest different classmates met: "),
+        h("strong", null, String(stats.distinct_partners_min))),
+    ];
+    const details = Array.isArray(stats.violation_details) ? stats.violation_details : [];
+    const warning = stats.violations > 0
+      ? h("div", { class: "banner warn" },
+        h("p", null, h("strong", null, `${stats.violations} ${stats.violations === 1 ? "constraint is" : "constraints are"} broken`),
+          " by this plan:"),
+        details.length ? h("ul", null, details.map((d) => h("li", null, d))) : null)
+      : null;
+    replace(box, h("ul", { class: "stat-list" }, items), warning);
+  }
+
+  /**
+   * Keep keyboard focus on the same control across a re-render.
+   * @param {() => void} fn
+   */
+  function keepFocus(fn) {
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
+    const key = active && active.dataset ? active.dataset.fkey : undefined;
+    fn();
+    if (key) {
+      const again = /** @type {HTMLElement | null} */ (document.querySelector(`[data-fkey="${CSS.escape(key)}"]`));
+      if (again) again.focus();
+      else byId("rooms-title").focus();
+    }
+  }
+
+  /** @param {number} r 0-based rotation @param {Member} member @param {number} roomIndex @param {number} roomCount */
+  function moveSelect(r, member, roomIndex, roomCount) {
+    const options = [h("option", { value: "" }, "Move to room…")];
+    for (let i = 0; i < roomCount; i += 1) {
+      if (i !== roomIndex) options.push(h("option", { value: String(i) }, `Room ${i + 1}`));
+    }
+    const select = /** @type {HTMLSelectElement} */ (h("select", {
+      class: "move-select",
+      "aria-label": `Move ${member.name} (rotation ${r + 1}, room ${roomIndex + 1}) to another room`,
+      dataset: { fkey: `move-${r}-${member.id}` },
+    }, options));
+    select.addEventListener("change", async () => {
+      const room = select.value;
+      if (room === "") return;
+      const ack = await send("rotation.move", { rotation: r, student_id: member.id, room: Number(room) });
+      if (ack) {
+        if (ack.stats && state.rotation) {
+          state.rotation.stats = ack.stats;
+          renderStats(ack.stats);
+        }
+        setText("rot-announce", `${member.name} moved to room ${Number(room) + 1} in rotation ${r + 1}.`);
+      } else {
+        select.value = "";
+      }
+    });
+    return select;
+  }
+
+  /** @param {number} n 1-based rotation @param {"zoom" | "csv" | "html"} format */
+  async function exportRotation(n, format) {
+    const cls = deps.cls();
+    if (!cls) return;
+    show("rot-export-error", false);
+    const path = `/api/classes/${encodeURIComponent(cls.id)}/rotations/${n}/export?format=${format}`;
+    try {
+      if (format === "html") {
+        await openPage(path, deps.key());
+      } else {
+        const name = await downloadFile(path, deps.key(), format === "zoom" ? `rotation-${n}-zoom.csv` : `rotation-${n}.csv`);
+        deps.say(`Downloaded ${name}.`, "ok");
+      }
+    } catch (err) {
+      const message = /** @type {Error} */ (err).message;
+      setText("rot-export-error", `Rotation ${n}: ${message}`);
+      show("rot-export-error", true);
+      deps.say(message, "error");
+    }
+  }
+
+  function renderGrid() {
+    const rot = /** @type {Rotation} */ (state.rotation);
+    const blocks = rot.rotations.map((rooms, r) => {
+      const isNow = rot.status === "running" && r === rot.current;
+      const begun = rot.status !== "draft" && r <= rot.current;
+      const movable = rot.status !== "ended" && r > rot.current;
+      const badge = isNow ? h("span", { class: "pill now" }, "Now")
+        : rot.status === "ended" || r < rot.current ? h("span", { class: "pill" }, "Done") : null;
+      const starters = rot.starters[r] || [];
+      const roomEls = rooms.map((members, i) => h("li", { class: "room" },
+        h("h4", null, `Room ${i + 1}`),
+        h("ul", { class: "member-list" }, members.map((m) => h("li", { class: "member" },
+          h("span", { class: "member-name" }, m.name),
+          movable && rooms.length > 1 ? moveSelect(r, m, i, rooms.length) : null))),
+        starters[i] && starters[i].text
+          ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, "Conversation starter: "), starters[i].text)
+          : null));
+      const titleId = `rot-title-${r}`;
+      return h("section", { class: `rot-block${isNow ? " current" : ""}${begun && !isNow ? " past" : ""}`, "aria-labelledby": titleId },
+        h("div", { class: "row spread" },
+          h("h3", { id: titleId }, `Rotation ${r + 1}`, " ", badge),
+          h("span", { class: "row exports" },
+            h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": `Zoom CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV"),
+            h("button", { type: "button", class: "secondary small", dataset: { fkey: `csv-${r}` }, "aria-label": `CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "csv") } }, "CSV"),
+            h("button", { type: "button", class: "secondary small", dataset: { fkey: `print-${r}` }, "aria-label": `Print rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "html") } }, "Print"))),
+        h("ol", { class: "room-grid" }, roomEls));
+    });
+    keepFocus(() => replace(byId("rot-grid"), blocks));
+  }
+
+  function render() {
+    const rot = state.rotation;
+    const status = rot ? rot.status : "";
+    const pill = byId("rot-state");
+    pill.textContent = STATE_LABELS[status] || "No plan yet";
+    pill.dataset.status = status || "none";
+    const formVisible = !rot || state.formOpen || (status === "ended" && state.formOpen);
+    show("rot-form", formVisible);
+    show("rot-form-cancel", Boolean(rot) && state.formOpen);
+    show("rot-plan", Boolean(rot) && !state.formOpen);
+    show("rot-live", Boolean(rot) && !state.formOpen);
+    deps.onLive?.(status === "running");
+    if (formVisible) {
+      renderAbsent();
+      renderPickers();
+    }
+    if (!rot || state.formOpen) return;
+
+    let heading = "";
+    if (status === "draft") heading = `Plan: ${rot.total} ${rot.total === 1 ? "rotation" : "rotations"} of ${rot.settings?.minutes ?? "?"} min. Check the rooms, then start.`;
+    else if (status === "running") heading = `Rotation ${rot.current + 1} of ${rot.total}`;
+    else heading = "Rotations have ended.";
+    setText("rot-heading", heading);
+    byId("rot-heading").classList.toggle("big", status === "running");
+    show("rot-start", status === "draft");
+    show("rot-extend", status === "running");
+    show("rot-skip", status === "running");
+    show("rot-end", status === "running");
+    setText("rot-replan", status === "ended" ? "Plan new rotations" : "Change the plan");
+    show("rot-replan", status !== "running");
+    show("rot-message-form", status === "running");
+    const msg = rot.message;
+    setText("rot-last-message", msg ? `Last message to all rooms: ${msg.text}` : "");
+    show("rot-last-message", Boolean(msg) && status === "running");
+    const left = rot.left || [];
+    setText("rot-left", left.length ? `Re-planned without: ${left.map(nameOf).join(", ")}` : "");
+    show("rot-left", left.length > 0);
+    renderStats(rot.stats);
+    renderGrid();
+    tick();
+  }
+
+  const tick = countdown(byId("rot-countdown"), clock,
+    () => (state.rotation && state.rotation.status === "running" && !state.formOpen ? state.rotation.deadline : null));
+
+  /** @param {Rotation | null} rotation */
+  function apply(rotation) {
+    const before = state.rotation;
+    state.rotation = rotation;
+    if (rotation) clock.sync(rotation.server_time);
+    if (rotation && before && before.id !== rotation.id) state.formOpen = false;
+    if (rotation && rotation.status === "running") state.formOpen = false;
+    if (before && rotation && before.status === "running" && rotation.current !== before.current && rotation.status === "running") {
+      setText("rot-announce", `Rotation ${rotation.current + 1} of ${rotation.total} has begun.`);
+    } else if (before && rotation && before.status === "running" && rotation.status === "ended") {
+      setText("rot-announce", "Rotations have ended.");
+    }
+    render();
+  }
+
+  /** @param {string} event */
+  async function control(event, payload = {}) {
+    const ack = await send(event, payload);
+    if (ack && ack.stats && state.rotation) state.rotation.stats = ack.stats;
+    return ack;
+  }
+
+  /** @param {Event} event */
+  async function onMessage(event) {
+    event.preventDefault();
+    const input = /** @type {HTMLInputElement} */ (byId("rot-message"));
+    const text = input.value.trim();
+    if (!text || [...text].length > 280) {
+      input.setAttribute("aria-invalid", "true");
+      deps.say("A message needs 1 to 280 characters.", "error");
+      input.focus();
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    const ack = await send("rotation.message", { text });
+    if (ack) {
+      input.value = "";
+      deps.say("Message sent to all rooms.", "ok");
+    }
+  }
+
+  return {
+    /** @param {any} snap */
+    snapshot(snap) {
+      apply(snap.rotation || null);
+    },
+    studentsChanged() {
+      if (!byId("rot-form").hidden) {
+        renderAbsent();
+        renderPickers();
+      } else if (state.rotation && state.rotation.left.length) {
+        render();
+      }
+    },
+    /** @param {any} socket */
+    wireSocket(socket) {
+      socket.on("rotation.updated", (/** @type {{rotation: Rotation | null}} */ msg) => apply(msg ? msg.rotation : null));
+      socket.on("rotation.message", (/** @type {{message: {text: string, at: number, from: string}}} */ msg) => {
+        if (state.rotation && msg && msg.message) {
+          state.rotation.message = msg.message;
+          render();
+        }
+      });
+    },
+    wireControls() {
+      byId("rot-form").addEventListener("submit", onPlan);
+      byId("rot-apart-add").addEventListener("click", addApart);
+      byId("rot-together-add").addEventListener("click", addTogether);
+      byId("rot-form-cancel").addEventListener("click", () => {
+        state.formOpen = false;
+        formError("");
+        render();
+        byId("rot-replan").focus();
+      });
+      byId("rot-replan").addEventListener("click", () => {
+        state.formOpen = true;
+        render();
+        byId("rot-size").focus();
+      });
+      byId("rot-start").addEventListener("click", async () => {
+        if (await control("rotation.start")) deps.say("Rotations started.", "ok");
+        byId("rot-skip").focus();
+      });
+      byId("rot-extend").addEventListener("click", async () => {
+        if (await control("rotation.extend", { seconds: 60 })) deps.say("One more minute.", "ok");
+      });
+      byId("rot-skip").addEventListener("click", () => control("rotation.skip"));
+      byId("rot-end").addEventListener("click", async () => {
+        if (await control("rotation.end")) {
+          deps.say("Rotations ended.", "ok");
+          byId("rot-replan").focus();
+        }
+      });
+      byId("rot-message-form").addEventListener("submit", onMessage);
+    },
+  };
+}
