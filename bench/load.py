@@ -561,6 +561,7 @@ class Worker:
             while not go.is_set():
                 await asyncio.sleep(0.05)
             start = time.monotonic()
+            cpu_start = time.process_time()
             self.in_journey = True
             stagger = self.args.stagger * self.args.time_scale
             await asyncio.gather(*(self.journey(r, start + r.index * stagger) for r in runs))
@@ -572,6 +573,7 @@ class Worker:
                 "lat": {k: v.tobytes() for k, v in self.lat.items()},
                 "errors": self.errors, "deliveries": self.journey_deliveries,
                 "expected": dict(self.expected), "received": dict(self.received),
+                "cpu": time.process_time() - cpu_start,
             })
             while not done.is_set():
                 await asyncio.sleep(0.1)
@@ -676,6 +678,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         result["idle_kb_per_client"] = (rss_idle - rss0) / 1024 / result["clients"]
         sampler.peak_rss = rss_idle
         cpu0, extra0 = sampler.cpu(), sampler.extra_cpu()
+        machine0 = psutil.cpu_times()
         d0 = counters.deliveries.value
         t0 = time.monotonic()
         spy = None
@@ -703,6 +706,9 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
         cpu1, extra1 = sampler.cpu(), sampler.extra_cpu()
+        machine1 = psutil.cpu_times()
+        idle = (machine1.idle - machine0.idle) / (os.cpu_count() or 1)
+        result["machine_busy"] = 1 - idle / elapsed
         result["peak_rss_mb"] = sampler.peak_rss / 2**20
         result["kb_per_client_peak"] = sampler.peak_rss / 1024 / result["clients"]
     finally:
@@ -719,6 +725,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
     expected: dict[str, int] = defaultdict(int)
     received: dict[str, int] = defaultdict(int)
     deliveries = 0
+    loadgen_cpu = 0.0
     for r in results:
         if "fatal" in r:
             raise RuntimeError(r["fatal"])
@@ -728,6 +735,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
             lat[k].extend(a)
         errors += r["errors"]
         deliveries += r["deliveries"]
+        loadgen_cpu += r.get("cpu", 0.0)
         for k, v in r["expected"].items():
             expected[k] += v
         for k, v in r["received"].items():
@@ -743,7 +751,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         expected=dict(expected),
         latency={k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)}
                  for k, v in lat.items()},
-        loadgen_cpu_s=None, machine_idle=psutil.cpu_percent(interval=None),
+        loadgen_cpu_s=loadgen_cpu,
     )
     return result
 
@@ -767,6 +775,8 @@ def print_run(r: dict[str, Any]) -> None:
           f"{r['cpu_s']:.1f} s ({r['cpu_per_delivery_us']:.1f} µs/delivery)"
           + (f"; also {extra}" if extra else "")
           + f"; setup {r['setup_s']:.0f} s ({r['setup_cpu_s']:.1f} CPU s)")
+    print(f"load generator CPU {r['loadgen_cpu_s']:.1f} s; machine busy "
+          f"{r['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores during the journeys")
     print(f"RSS: {r['rss0_mb']:.0f} MB at 0 clients, {r['rss_idle_mb']:.0f} MB idle "
           f"({r['idle_kb_per_client']:.1f} KB per idle client), peak {r['peak_rss_mb']:.0f} MB "
           f"({r['kb_per_client_peak']:.0f} KB per client)")

@@ -156,9 +156,10 @@ def set_locked(store: RedisStore, identity: Identity, locked: bool) -> dict[str,
     return require_class(store, identity.class_id)
 
 
-def _require_student(store: RedisStore, class_id: str, student_id: str) -> dict[str, Any]:
+def _require_student(store: RedisStore, class_id: str, student_id: str, *,
+                     removed_ok: bool = False) -> dict[str, Any]:
     student = store.get_student(class_id, student_id)
-    if student is None:
+    if student is None or (student.get("removed") and not removed_ok):
         raise NotFound("No such student in this class.")
     return student
 
@@ -233,3 +234,10 @@ def revoke_cohost(store: RedisStore, identity: Identity) -> str | None:
 def delete_class(store: RedisStore, identity: Identity) -> None:
     require_teacher(identity)
     store.delete_class(identity.class_id)
+
+
+def forget_student(store: RedisStore, identity: Identity, student_id: str) -> None:
+    """Delete a student and all their data, on request (journey 8)."""
+    require_teacher(identity)
+    _require_student(store, identity.class_id, student_id, removed_ok=True)
+    store.forget_student(identity.class_id, student_id)

@@ -11,7 +11,7 @@ import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from server.context import services
-from server.domain import classes, followup, rotations, rounds
+from server.domain import classes, export, followup, rotations, rounds
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
@@ -276,6 +276,26 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     return response
+
+
+@bp.get("/api/classes/<class_id>/export")
+def export_class(class_id: str) -> Response:
+    data = export.export_class(services().store, _for_class(class_id))
+    if request.args.get("format", "json") == "csv":
+        return _download(export.cards_csv(data), "text/csv", f"class-{class_id}-cards.csv")
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f"attachment; filename=class-{class_id}.json"
+    return response
+
+
+@bp.delete("/api/classes/<class_id>/students/<student_id>")
+def forget_student(class_id: str, student_id: str) -> tuple[str, int]:
+    svc = services()
+    identity = _for_class(class_id)
+    sids = svc.store.sockets_of(class_id, student_id=student_id)
+    classes.forget_student(svc.store, identity, student_id)
+    broadcast.student_forgotten(class_id, student_id, sids)
+    return "", 204
 
 
 @bp.get("/api/openapi.json")

@@ -38,6 +38,13 @@ def student_removed(class_id: str, student_id: str) -> None:
     _disconnect(services().store.sockets_of(class_id, student_id=student_id))
 
 
+def student_forgotten(class_id: str, student_id: str, sids: list[str]) -> None:
+    """A student's data was deleted: gone from every screen, their sockets closed."""
+    socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
+    socketio.emit("resync", {}, to=rooms.everyone(class_id))
+    _disconnect(sids)
+
+
 def presence(class_id: str, student_id: str, online: bool) -> None:
     socketio.emit("presence", {"student_id": student_id, "online": online},
                   to=rooms.staff(class_id))

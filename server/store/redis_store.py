@@ -343,7 +343,7 @@ class RedisStore:
         record = self._class_record(class_id)
         if record is None:
             return
-        students = self.list_students(class_id)
+        students = self.list_students(class_id, include_removed=True)
         keys = [*class_keys(class_id), code_key(record["join_code"])]
         keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
         keys += [cred_key(s["seat_hash"]) for s in students if s.get("seat_hash")]
@@ -386,8 +386,10 @@ class RedisStore:
         raw = self.r.hget(students_key(class_id), student_id)
         return json.loads(raw) if raw else None
 
-    def list_students(self, class_id: str) -> list[Record]:
+    def list_students(self, class_id: str, *, include_removed: bool = False) -> list[Record]:
         students = [json.loads(v) for v in self.r.hvals(students_key(class_id))]
+        if not include_removed:
+            students = [s for s in students if not s.get("removed")]
         return sorted(students, key=lambda s: (s["joined_at"], s["id"]))
 
     def put_student(self, class_id: str, student: Record) -> None:
@@ -405,7 +407,7 @@ class RedisStore:
                 return False
             student = json.loads(raw)
             holder = pipe.hget(names_key(class_id), norm)
-            if holder not in (None, student_id):
+            if holder not in (None, student_id) or student.get("removed"):
                 return False
             pipe.multi()
             pipe.hdel(names_key(class_id), student["norm"])
@@ -429,7 +431,8 @@ class RedisStore:
             pipe.multi()
             pipe.delete(cred_key(student["seat_hash"]))
             pipe.hdel(names_key(class_id), student["norm"])
-            pipe.hdel(students_key(class_id), student_id)
+            # Kept (marked) until the teacher deletes their data: their cards still exist.
+            pipe.hset(students_key(class_id), student_id, _dumps({**student, "removed": True}))
             pipe.execute()
 
         self._watched([students_key(class_id)], body)
@@ -845,3 +848,81 @@ class RedisStore:
                   _dumps(meeting))
         self._refresh(pipe, class_id)
         pipe.execute()
+
+    # ---- deleting one student's data ---------------------------------------------------------
+
+    def forget_student(self, class_id: str, student_id: str) -> None:
+        """Delete everything about one student: seat, cards, photos, replies, reactions they
+        gave, pair history, check-ins, notes, spotlights. One transaction."""
+        student = self.get_student(class_id, student_id)
+        pipe = self.r.pipeline(transaction=True)
+        if student is not None:
+            pipe.delete(cred_key(student["seat_hash"]))
+            pipe.hdel(names_key(class_id), student["norm"])
+            pipe.hdel(students_key(class_id), student_id)
+        for round_id in self.list_round_ids(class_id):
+            cards = [c for c in self.list_cards(class_id, round_id)
+                     if c["student_id"] == student_id]
+            spotlight = json.loads(self.r.hget(round_key(class_id, round_id), "spotlight")
+                                   or "null")
+            if spotlight in {c["id"] for c in cards}:
+                pipe.hset(round_key(class_id, round_id), "spotlight", _dumps(None))
+            for card in cards:
+                pipe.hdel(cards_key(class_id, round_id), card["id"])
+                pipe.delete(replies_key(class_id, round_id, card["id"]))
+                pipe.srem(index_key(class_id), replies_key(class_id, round_id, card["id"]))
+                for reaction in REACTIONS:
+                    pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{reaction}")
+            pipe.hdel(authors_key(class_id, round_id), student_id)
+            # Reactions they gave (counts taken back) and reactions to their cards.
+            theirs = {c["id"] for c in cards}
+            for mark in self.r.smembers(reacted_key(class_id, round_id)):
+                card_id, who, reaction = mark.split(":", 2)
+                if card_id in theirs:
+                    pipe.srem(reacted_key(class_id, round_id), mark)
+                elif who == student_id:
+                    pipe.srem(reacted_key(class_id, round_id), mark)
+                    pipe.hincrby(reactions_key(class_id, round_id), f"{card_id}:{reaction}", -1)
+        for key in self.r.smembers(index_key(class_id)):
+            if ":photo:" in key:
+                meta = json.loads(self.r.hget(key, "meta") or "{}")
+                if meta.get("student_id") == student_id:
+                    pipe.delete(key)
+                    pipe.srem(index_key(class_id), key)
+        pipe.delete(student_cards_key(class_id, student_id))
+        pipe.srem(index_key(class_id), student_cards_key(class_id, student_id))
+        for pair in self.r.hkeys(pairs_key(class_id)):
+            if student_id in pair.split("|"):
+                pipe.hdel(pairs_key(class_id), pair)
+        for slot, raw in self.r.hgetall(checkin_log_key(class_id)).items():
+            if json.loads(raw)["student_id"] == student_id:
+                pipe.hdel(checkin_log_key(class_id), slot)
+        pipe.hdel(notes_key(class_id), student_id)
+        for raw in self.r.lrange(spotlights_key(class_id), 0, -1):
+            if json.loads(raw)["student_id"] == student_id:
+                pipe.lrem(spotlights_key(class_id), 0, raw)
+        for sid, entry in self._sockets(class_id).items():
+            if entry.get("student_id") == student_id:
+                pipe.hdel(sockets_key(class_id), sid)
+        pipe.execute()
+        self._forget_in_rotation(class_id, student_id)
+
+    def _forget_in_rotation(self, class_id: str, student_id: str) -> None:
+        def change(record: Record) -> Record | None:
+            if student_id not in record.get("students", []):
+                return None
+            strip = [[[s for s in room if s != student_id] for room in rotation]
+                     for rotation in record["rotations"]]
+            return {"rotations": strip,
+                    "students": [s for s in record["students"] if s != student_id],
+                    "left": [s for s in record.get("left", []) if s != student_id],
+                    "settings": {**record["settings"],
+                                 "absent": [s for s in record["settings"]["absent"]
+                                            if s != student_id],
+                                 "apart": [p for p in record["settings"]["apart"]
+                                           if student_id not in p],
+                                 "together": [[s for s in g if s != student_id]
+                                              for g in record["settings"]["together"]]},
+                    "starters": []}
+
+        self.update_rotation(class_id, change)

@@ -11,7 +11,6 @@ leave the teacher's snapshot exactly as it was.
 from __future__ import annotations
 
 import json
-import string
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,9 +21,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from server.domain.errors import DomainError
 from server.realtime.events import EVENTS
 from server.schemas import parse
-from server.domain.errors import DomainError
 from tests.conftest import LiveServer, Recorder, create_class
 from tests.integration.test_rounds import card, ok, start_open_round
 
@@ -404,5 +403,3 @@ def test_fuzz_total_inputs() -> None:
         pytest.skip("the fuzz tests did not run (no Redis?)")
     assert total >= sum(EXAMPLES.values()) if set(ROLES) <= set(COUNTS) else total > 0
 
-
-ALPHABET = string.ascii_letters  # kept for readable failure output in custom runs

@@ -15,6 +15,7 @@ const state = {
   /** @type {ClassInfo | null} */ cls: null,
   /** @type {Round | null} */ round: null,
   /** @type {Card | null} */ spotlight: null,
+  /** @type {any} */ rotation: null,
   key: "",
 };
 
@@ -29,6 +30,7 @@ function message(text) {
 
 /** What the stage shows: the spotlit card, the running round, or how to join. */
 function mode() {
+  if (state.rotation && state.rotation.status === "running") return "rotation";
   if (state.spotlight) return "spotlight";
   if (state.round && (state.round.status === "draft" || state.round.status === "open")) return "round";
   return "join";
@@ -39,13 +41,16 @@ function render() {
   const cls = state.cls;
   show("spotlight", m === "spotlight");
   show("stage-round", m === "round");
+  show("stage-rotation", m === "rotation");
   const code = cls?.join_code || "";
   show("join", m === "join" && Boolean(code) && !cls?.locked);
   show("locked", m === "join" && Boolean(cls?.locked));
   document.body.dataset.mode = m;
   if (m === "round") renderRound();
   if (m === "spotlight") renderSpotlight();
+  if (m === "rotation") renderRotation();
   tick();
+  rotTick();
 }
 
 function renderRound() {
@@ -57,6 +62,20 @@ function renderRound() {
   show("stage-host", shared);
   const note = round.status === "draft" ? "Get ready: the round opens in a moment." : "Share your answer on your device.";
   setText("stage-round-note", note);
+}
+
+function renderRotation() {
+  const rot = state.rotation;
+  setText("stage-rot-title", `Rotation ${rot.current + 1} of ${rot.total}`);
+  const msg = rot.message && rot.message.text ? rot.message.text : "";
+  setText("stage-rot-message", msg);
+  show("stage-rot-message", Boolean(msg));
+  const rooms = Array.isArray(rot.rooms) ? rot.rooms : [];
+  const list = byId("stage-rooms");
+  list.dataset.count = String(rooms.length);
+  replace(list, rooms.map((/** @type {string[]} */ names, /** @type {number} */ i) => h("li", { class: "stage-room" },
+    h("h3", null, `Room ${i + 1}`),
+    h("ul", null, names.map((name) => h("li", null, name))))));
 }
 
 function renderSpotlight() {
@@ -112,6 +131,8 @@ function applyRound(round) {
 /** @param {any} snap */
 function applySnapshot(snap) {
   message("");
+  state.rotation = snap.rotation || null;
+  if (state.rotation && state.rotation.server_time) clock.sync(state.rotation.server_time);
   state.round = snap.round || null;
   if (state.round) clock.sync(state.round.server_time);
   state.spotlight = snap.spotlight || null;
@@ -121,6 +142,9 @@ function applySnapshot(snap) {
 
 const tick = countdown(byId("stage-countdown"), clock,
   () => (state.round && state.round.status === "open" && mode() === "round" ? state.round.deadline : null));
+
+const rotTick = countdown(byId("stage-rot-countdown"), clock,
+  () => (state.rotation && state.rotation.status === "running" ? state.rotation.deadline : null));
 
 const CONN_TEXT = {
   connecting: "Connecting…",
@@ -153,6 +177,8 @@ function main() {
       }
       state.round = null;
       state.spotlight = null;
+      state.rotation = null;
+      show("stage-rotation", false);
       show("join", false);
       show("locked", false);
       show("stage-round", false);
@@ -174,6 +200,17 @@ function main() {
     if (msg && msg.class) renderClass({ ...(state.cls || {}), ...msg.class });
   });
   socket.on("round.updated", (/** @type {any} */ msg) => msg && msg.round && applyRound(msg.round));
+  socket.on("rotation.updated", (/** @type {any} */ msg) => {
+    state.rotation = msg ? msg.rotation : null;
+    if (state.rotation && state.rotation.server_time) clock.sync(state.rotation.server_time);
+    render();
+  });
+  socket.on("rotation.message", (/** @type {any} */ msg) => {
+    if (state.rotation && state.rotation.status === "running" && msg && msg.message) {
+      state.rotation = { ...state.rotation, message: msg.message };
+      render();
+    }
+  });
   socket.on("spotlight", (/** @type {any} */ msg) => {
     state.spotlight = msg ? msg.card : null;
     render();

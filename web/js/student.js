@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { byId, setText, show, statusLine } from "./dom.js";
 import { connect, onRefused, watchConnection } from "./socket.js";
 import { createRoundStudent } from "./round-student.js";
+import { createRotationStudent } from "./rotation-student.js";
 
 /**
  * @typedef {{seat_token: string, class_id: string, name: string, student_id: string}} Seat
@@ -20,6 +21,8 @@ const round = createRoundStudent({
   classId: () => state.seat?.class_id || "",
   me: () => state.seat?.student_id || "",
 });
+
+const rotation = createRotationStudent();
 
 // ---------- seat storage ----------
 
@@ -167,8 +170,10 @@ function startSocket() {
     }
     say("");
     round.snapshot(snap);
+    rotation.snapshot(snap);
   });
   round.wireSocket(socket);
+  rotation.wireSocket(socket);
 
   socket.on("class.updated", (/** @type {any} */ msg) => renderClass(msg.class || {}));
 

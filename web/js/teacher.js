@@ -3,6 +3,10 @@ import { api } from "./api.js";
 import { byId, h, replace, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
 import { createRoundHost } from "./round-host.js";
+import { createRotationHost } from "./rotation-host.js";
+import { createCheckins } from "./checkins.js";
+import { createConnections } from "./connections.js";
+import { wireTabs } from "./tabs.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
@@ -38,6 +42,37 @@ const roundHost = createRoundHost({
   cls: () => state.cls,
   students: () => [...state.students.values()],
   say,
+});
+
+const rotationHost = createRotationHost({
+  socket: () => state.socket,
+  key: () => state.key,
+  cls: () => state.cls,
+  students: () => [...state.students.values()],
+  say,
+  onLive: (running) => show("tab-rooms-live", running),
+});
+
+const checkins = createCheckins({
+  socket: () => state.socket,
+  key: () => state.key,
+  cls: () => state.cls,
+  students: () => [...state.students.values()],
+  say,
+});
+
+const connections = createConnections({
+  socket: () => state.socket,
+  say,
+});
+
+const tabs = wireTabs(byId("dashboard").querySelector("[role=tablist]"), {
+  storageKey: "rapport.tab",
+  onShow: (panel) => {
+    if (!isTeacher()) return;
+    if (panel === "panel-checkins") checkins.load();
+    if (panel === "panel-connections") connections.load();
+  },
 });
 
 // ---------- rendering ----------
@@ -82,6 +117,7 @@ function renderRole() {
   for (const el of document.querySelectorAll("[data-teacher]")) {
     /** @type {HTMLElement} */ (el).hidden = !isTeacher();
   }
+  tabs.refresh();
 }
 
 /** @param {Student} a @param {Student} b */
@@ -178,6 +214,8 @@ function renderAllStudents(students) {
   replace(byId("students"), rows);
   renderCount();
   roundHost.studentsChanged();
+  rotationHost.studentsChanged();
+  checkins.studentsChanged();
 }
 
 /** @param {Student} student @param {boolean} fresh */
@@ -196,6 +234,8 @@ function upsertStudent(student, fresh) {
   placeRow(merged);
   renderCount();
   roundHost.studentsChanged();
+  rotationHost.studentsChanged();
+  checkins.studentsChanged();
 }
 
 /** @param {string} id */
@@ -209,6 +249,8 @@ function dropStudent(id) {
   state.students.delete(id);
   renderCount();
   roundHost.studentsChanged();
+  rotationHost.studentsChanged();
+  checkins.studentsChanged();
 }
 
 function renderRoster() {
@@ -240,6 +282,7 @@ function renderCohost() {
 
 /** @param {Snapshot} snap */
 function renderSnapshot(snap) {
+  const tabBefore = tabs.current();
   state.role = snap.role;
   byId("kicked").hidden = true;
   renderRole();
@@ -250,6 +293,12 @@ function renderSnapshot(snap) {
   renderCohost();
   show("dashboard", true);
   roundHost.snapshot(snap);
+  rotationHost.snapshot(snap);
+  // A fresh snapshot (reconnect, roster import): reload the open teacher-only tab.
+  if (isTeacher() && tabs.current() === tabBefore) {
+    if (tabBefore === "tab-checkins") checkins.load();
+    if (tabBefore === "tab-connections") connections.load();
+  }
 }
 
 // ---------- co-host link memory (this tab only) ----------
@@ -556,6 +605,7 @@ function wireSocket() {
   socket.on("snapshot", (/** @type {Snapshot} */ snap) => renderSnapshot(snap));
   socket.on("resync", () => refreshSnapshot());
   roundHost.wireSocket(socket);
+  rotationHost.wireSocket(socket);
   socket.on("class.updated", (/** @type {{class: ClassInfo}} */ msg) => {
     if (state.cls && msg && msg.class) renderClass({ ...state.cls, ...msg.class });
   });
@@ -603,6 +653,9 @@ function wireControls() {
   });
   byId("stage-link").addEventListener("click", onOpenStage);
   roundHost.wireControls();
+  rotationHost.wireControls();
+  checkins.wireControls();
+  connections.wireControls();
   byId("reconnect").addEventListener("click", () => {
     show("kicked", false);
     state.socket?.connect();

@@ -1,0 +1,77 @@
+"""End of term: everything a class holds, for the teacher to keep (journey 8)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from server.domain.classes import Identity, require_class, require_teacher
+from server.store.redis_store import RedisStore
+
+CARD_COLUMNS = ("round_id", "prompt", "card_id", "student_id", "student", "visibility",
+                "status", "spotlight_ok", "starred", "flagged", "text", "photo", "reactions",
+                "replies", "created_at")
+
+
+def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
+    """The whole class as JSON-ready data: nothing held about it is left out."""
+    require_teacher(identity)
+    class_id = identity.class_id
+    record = require_class(store, class_id)
+    rounds_out = []
+    for round_id in store.list_round_ids(class_id):
+        record_round = store.get_round(class_id, round_id)
+        if record_round is None:
+            continue  # expired under the retention rule
+        cards = store.list_cards(class_id, round_id)
+        counts = store.reaction_counts(class_id, round_id)
+        threads = store.replies(class_id, round_id, [c["id"] for c in cards])
+        rounds_out.append({
+            **{k: v for k, v in record_round.items()},
+            "answered": store.answered(class_id, round_id),
+            "cards": [{**{k: v for k, v in c.items() if k != "client_id"},
+                       "reactions": counts.get(c["id"], {}),
+                       "replies": threads.get(c["id"], [])} for c in cards],
+        })
+    students = [{k: v for k, v in s.items() if k not in ("seat_hash", "norm")}
+                for s in store.list_students(class_id, include_removed=True)]
+    return {
+        "class": {k: v for k, v in record.items()},
+        "students": students,
+        "roster": store.list_roster(class_id),
+        "rounds": rounds_out,
+        "about_teacher": store.host_cards(class_id, limit=200),
+        "custom_prompts": store.custom_prompts(class_id),
+        "used_prompts": sorted(store.used_prompt_ids(class_id)),
+        "rotation": store.get_rotation(class_id),
+        "pair_history": [list(p) for p in store.pair_history(class_id)],
+        "spotlights": store.spotlights(class_id),
+        "checkins": {"settings": store.get_checkin_plan(class_id),
+                     "log": store.checkin_log(class_id)},
+        "notes": store.get_notes(class_id),
+    }
+
+
+def cards_csv(export: dict[str, Any]) -> str:
+    """Every card of every round, one row each, for a spreadsheet."""
+    names = {s["id"]: s["name"] for s in export["students"]}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CARD_COLUMNS)
+    writer.writeheader()
+    for round_ in export["rounds"]:
+        for c in round_["cards"]:
+            row = {
+                "round_id": round_["id"], "prompt": round_["prompt"]["text"], "card_id": c["id"],
+                "student_id": c["student_id"], "student": names.get(c["student_id"], c["author"]),
+                "visibility": c["visibility"], "status": c["status"],
+                "spotlight_ok": c["spotlight_ok"], "starred": c.get("starred", False),
+                "flagged": c.get("flagged", False), "text": c["text"],
+                "photo": c.get("photo_id") or "", "reactions": sum(c["reactions"].values()),
+                "replies": " | ".join(f"{r['from']}: {r['text']}" for r in c["replies"]),
+                "created_at": c["created_at"],
+            }
+            # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
+            writer.writerow({k: "'" + v if isinstance(v, str) and v[:1] in "=+-@" else v
+                             for k, v in row.items()})
+    return out.getvalue()

@@ -1,0 +1,179 @@
+"""Browser test of journey 5: a live breakout rotation run by the co-host.
+
+The class is created over HTTP (as the teacher's create page would); the co-host opens the
+co-host link from the create response in its own context, two students join on phones, the
+co-host plans two rotations of rooms of two, one minute each, and starts. Both students see
+"Rotation 1 of 2", their room and each other, and a countdown that goes down; the co-host's
+message reaches both; "Skip to next" brings both to "Rotation 2 of 2"; the stage shows the rooms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect
+except ImportError:  # in CI a missing part is a failure, elsewhere a skip
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("the playwright package is not installed", allow_module_level=True)
+
+from tests.browser.test_round_journey import (
+    LAPTOP,
+    PHONE,
+    T,
+    Watched,
+    assert_clean,
+    contexts,  # noqa: F401 - fixture
+    new_page,
+    student_joins,
+)
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("RAPPORT_SCREENSHOTS")  # a folder to keep screenshots in, if set
+
+
+def create_class(base: str, name: str = "Period 5 History") -> dict:
+    request = urllib.request.Request(
+        base + "/api/classes", method="POST",
+        data=json.dumps({"name": name, "grade_band": "9-12"}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        return json.load(response)
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def open_staff(browser: Browser, contexts: list[BrowserContext], url: str, base: str,
+               viewport: dict[str, int] = LAPTOP) -> Watched:
+    fragment = url.split("#", 1)[1]
+    staff = new_page(browser, contexts, viewport)
+    staff.page.goto(f"{base}/teacher#{fragment}")
+    expect(staff.page.locator("#conn")).to_have_text("Connected", timeout=T)
+    return staff
+
+
+def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
+                                     contexts: list[BrowserContext]) -> None:  # noqa: F811
+    base = live_server.url.rstrip("/")
+    made = create_class(base)
+
+    cohost = open_staff(browser, contexts, made["cohost_url"], base)
+    cp = cohost.page
+    expect(cp.locator("#role-label")).to_have_text("You are a co-host", timeout=T)
+    # The co-host never gets the teacher-only tabs.
+    expect(cp.get_by_role("tab", name="Check-ins")).to_be_hidden()
+    expect(cp.get_by_role("tab", name="Connections")).to_be_hidden()
+
+    a = new_page(browser, contexts, PHONE)
+    b = new_page(browser, contexts, PHONE)
+    student_joins(a.page, base, made["join_code"], "Ana")
+    student_joins(b.page, base, made["join_code"], "Ben")
+    expect(cp.locator("#online-count")).to_have_text("2 of 2 online", timeout=T)
+
+    stage = new_page(browser, contexts, LAPTOP)
+    stage.page.goto(f"{base}/stage#key={made['teacher_secret']}")
+    expect(stage.page.locator("#conn")).to_have_text("Live", timeout=T)
+
+    # Plan: rooms of 2, 2 rotations, 1 minute each.
+    cp.get_by_role("tab", name="Breakout rooms").click()
+    panel = cp.locator("#panel-rooms")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#rot-absent li")).to_have_count(2, timeout=T)
+    panel.get_by_label("Students per room").fill("2")
+    panel.get_by_label("Rotations").fill("2")
+    panel.get_by_label("Minutes per rotation").fill("1")
+    shot(cp, "rotation-form-laptop")
+    panel.get_by_role("button", name="Plan rotations").click()
+
+    # The draft: two rotations with both students, and the quality summary.
+    expect(panel.locator("#rot-state")).to_have_text("Plan ready", timeout=T)
+    expect(panel.locator(".rot-block")).to_have_count(2, timeout=T)
+    first_block = panel.locator(".rot-block").first
+    expect(first_block.locator(".member-name")).to_have_count(2, timeout=T)
+    expect(first_block).to_contain_text("Ana")
+    expect(first_block).to_contain_text("Ben")
+    expect(panel.locator("#rot-stats")).to_contain_text("Repeated pairs:")
+    expect(panel.locator("#rot-stats")).to_contain_text("New pairings:")
+    expect(panel.locator(".starter-text").first).to_contain_text("Conversation starter")
+    shot(cp, "rotation-draft-laptop")
+
+    panel.get_by_role("button", name="Start rotations").click()
+    expect(panel.locator("#rot-heading")).to_have_text("Rotation 1 of 2", timeout=T)
+    expect(panel.locator("#rot-countdown")).to_have_text(re.compile(r"^\d:\d\d left$"), timeout=T)
+    expect(panel.locator(".rot-block.current")).to_have_count(1)
+
+    # Both students: the card, their room, the other student, a countdown going down.
+    for me, other in ((a, "Ben"), (b, "Ana")):
+        page = me.page
+        card = page.locator("#rotation")
+        expect(card).to_be_visible(timeout=T)
+        expect(page.locator("#rotation-title")).to_have_text("Rotation 1 of 2", timeout=T)
+        expect(page.locator("#rotation-room")).to_have_text("Room 1", timeout=T)
+        expect(page.locator("#rotation-with")).to_have_text(f"with {other}", timeout=T)
+    countdown_el = a.page.locator("#rotation-countdown")
+    expect(countdown_el).to_have_text(re.compile(r"^(1:00|0:5\d) left$"), timeout=T)
+    first = countdown_el.inner_text()
+    expect(countdown_el).not_to_have_text(first, timeout=T)
+    expect(countdown_el).to_have_text(re.compile(r"^0:[45]\d left$"), timeout=T)
+    shot(a.page, "rotation-student-phone")
+
+    # The stage shows the rooms.
+    sp = stage.page
+    expect(sp.locator("#stage-rotation")).to_be_visible(timeout=T)
+    expect(sp.locator("#stage-rot-title")).to_have_text("Rotation 1 of 2")
+    expect(sp.locator("#stage-rooms li.stage-room")).to_have_count(1)
+    expect(sp.locator("#stage-rooms")).to_contain_text("Ana")
+    expect(sp.locator("#stage-rooms")).to_contain_text("Ben")
+    expect(sp.locator("#stage-rot-countdown")).to_have_text(re.compile(r"\d:\d\d"), timeout=T)
+
+    # A message to all rooms reaches both students (and the stage).
+    message = "Two minutes to wrap up <b>please</b>"
+    cp.get_by_label("Message all rooms").fill(message)
+    cp.get_by_role("button", name="Send to all rooms").click()
+    for me in (a, b):
+        banner = me.page.locator("#rotation-message")
+        expect(banner).to_be_visible(timeout=T)
+        expect(banner).to_have_text(f"Message from your teacher: {message}", timeout=T)
+    expect(sp.locator("#stage-rot-message")).to_have_text(message, timeout=T)
+    expect(cp.locator("#rot-last-message")).to_contain_text(message, timeout=T)
+    shot(a.page, "rotation-message-phone")
+    shot(sp, "rotation-stage-laptop")
+    shot(cp, "rotation-running-laptop")
+
+    # +1 min, then skip to the next rotation.
+    cp.get_by_role("button", name="+1 min").click()
+    expect(panel.locator("#rot-countdown")).to_have_text(re.compile(r"^1:\d\d left$"), timeout=T)
+    cp.get_by_role("button", name="Skip to next").click()
+    expect(panel.locator("#rot-heading")).to_have_text("Rotation 2 of 2", timeout=T)
+    for me in (a, b):
+        expect(me.page.locator("#rotation-title")).to_have_text("Rotation 2 of 2", timeout=T)
+    expect(sp.locator("#stage-rot-title")).to_have_text("Rotation 2 of 2", timeout=T)
+
+    # The co-host's phone view of the running plan.
+    cohost.page.set_viewport_size(PHONE)
+    shot(cp, "rotation-running-phone")
+    cohost.page.set_viewport_size(LAPTOP)
+
+    # End: students are told, then the card goes away; the host can plan again.
+    cp.get_by_role("button", name="End", exact=True).click()
+    expect(panel.locator("#rot-state")).to_have_text("Ended", timeout=T)
+    expect(a.page.locator("#rotation-title")).to_have_text("Rotations have ended", timeout=T)
+    expect(sp.locator("#stage-rotation")).to_be_hidden(timeout=T)
+    expect(panel.get_by_role("button", name="Plan new rotations")).to_be_visible()
+
+    for who in (a, b, stage, cohost):
+        assert who.page.locator("b", has_text="please").count() == 0
+    assert_clean([cohost, a, b, stage], base)

@@ -1,0 +1,165 @@
+"""Data promises: every key expires, export is complete, deletion is real."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+import redis
+import requests
+from PIL import Image
+
+from tests.conftest import ClassInfo, create_class
+from tests.integration.test_rounds import card, ok, start_open_round, upload
+
+pytestmark = pytest.mark.redis
+
+
+def class_dump(r: redis.Redis, class_id: str) -> str:
+    """Every key and value that mentions the class, as one string to search."""
+    parts = []
+    for key in r.scan_iter(match="rp:*", count=1000):
+        kind = r.type(key)
+        if kind == "string":
+            value: Any = r.get(key)
+        elif kind == "hash":
+            value = r.hgetall(key)
+        elif kind == "list":
+            value = r.lrange(key, 0, -1)
+        elif kind == "set":
+            value = sorted(r.smembers(key))
+        else:
+            value = r.zrange(key, 0, -1)
+        # JSON keeps apostrophes as they are (repr would escape them and hide a match).
+        parts.append(f"{key}={json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(p for p in parts if class_id in p)
+
+
+def full_journey(base: str, clients) -> tuple[ClassInfo, list[dict[str, Any]], dict[str, Any]]:
+    klass = create_class(base)
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
+    requests.post(f"{base}/api/classes/{klass.class_id}/roster",
+                  data="name,email,tags\nAna,ana@school.example,ELL\n",
+                  headers={**auth, "Content-Type": "text/csv"}, timeout=10)
+    seats = [klass.join(n) for n in ("Ana", "Ben", "Cy", "Di")]
+    teacher = clients(base, {"token": klass.teacher_secret})
+    kids = [clients(base, {"token": s["seat_token"]}) for s in seats]
+    for k in kids:
+        k.wait_for("snapshot")
+    teacher.wait_for("snapshot", lambda d: True)
+    start_open_round(teacher)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 90, 0)).save(png, format="PNG")
+    photo_id = upload(klass, seats[0]["seat_token"], png.getvalue(), "g.png").json()["photo_id"]
+    made = {
+        "ana": ok(kids[0].call("card.submit", card("ana-card-777", "Ana's green box",
+                                                   photo_id=photo_id)))["card"],
+        "ben": ok(kids[1].call("card.submit", card("ben-card-777", "Ben private",
+                                                   "teacher")))["card"],
+        "cy": ok(kids[2].call("card.submit", card("cy-card-7777", "Cy's guitar")))["card"],
+        "photo_id": photo_id,
+    }
+    ok(teacher.call("spotlight.set", {"card_id": made["ana"]["id"]}))
+    ok(kids[1].call("react", {"card_id": made["ana"]["id"], "reaction": "heart"}))
+    ok(kids[0].call("react", {"card_id": made["cy"]["id"], "reaction": "star"}))
+    ok(teacher.call("reply.send", {"card_id": made["ana"]["id"], "text": "Love the box!"}))
+    ok(kids[0].call("reply.send", {"card_id": made["ana"]["id"], "text": "Thanks!"}))
+    ok(teacher.call("round.close", {}))
+    teacher.wait_for("presence", lambda d: True)
+    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
+    ok(teacher.call("rotation.start", {}))
+    ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))
+    ok(teacher.call("checkins.mark", {"week": 0, "slot": 0,
+                                      "student_id": seats[0]["student_id"], "status": "done"}))
+    ok(teacher.call("note.set", {"student_id": seats[0]["student_id"], "text": "Ana: maps"}))
+    return klass, seats, made
+
+
+def test_every_key_has_a_ttl_after_a_full_journey(live_server, redis_url, clients) -> None:
+    klass, _seats, _made = full_journey(live_server.url, clients)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    keys = list(r.scan_iter(match="rp:*", count=1000))
+    assert any(k.startswith(f"rp:class:{klass.class_id}:round:") for k in keys)
+    without_ttl = [k for k in keys if r.ttl(k) < 0]
+    assert without_ttl == []
+
+
+def test_export_is_complete(live_server, clients) -> None:
+    klass, seats, made = full_journey(live_server.url, clients)
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
+    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
+                        headers=auth, timeout=10).json()
+    assert data["class"]["name"] == "Period 3 Biology"
+    assert {s["id"] for s in data["students"]} == {s["student_id"] for s in seats}
+    assert all("seat_hash" not in s for s in data["students"])
+    assert [e["name"] for e in data["roster"]] == ["Ana"]
+    (round_,) = data["rounds"]
+    cards = {c["id"]: c for c in round_["cards"]}
+    assert set(cards) == {made[k]["id"] for k in ("ana", "ben", "cy")}
+    ana = cards[made["ana"]["id"]]
+    assert ana["reactions"] == {"heart": 1} and ana["photo_id"] == made["photo_id"]
+    assert [r["text"] for r in ana["replies"]] == ["Love the box!", "Thanks!"]
+    assert cards[made["cy"]["id"]]["reactions"] == {"star": 1}
+    assert cards[made["ben"]["id"]]["visibility"] == "teacher"
+    assert round_["host_card"]["text"].startswith("I collect old maps")
+    assert data["about_teacher"][0]["text"].startswith("I collect old maps")
+    assert data["rotation"]["status"] == "running" and data["pair_history"]
+    assert data["spotlights"][0]["card_id"] == made["ana"]["id"]
+    assert data["checkins"]["log"][0]["status"] == "done"
+    assert data["notes"][seats[0]["student_id"]]["text"] == "Ana: maps"
+    as_csv = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
+                          params={"format": "csv"}, headers=auth, timeout=10).text
+    assert "Ana's green box" in as_csv and "teacher: Love the box!" in as_csv
+    cohost = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
+                          headers={"Authorization": f"Bearer {klass.cohost_secret}"}, timeout=10)
+    assert cohost.status_code == 403
+
+
+def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clients) -> None:
+    klass, seats, made = full_journey(live_server.url, clients)
+    ana = seats[0]["student_id"]
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert ana in class_dump(r, klass.class_id)
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
+    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/{ana}",
+                           headers=auth, timeout=10)
+    assert resp.status_code == 204
+    dump = class_dump(r, klass.class_id)
+    for trace in (ana, made["ana"]["id"], made["photo_id"], "Ana's green box", "Love the box!",
+                  "Ana: maps", seats[0]["seat_token"]):
+        assert trace not in dump, trace
+    # Others' data is intact, and Ana's reaction to Cy's card is taken back.
+    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
+                        headers=auth, timeout=10).json()
+    cards = {c["id"]: c for c in data["rounds"][0]["cards"]}
+    assert set(cards) == {made["ben"]["id"], made["cy"]["id"]}
+    assert cards[made["cy"]["id"]]["reactions"] in ({}, {"star": 0})
+    assert clients(live_server.url, {"token": seats[1]["seat_token"]}).wait_for("snapshot")
+
+
+def test_removed_student_data_can_still_be_deleted(live_server, redis_url, clients) -> None:
+    klass, seats, made = full_journey(live_server.url, clients)
+    cy = seats[2]["student_id"]
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    ok(teacher.call("student.remove", {"student_id": cy}))
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert "Cy's guitar" in class_dump(r, klass.class_id)
+    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/{cy}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                           timeout=10)
+    assert resp.status_code == 204
+    assert "Cy's guitar" not in class_dump(r, klass.class_id)
+
+
+def test_deleting_the_class_leaves_nothing(live_server, redis_url, clients) -> None:
+    klass, _seats, _made = full_journey(live_server.url, clients)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert class_dump(r, klass.class_id)
+    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                           timeout=10)
+    assert resp.status_code == 204
+    assert class_dump(r, klass.class_id) == ""
+    assert r.get(f"rp:code:{klass.join_code}") is None

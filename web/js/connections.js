@@ -1,0 +1,264 @@
+// The "Connections" tab (teacher only): the connection record per student, who has not been
+// reached lately, coverage by tag and connections per week (SVG charts with tables/text for
+// screen readers), reflection questions, and a private note per student.
+import { byId, h, replace, setText, show } from "./dom.js";
+import { emitAck } from "./socket.js";
+
+/**
+ * @typedef {{student_id: string, name: string, tags: string[], cards_shared: number,
+ *   times_spotlighted: number, private_exchanges: number, checkins_done: number,
+ *   last_private_exchange_ms: number | null, last_checkin_ms: number | null,
+ *   last_connection_ms: number | null, days_since_connection: number | null}} Entry
+ * @typedef {{tag: string, students: number, reached: number, share_reached: number,
+ *   never_reached: number, mean_days_since_connection: number | null}} Coverage
+ * @typedef {{week_start: string, exchanges: number, checkins: number, spotlights: number, total: number}} Week
+ * @typedef {{days: number, now_ms?: number, students: Entry[], not_reached: string[], coverage: Coverage[],
+ *   coverage_overall: Coverage, weekly: Week[], reflection_questions: string[],
+ *   notes: Record<string, {text: string, at: number}>}} Record_
+ */
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * An SVG element with attributes (never markup from strings).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attrs]
+ * @param {...(Node | string)} children
+ */
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const child of children) el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+  return el;
+}
+
+/** @param {number | null} ms */
+function when(ms) {
+  if (typeof ms !== "number") return "never";
+  return new Date(ms).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+}
+
+/**
+ * @param {{
+ *   socket: () => any,
+ *   say: (text: string, kind?: "info" | "error" | "ok") => void,
+ * }} deps
+ */
+export function createConnections(deps) {
+  /** @type {Record_ | null} */
+  let record = null;
+  let sortDir = "desc"; // by days since last connection: "never" first, then most overdue
+  /** @type {Set<string>} */
+  const openNotes = new Set();
+
+  /** @param {Entry} a @param {Entry} b */
+  function compare(a, b) {
+    const da = a.days_since_connection === null ? Infinity : a.days_since_connection;
+    const db = b.days_since_connection === null ? Infinity : b.days_since_connection;
+    const byDays = sortDir === "desc" ? db - da : da - db;
+    return (Number.isNaN(byDays) ? 0 : byDays) || a.name.localeCompare(b.name, undefined, { sensitivity: "base" });
+  }
+
+  /** @param {Entry} entry */
+  function noteEditor(entry) {
+    const note = record?.notes?.[entry.student_id];
+    const id = `note-${entry.student_id}`;
+    const area = /** @type {HTMLTextAreaElement} */ (h("textarea", { id, maxlength: 2000, rows: 3 }));
+    area.value = note ? note.text : "";
+    const saved = h("span", { class: "muted small", role: "status", "aria-live": "polite" },
+      note ? `Saved ${when(note.at)}` : "");
+    const form = h("form", { class: "note-form", novalidate: true },
+      h("label", { for: id }, `Private note about ${entry.name}`),
+      area,
+      h("div", { class: "row" }, h("button", { type: "submit", class: "small" }, "Save note"), saved));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const ack = await emitAck(deps.socket(), "note.set", { student_id: entry.student_id, text: area.value });
+        if (record) {
+          record.notes = record.notes || {};
+          if (ack.note) record.notes[entry.student_id] = ack.note;
+          else delete record.notes[entry.student_id];
+        }
+        saved.textContent = ack.note ? "Note saved." : "Note deleted.";
+        const preview = document.querySelector(`[data-note-preview="${CSS.escape(entry.student_id)}"]`);
+        if (preview) preview.textContent = ack.note ? ack.note.text : "";
+      } catch (err) {
+        deps.say(/** @type {Error} */ (err).message, "error");
+      }
+    });
+    return form;
+  }
+
+  function renderTable() {
+    const rec = /** @type {Record_} */ (record);
+    const entries = [...rec.students].sort(compare);
+    const sortLabel = sortDir === "desc" ? "most overdue first" : "most recent first";
+    const sortButton = h("button", {
+      type: "button", class: "link-button", id: "conn-sort",
+      on: {
+        click: () => {
+          sortDir = sortDir === "desc" ? "asc" : "desc";
+          renderTable();
+          byId("conn-sort").focus();
+        },
+      },
+    }, "Days since last real connection", h("span", { class: "visually-hidden" }, ` (sorted ${sortLabel}; press to reverse)`), sortDir === "desc" ? " ▼" : " ▲");
+    const rows = entries.map((e) => {
+      const noteId = `note-row-${e.student_id}`;
+      const open = openNotes.has(e.student_id);
+      const note = rec.notes?.[e.student_id];
+      const toggle = h("button", {
+        type: "button", class: "secondary small", "aria-expanded": String(open), "aria-controls": noteId,
+        "aria-label": `${open ? "Hide" : "Show"} private note about ${e.name}`,
+        on: {
+          click: () => {
+            if (openNotes.has(e.student_id)) openNotes.delete(e.student_id);
+            else openNotes.add(e.student_id);
+            renderTable();
+            const again = document.querySelector(`[aria-controls="${CSS.escape(noteId)}"]`);
+            /** @type {HTMLElement | null} */ (again)?.focus();
+          },
+        },
+      }, open ? "Hide note" : note ? "Note" : "Add note");
+      const days = e.days_since_connection;
+      const main = h("tr", { dataset: { days: days === null ? "never" : String(days) } },
+        h("th", { scope: "row" }, h("span", { class: "conn-name" }, e.name),
+          h("span", { class: "note-preview muted small", dataset: { notePreview: e.student_id } }, note ? note.text : "")),
+        h("td", null, e.tags.length ? e.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "–")),
+        h("td", { class: "num" }, String(e.cards_shared)),
+        h("td", { class: "num" }, String(e.times_spotlighted)),
+        h("td", null, when(e.last_private_exchange_ms)),
+        h("td", null, when(e.last_checkin_ms)),
+        h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}` }, days === null ? "never" : String(days)),
+        h("td", null, toggle));
+      const noteRow = h("tr", { id: noteId, class: "note-row", hidden: !open },
+        h("td", { colspan: 8 }, open ? noteEditor(e) : null));
+      return [main, noteRow];
+    });
+    replace(byId("conn-table"),
+      h("caption", { class: "visually-hidden" }, "Connection record per student"),
+      h("thead", null, h("tr", null,
+        h("th", { scope: "col" }, "Student"),
+        h("th", { scope: "col" }, "Tags"),
+        h("th", { scope: "col" }, "Cards shared"),
+        h("th", { scope: "col" }, "Times spotlighted"),
+        h("th", { scope: "col" }, "Last private exchange"),
+        h("th", { scope: "col" }, "Last check-in"),
+        h("th", { scope: "col", "aria-sort": sortDir === "desc" ? "descending" : "ascending" }, sortButton),
+        h("th", { scope: "col" }, "Private note"))),
+      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: 8, class: "empty" }, "No students yet."))));
+  }
+
+  function renderNotReached() {
+    const rec = /** @type {Record_} */ (record);
+    setText("conn-not-title", `Not reached in ${rec.days} days (${rec.not_reached.length})`);
+    const byIdMap = new Map(rec.students.map((e) => [e.student_id, e]));
+    const items = rec.not_reached.map((id) => {
+      const e = byIdMap.get(id);
+      if (!e) return null;
+      const days = e.days_since_connection;
+      return h("li", null, e.name, " ", h("span", { class: "muted small" }, days === null ? "(never)" : `(${days} ${days === 1 ? "day" : "days"})`));
+    });
+    replace(byId("conn-not"), items.length ? items : h("li", { class: "empty" }, "Everyone has been reached lately."));
+  }
+
+  function renderCoverage() {
+    const rec = /** @type {Record_} */ (record);
+    const rows = [...rec.coverage, { ...rec.coverage_overall, tag: "all students" }];
+    // Bar chart: share reached per tag.
+    const barH = 26;
+    const gap = 10;
+    const labelW = 120;
+    const chartW = 420;
+    const height = rows.length * (barH + gap) + gap;
+    const chart = svg("svg", { viewBox: `0 0 ${labelW + chartW + 60} ${height}`, role: "img", "aria-labelledby": "cov-title", class: "bar-chart" },
+      svg("title", { id: "cov-title" }, `Share of students reached in the last ${rec.days} days, by tag`));
+    rows.forEach((row, i) => {
+      const y = gap + i * (barH + gap);
+      const w = Math.round(chartW * (Number(row.share_reached) || 0));
+      chart.appendChild(svg("text", { x: labelW - 8, y: y + barH * 0.7, "text-anchor": "end", class: "chart-label" }, row.tag));
+      chart.appendChild(svg("rect", { x: labelW, y, width: chartW, height: barH, class: "bar-bg", rx: 4 }));
+      chart.appendChild(svg("rect", { x: labelW, y, width: Math.max(w, 0), height: barH, class: row.tag === "all students" ? "bar all" : "bar", rx: 4 }));
+      chart.appendChild(svg("text", { x: labelW + chartW + 6, y: y + barH * 0.7, class: "chart-value" }, `${Math.round((row.share_reached || 0) * 100)}%`));
+    });
+    replace(byId("conn-coverage-chart"), chart);
+    replace(byId("conn-coverage"),
+      h("caption", { class: "visually-hidden" }, "Coverage by tag"),
+      h("thead", null, h("tr", null,
+        h("th", { scope: "col" }, "Tag"),
+        h("th", { scope: "col" }, "Students"),
+        h("th", { scope: "col" }, "Reached"),
+        h("th", { scope: "col" }, "Share"),
+        h("th", { scope: "col" }, "Never reached"))),
+      h("tbody", null, rows.map((row) => h("tr", null,
+        h("th", { scope: "row" }, row.tag),
+        h("td", { class: "num" }, String(row.students)),
+        h("td", { class: "num" }, String(row.reached)),
+        h("td", { class: "num" }, `${Math.round((row.share_reached || 0) * 100)}%`),
+        h("td", { class: "num" }, String(row.never_reached))))));
+  }
+
+  function renderWeekly() {
+    const rec = /** @type {Record_} */ (record);
+    const weeks = rec.weekly.slice(-12);
+    const total = weeks.reduce((n, w) => n + w.total, 0);
+    const box = byId("conn-weekly-chart");
+    if (!weeks.length) {
+      setText("conn-weekly-summary", "No real connections recorded yet.");
+      replace(box);
+      return;
+    }
+    const latest = weeks[weeks.length - 1];
+    setText("conn-weekly-summary",
+      `${total} real ${total === 1 ? "connection" : "connections"} over ${weeks.length} ${weeks.length === 1 ? "week" : "weeks"}; `
+      + `this week ${latest.total} (${latest.exchanges} private exchanges, ${latest.checkins} check-ins, ${latest.spotlights} spotlights).`);
+    const max = Math.max(1, ...weeks.map((w) => w.total));
+    const barW = 36;
+    const gap = 14;
+    const chartH = 140;
+    const width = weeks.length * (barW + gap) + gap;
+    const chart = svg("svg", { viewBox: `0 0 ${width} ${chartH + 40}`, role: "img", "aria-labelledby": "wk-title", class: "bar-chart weekly" },
+      svg("title", { id: "wk-title" }, "Real connections per week"));
+    weeks.forEach((w, i) => {
+      const x = gap + i * (barW + gap);
+      const bh = Math.round((chartH - 20) * (w.total / max));
+      chart.appendChild(svg("rect", { x, y: chartH - bh, width: barW, height: bh, class: "bar", rx: 3 }));
+      chart.appendChild(svg("text", { x: x + barW / 2, y: chartH - bh - 4, "text-anchor": "middle", class: "chart-value" }, String(w.total)));
+      const d = new Date(`${w.week_start}T00:00:00`);
+      const label = Number.isNaN(d.getTime()) ? w.week_start : d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+      chart.appendChild(svg("text", { x: x + barW / 2, y: chartH + 18, "text-anchor": "middle", class: "chart-label" }, label));
+    });
+    replace(box, chart);
+  }
+
+  function render() {
+    show("conn-body", Boolean(record));
+    if (!record) return;
+    renderNotReached();
+    renderCoverage();
+    renderTable();
+    renderWeekly();
+    replace(byId("conn-questions"), record.reflection_questions.map((q) => h("li", null, q)));
+  }
+
+  async function load() {
+    const days = Number(/** @type {HTMLSelectElement} */ (byId("conn-days")).value) || 14;
+    setText("conn-status", "Loading…");
+    try {
+      const ack = await emitAck(deps.socket(), "record.get", { days });
+      record = ack.record || null;
+      setText("conn-status", "");
+      render();
+    } catch (err) {
+      setText("conn-status", /** @type {Error} */ (err).message);
+    }
+  }
+
+  return {
+    load,
+    wireControls() {
+      byId("conn-days").addEventListener("change", load);
+    },
+  };
+}
