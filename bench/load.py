@@ -181,7 +181,10 @@ class Stack:
             env.update(REDIS_URL=self.redis_url, ASYNC_MODE="gevent",
                        SECRET_KEY="bench-secret-key-0123456789abcdef",
                        RAPPORT_INSTANCE_PATH=str(self.tmp / f"instance-{port}"),
-                       RAPPORT_LOG_LEVEL="WARNING")
+                       RAPPORT_LOG_LEVEL="WARNING",
+                       # each class sits behind its own school address (X-Forwarded-For), so
+                       # the per-address limits on creating classes and joining apply per class
+                       RAPPORT_TRUSTED_PROXIES="2" if self.processes > 1 else "1")
             cmd = [sys.executable, "-m", "server", "serve", "--port", str(port)]
         elif self.kind == "bare":
             cmd = [sys.executable, str(REPO / "bench" / "baselines" / "bare_python.py"),
@@ -366,14 +369,15 @@ class Worker:
 
     async def setup_class(self, http: Any, index: int) -> ClassRun:
         run = ClassRun(index=index, rng=random.Random(index * 7919 + self.args.seed))
-        async with http.post(f"{self.url}/api/classes",
+        school = {"X-Forwarded-For": f"10.{index // 250 % 250}.{index % 250}.1"}
+        async with http.post(f"{self.url}/api/classes", headers=school,
                              json={"name": f"Bench class {index}", "grade_band": "9-12"}) as r:
             if r.status != 201:
                 raise RuntimeError(f"create class: {r.status} {await r.text()}")
             made = await r.json()
         tokens = []
         for s in range(STUDENTS):
-            async with http.post(f"{self.url}/api/join",
+            async with http.post(f"{self.url}/api/join", headers=school,
                                  json={"code": made["join_code"],
                                        "name": f"Student {s:02d}"}) as r:
                 if r.status != 200:

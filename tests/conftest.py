@@ -142,11 +142,12 @@ class Recorder:
     """A real Socket.IO client that records every event it receives, in order."""
 
     def __init__(self, url: str, auth: dict[str, Any] | None, *,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, reconnection: bool = False) -> None:
         self.url = url
         self.events: list[tuple[str, Any]] = []
         self._cond = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.5,
+                                   reconnection_delay_max=2, randomization_factor=0)
         self.sio.on("*", self._record)
         self.auth = auth
         self.headers = headers or {}

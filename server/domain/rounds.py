@@ -380,15 +380,14 @@ def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) ->
     student_id = _require_student(identity)
     if reaction not in REACTIONS:
         raise InvalidInput(f"Reactions are {', '.join(REACTIONS)}.")
-    current = require_round(store, identity.class_id)
-    card = store.get_card(identity.class_id, current["id"], card_id)
-    visible_to_me = card is not None and (
-        card["student_id"] == student_id
-        or (card["visibility"] == "class" and card["status"] == "visible"))
-    if not visible_to_me:
+    round_id = store.current_round_id(identity.class_id)
+    if round_id is None:
+        raise Conflict("There is no round yet. Start one first.")
+    # One round trip: the card is looked up, its visibility to this student checked (their
+    # own card, or a visible class card) and the reaction counted, atomically.
+    card = store.react_to_card(identity.class_id, round_id, card_id, student_id, reaction)
+    if card is None:
         raise NotFound("No such card.")
-    assert card is not None
-    store.react(identity.class_id, current["id"], card_id, student_id, reaction)
     return card
 
 

@@ -304,3 +304,86 @@ def transversal_classes(n: int, room_count: int, rotations: int) -> list[list[li
             rooms.append(room)
         classes.append(sorted(rooms, key=len, reverse=True))
     return classes
+
+
+# Kirkman triple systems KTS(3q) invariant under x -> x + 1 on Z_q x {0, 1, 2}: the
+# invariant classes {(s, 0), (b + s, 1), (c + s, 2)} for s in Z_q, and one base class of q
+# blocks of (x, level) points whose q translates are the other classes.  Found once by
+# the backtracking search described in docs/PLANNER.md and re-verified on every use.
+KIRKMAN_CYCLIC: dict[int, tuple[list[tuple[int, int]], list[list[tuple[int, int]]]]] = {
+    7: (
+        [(0, 0), (1, 2), (2, 5)],
+        [
+            [(0, 0), (1, 0), (3, 0)],
+            [(2, 0), (0, 1), (6, 2)],
+            [(4, 0), (1, 1), (3, 2)],
+            [(5, 0), (4, 1), (1, 2)],
+            [(6, 0), (2, 1), (0, 2)],
+            [(3, 1), (5, 1), (6, 1)],
+            [(2, 2), (4, 2), (5, 2)],
+        ],
+    ),
+    11: (
+        [(0, 0), (1, 2), (2, 1), (3, 5), (4, 7)],
+        [
+            [(0, 0), (1, 0), (3, 0)],
+            [(2, 0), (6, 0), (0, 1)],
+            [(4, 0), (10, 0), (8, 2)],
+            [(5, 0), (0, 2), (2, 2)],
+            [(7, 0), (4, 1), (6, 1)],
+            [(8, 0), (3, 1), (7, 2)],
+            [(9, 0), (5, 1), (1, 2)],
+            [(1, 1), (6, 2), (9, 2)],
+            [(2, 1), (8, 1), (9, 1)],
+            [(7, 1), (10, 1), (5, 2)],
+            [(3, 2), (4, 2), (10, 2)],
+        ],
+    ),
+    13: (
+        [(0, 0), (1, 2), (2, 1), (3, 5), (4, 7), (5, 3)],
+        [
+            [(0, 0), (1, 0), (3, 0)],
+            [(2, 0), (6, 0), (0, 1)],
+            [(4, 0), (9, 0), (2, 2)],
+            [(5, 0), (12, 0), (11, 1)],
+            [(7, 0), (3, 2), (4, 2)],
+            [(8, 0), (3, 1), (12, 2)],
+            [(10, 0), (5, 2), (9, 2)],
+            [(11, 0), (7, 1), (8, 1)],
+            [(1, 1), (5, 1), (11, 2)],
+            [(2, 1), (7, 2), (10, 2)],
+            [(4, 1), (10, 1), (12, 1)],
+            [(6, 1), (9, 1), (0, 2)],
+            [(1, 2), (6, 2), (8, 2)],
+        ],
+    ),
+}
+
+
+def kirkman_cyclic(n: int, rotations: int) -> list[list[list[int]]]:
+    """KTS(21), KTS(33), KTS(39) from ``KIRKMAN_CYCLIC``: (n - 1) / 2 perfect rotations."""
+    if n % 3 or n // 3 not in KIRKMAN_CYCLIC:
+        return []
+    q = n // 3
+    invariant, base = KIRKMAN_CYCLIC[q]
+
+    def index(x: int, level: int) -> int:
+        return level * q + x % q
+
+    classes = [
+        [[index(x + shift, level) for x, level in block] for block in base] for shift in range(q)
+    ]
+    classes += [
+        [[index(s, 0), index(b + s, 1), index(c + s, 2)] for s in range(q)] for b, c in invariant
+    ]
+    seen: set[tuple[int, int]] = set()
+    for rotation in classes:  # re-verify: a partition per rotation, no pair twice
+        if sorted(p for block in rotation for p in block) != list(range(n)):
+            return []  # pragma: no cover
+        for block in rotation:
+            for x, y in ((block[0], block[1]), (block[0], block[2]), (block[1], block[2])):
+                pair = (min(x, y), max(x, y))
+                if pair in seen:
+                    return []  # pragma: no cover
+                seen.add(pair)
+    return classes[:rotations]

@@ -6,7 +6,13 @@ import random
 import time
 from collections.abc import Callable
 
-from .constructions import kirkman_15, round_robin, subspace_classes, transversal_classes
+from .constructions import (
+    kirkman_15,
+    kirkman_cyclic,
+    round_robin,
+    subspace_classes,
+    transversal_classes,
+)
 from .model import Instance, Plan, PlanRequest, build_instance
 from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
 from .stats import evaluate, lower_bound
@@ -135,6 +141,8 @@ def _constructed_start(
     if len(set(sizes)) == 1:
         if n == 15 and sizes[0] == 3:
             candidates.append(kirkman_15(rotations))
+        if sizes[0] == 3:
+            candidates.append(kirkman_cyclic(n, rotations))
         candidates.append(subspace_classes(n, sizes[0], rotations, rng))
     candidates.append(transversal_classes(n, len(sizes), rotations))
     wanted_sizes = sorted(sizes)

@@ -121,10 +121,17 @@ def card_changed(class_id: str, before: dict[str, Any] | None,
     """Tell every audience what it may now see of a card: added, updated or removed."""
     card = after or before
     assert card is not None
-    counts = services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
+    # A card that did not exist before has no reactions yet: no need to ask the store.
+    counts = services().store.reaction_counts(class_id, card["round_id"], [card["id"]]) \
+        if before is not None else {}
+    seen_by_students: tuple[Any, Any] | None = None
     for audience, room in _audience_rooms(class_id, card).items():
         old = views.card_view(audience, before)
         new = views.card_view(audience, after, counts.get(card["id"]))
+        if audience == "students":
+            seen_by_students = (old, new)
+        elif audience == "author" and seen_by_students == (old, new):
+            continue  # the author is in the students room and already got this very event
         if new is not None:
             socketio.emit("card.added" if old is None else "card.updated", {"card": new},
                           to=room)

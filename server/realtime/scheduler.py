@@ -30,6 +30,7 @@ class Scheduler:
         self._dirty: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()  # patched to a green lock under gevent/eventlet
         self._started = False
+        self._store_down = False
 
     def start(self) -> None:
         if not self._started:
@@ -49,12 +50,23 @@ class Scheduler:
             try:
                 with self.app.app_context():
                     self.fire_due_deadlines()
+                    if self._store_down:
+                        self._store_recovered()
                     if tick % ticks_per_flush == 0:
                         self.flush_reactions()
             except redis.RedisError:
-                log.warning("store unavailable; retrying background work")
+                if not self._store_down:
+                    log.warning("store unavailable; actions are refused until it is back")
+                self._store_down = True
             except Exception:  # keep the loop alive whatever one iteration hit
                 log.exception("background work failed")
+
+    def _store_recovered(self) -> None:
+        """The store is back: every client here fetches a fresh snapshot. Sent to this
+        process's sockets directly, since the message queue may still be reconnecting."""
+        self._store_down = False
+        log.warning("store is back; asking clients to resync")
+        socketio.server.emit("resync", {}, namespace="/", ignore_queue=True)
 
     def fire_due_deadlines(self) -> None:
         svc: Services = self.app.extensions["rapport"]

@@ -226,6 +226,24 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 return n
 """
 
+# The same count, in one round trip with the card lookup: only a card the student may see
+# (their own, or a visible class card) takes a reaction. Returns {'ok', card} or {'missing'}.
+REACT_CARD = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {'missing'} end
+local card = cjson.decode(raw)
+if card['student_id'] ~= ARGV[2] and
+   (card['visibility'] ~= 'class' or card['status'] ~= 'visible') then
+  return {'missing'}
+end
+if redis.call('SADD', KEYS[2], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]) == 1 then
+  redis.call('HINCRBY', KEYS[3], ARGV[1] .. ':' .. ARGV[3], 1)
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
+return {'ok', raw}
+"""
+
 
 class RedisStore:
     def __init__(self, client: redis.Redis, default_retention_days: int = 180) -> None:
@@ -235,6 +253,7 @@ class RedisStore:
         self._add_card = client.register_script(ADD_CARD)
         self._cas_field = client.register_script(CAS_FIELD)
         self._react = client.register_script(REACT)
+        self._react_card = client.register_script(REACT_CARD)
         self._take_token = client.register_script(TAKE_TOKEN)
 
     # ---- plumbing ----------------------------------------------------------------------------
@@ -703,6 +722,16 @@ class RedisStore:
                         args=[f"{card_id}:{student_id}:{reaction}", f"{card_id}:{reaction}",
                               self._ttl(class_id)])
         return int(n) > 0
+
+    def react_to_card(self, class_id: str, round_id: str, card_id: str, student_id: str,
+                      reaction: str) -> Record | None:
+        """Count a reaction to a card the student may see (their own or a visible class
+        card), in one round trip; returns the card, or None when there is no such card."""
+        found = self._react_card(
+            keys=[cards_key(class_id, round_id), reacted_key(class_id, round_id),
+                  reactions_key(class_id, round_id)],
+            args=[card_id, student_id, reaction, self._ttl(class_id)])
+        return json.loads(found[1]) if found[0] == "ok" else None
 
     def reaction_counts(self, class_id: str, round_id: str,
                         card_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:

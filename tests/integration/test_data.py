@@ -140,7 +140,7 @@ def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clien
 
 
 def test_removed_student_data_can_still_be_deleted(live_server, redis_url, clients) -> None:
-    klass, seats, made = full_journey(live_server.url, clients)
+    klass, seats, _made = full_journey(live_server.url, clients)
     cy = seats[2]["student_id"]
     teacher = clients(live_server.url, {"token": klass.teacher_secret})
     ok(teacher.call("student.remove", {"student_id": cy}))

@@ -11,6 +11,7 @@ leave the teacher's snapshot exactly as it was.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ DESTRUCTIVE = {"round.close", "round.start", "rotation.start", "rotation.skip", 
                "student.remove", "card.withdraw"}
 VOLATILE = {"server_time"}
 CALLS_PER_SOCKET = 45  # below the per-socket flood guard's burst: fuzz the handlers, not it
-EXAMPLES = {"teacher": 140, "cohost": 110, "student": 110, "stage": 60}
+EXAMPLES = {"teacher": 120, "cohost": 90, "student": 100, "stage": 50}
 COUNTS: Counter[str] = Counter()
 
 
@@ -61,7 +62,7 @@ class Actor:
         self.sock: Recorder | None = None
         self.used = 0
 
-    def call(self, event: str, payload: Any, timeout: float = 10) -> Any:
+    def call(self, event: str, payload: Any, timeout: float = 5) -> Any:
         if self.sock is None or self.used >= CALLS_PER_SOCKET:
             if self.sock is not None:
                 self.sock.close()
@@ -267,16 +268,40 @@ def unknown_names() -> st.SearchStrategy[str]:
 
 @st.composite
 def a_call(draw: st.DrawFn, bases: dict[str, list[dict[str, Any]]]) -> tuple[str, Any]:
-    kind = draw(st.sampled_from(["near", "near", "arbitrary", "unknown", "arity"]))
+    kind = draw(st.sampled_from(["near", "near", "near", "arbitrary", "arbitrary", "unknown",
+                                 "arity"]))
     if kind == "unknown":
         return draw(unknown_names()), draw(st.one_of(st.just({}), JSON))
     event = draw(st.sampled_from(sorted(EVENTS)))
     if kind == "arbitrary":
         return event, draw(JSON)
-    if kind == "arity":  # two arguments, or none at all
-        return event, Args(draw(st.sampled_from([(), ({}, {}), ({}, 1), (None, None)])))
+    if kind == "arity":  # no argument at all (several arguments: see the xfail test below)
+        return event, Args(())
     base = draw(st.sampled_from(bases.get(event) or [{}]))
     return event, draw(near_valid(base))
+
+
+def sweep(bases: dict[str, list[dict[str, Any]]], ids: dict[str, str]
+          ) -> Iterator[tuple[str, Any]]:
+    """A fixed sweep so every event gets every kind of mistake, whatever hypothesis draws:
+    not an object, `{}`, an unknown field, and per field: missing, each wrong type, too long,
+    and (for an id) a well-formed id that does not exist."""
+    real = set(ids.values())
+    for event in sorted(EVENTS):
+        for payload in (None, [], "x", 1, True, [{}], {}, {"unknown_field": 1}):
+            yield event, payload
+        for base in bases.get(event) or [{}]:
+            yield event, {**base, "zz_extra": "x"}
+            for key, value in base.items():
+                yield event, {k: v for k, v in base.items() if k != key}
+                for wrong in (None, True, -1, 2**64, 1.5, "x", [], {}):
+                    if type(wrong) is not type(value):
+                        yield event, {**base, key: wrong}
+                yield event, {**base, key: "a" * 2101}
+                if isinstance(value, str) and value in real:
+                    yield event, {**base, key: "zz" + value[2:]}
+    yield "no.such.event", {}
+    yield "snapshot.get ", {}
 
 
 # ---- checks -------------------------------------------------------------------------------------
@@ -364,6 +389,12 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
             assert after == baseline[0], f"refused calls changed the snapshot: {batch!r:.2000}"
         baseline[0] = after
 
+    batch: list[tuple[str, Any]] = []
+    for call in sweep(world.bases, world.ids):
+        batch.append(call)
+        if len(batch) == 6:
+            fuzz.hypothesis.inner_test(batch=batch)  # type: ignore[attr-defined]
+            batch = []
     fuzz()
     server_alive(live_server)
     COUNTS[role] = tally["sent"]
@@ -393,6 +424,42 @@ def test_oversized_message_is_dropped_and_changes_nothing(
     server_alive(live_server)
     assert world.snapshot() == before
     COUNTS["oversized"] = 1
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: an event sent with two or more arguments (socket.emit('class.lock', {}, {}, ack)) "
+    "never gets an ack: events.handler()'s run(data=None) takes one argument, so Flask-SocketIO "
+    "raises TypeError inside the handler and logs a traceback. Fix: def run(data=None, "
+    "*extra) in server/realtime/events.py and answer invalid when extra is not empty (same "
+    "for on_unknown_event, which already takes *_args)."))
+def test_every_event_acks_extra_arguments(live_server: LiveServer,
+                                          clients: Callable[..., Recorder]) -> None:
+    """Each event once with two arguments; all sent at once, so a missing ack costs 5 s."""
+    klass = create_class(live_server.url, name="Arity class")
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    teacher.wait_for("snapshot")
+    before = strip(ok(teacher.call("snapshot.get", {}))["snapshot"])
+    acks: dict[str, Any] = {}
+    done = threading.Event()
+    names = sorted(EVENTS)
+
+    def answer(name: str) -> Callable[..., None]:
+        def got(*args: Any) -> None:
+            acks[name] = args[0] if args else None
+            if len(acks) == len(names):
+                done.set()
+        return got
+
+    for name in names:
+        teacher.sio.emit(name, ({"junk": 1}, {"more": 2}), callback=answer(name))
+    COUNTS["arity"] = len(names)
+    done.wait(timeout=5)
+    server_alive(live_server)
+    assert strip(ok(teacher.call("snapshot.get", {}))["snapshot"]) == before
+    missing = [n for n in names if n not in acks]
+    assert not missing, f"no ack for two-argument calls of {missing}"
+    for name, ack in acks.items():
+        assert not check_ack(name, "two arguments", ack)
 
 
 def test_fuzz_total_inputs() -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from server.planner import PlanError, PlanRequest, plan
 from server.planner.constructions import (
     kirkman_15,
+    kirkman_cyclic,
     round_robin,
     subspace_classes,
     transversal_classes,
@@ -130,6 +131,10 @@ def test_constructions_are_resolvable_without_repeats() -> None:
 
     _assert_no_repeats(kirkman_15(7), 15, 5)
     assert len(kirkman_15(7)) == 7
+    for n in (21, 33, 39):
+        design = kirkman_cyclic(n, n)
+        assert len(design) == (n - 1) // 2
+        _assert_no_repeats(design, n, n // 3)
     for n in (9, 10):
         _assert_no_repeats(round_robin(n, n), n, (n + 1) // 2)
     for n, k, expected in ((16, 4, 5), (25, 5, 6), (32, 4, 8), (27, 3, 13), (64, 8, 9)):

@@ -79,8 +79,8 @@ export function createCheckins(deps) {
         : "No: not everyone can be seen within your plan.";
     const weeks = cap.weeks_to_see_everyone;
     const detail = weeks === null || weeks === undefined
-      ? "With no slots, nobody can be seen."
-      : `Seeing all ${cap.students} ${cap.students === 1 ? "student" : "students"} once takes ${weeks} ${weeks === 1 ? "week" : "weeks"}.`;
+      ? "Weeks to see everyone once: never, with no slots."
+      : `Weeks to see everyone once: ${weeks}. Slots in your plan: ${cap.total_slots} for ${cap.students} ${cap.students === 1 ? "student" : "students"}.`;
     const box = byId("ci-capacity");
     box.dataset.ok = String(yes);
     const unseen = (plan?.unseen || []).map((id) => deps.students().find((s) => s.id === id)?.name || "?");

@@ -110,7 +110,6 @@ export function createConnections(deps) {
       const note = rec.notes?.[e.student_id];
       const toggle = h("button", {
         type: "button", class: "secondary small", "aria-expanded": String(open), "aria-controls": noteId,
-        "aria-label": `${open ? "Hide" : "Show"} private note about ${e.name}`,
         on: {
           click: () => {
             if (openNotes.has(e.student_id)) openNotes.delete(e.student_id);
@@ -120,7 +119,7 @@ export function createConnections(deps) {
             /** @type {HTMLElement | null} */ (again)?.focus();
           },
         },
-      }, open ? "Hide note" : note ? "Note" : "Add note");
+      }, open ? "Hide note" : note ? "Open note" : "Add note", h("span", { class: "visually-hidden" }, ` about ${e.name}`));
       const days = e.days_since_connection;
       const main = h("tr", { dataset: { days: days === null ? "never" : String(days) } },
         h("th", { scope: "row" }, h("span", { class: "conn-name" }, e.name),
@@ -172,7 +171,7 @@ export function createConnections(deps) {
     const labelW = 120;
     const chartW = 420;
     const height = rows.length * (barH + gap) + gap;
-    const chart = svg("svg", { viewBox: `0 0 ${labelW + chartW + 60} ${height}`, role: "img", "aria-labelledby": "cov-title", class: "bar-chart" },
+    const chart = svg("svg", { viewBox: `0 0 ${labelW + chartW + 60} ${height}`, width: labelW + chartW + 60, height, role: "img", "aria-labelledby": "cov-title", class: "bar-chart" },
       svg("title", { id: "cov-title" }, `Share of students reached in the last ${rec.days} days, by tag`));
     rows.forEach((row, i) => {
       const y = gap + i * (barH + gap);
@@ -217,8 +216,8 @@ export function createConnections(deps) {
     const barW = 36;
     const gap = 14;
     const chartH = 140;
-    const width = weeks.length * (barW + gap) + gap;
-    const chart = svg("svg", { viewBox: `0 0 ${width} ${chartH + 40}`, role: "img", "aria-labelledby": "wk-title", class: "bar-chart weekly" },
+    const width = Math.max(weeks.length * (barW + gap) + gap, 120);
+    const chart = svg("svg", { viewBox: `0 0 ${width} ${chartH + 40}`, width, height: chartH + 40, role: "img", "aria-labelledby": "wk-title", class: "bar-chart weekly" },
       svg("title", { id: "wk-title" }, "Real connections per week"));
     weeks.forEach((w, i) => {
       const x = gap + i * (barW + gap);
