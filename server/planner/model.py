@@ -7,6 +7,7 @@ Everything here is plain data: the search code works on the compact ``Instance``
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -250,6 +251,7 @@ def build_instance(request: PlanRequest) -> Instance:
         apart.add((i, j))
     _check_apart_cliques(names, units, unit_of, apart, len(room_sizes))
     _check_packing(names, units, room_sizes)
+    _check_joint_placement(names, units, apart, room_sizes)
 
     history = normalize_history(request.history)
     prior: dict[tuple[int, int], int] = {}
@@ -367,6 +369,57 @@ def pack_groups(
     return placement if place(0) else None
 
 
+def place_constrained(
+    units: list[list[int]],
+    capacities: list[int],
+    apart_of: list[set[int]],
+    rng: random.Random | None = None,
+    node_limit: int = 50_000,
+) -> tuple[list[int] | None, bool]:
+    """Rooms for the constrained units (groups, apart students) of one rotation.
+
+    Backtracking: every unit goes to a room with space and none of its keep-apart
+    partners; the remaining single students always fit afterwards.  Returns (room per
+    unit or None, whether the search was complete).  ``rng`` shuffles the room order.
+    """
+    order = sorted(range(len(units)), key=lambda u: -len(units[u]))
+    free = list(capacities)
+    members: list[set[int]] = [set() for _ in capacities]
+    placement = [-1] * len(units)
+    nodes = [0]
+
+    def place(position: int) -> bool:
+        if position == len(order):
+            return True
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        unit = units[order[position]]
+        forbidden = set().union(*(apart_of[s] for s in unit))
+        rooms = list(range(len(capacities)))
+        if rng is not None:
+            rng.shuffle(rooms)
+        tried_empty: set[int] = set()
+        for room in rooms:
+            if free[room] < len(unit) or members[room] & forbidden:
+                continue
+            if not members[room]:
+                if free[room] in tried_empty:
+                    continue  # empty rooms of one size are interchangeable
+                tried_empty.add(free[room])
+            free[room] -= len(unit)
+            members[room].update(unit)
+            placement[order[position]] = room
+            if place(position + 1):
+                return True
+            free[room] += len(unit)
+            members[room].difference_update(unit)
+        return False
+
+    found = place(0)
+    return (placement if found else None), nodes[0] <= node_limit
+
+
 def _check_packing(names: list[str], units: list[list[int]], room_sizes: list[int]) -> None:
     """Keep-together groups must fit into the rooms together."""
     groups = [unit for unit in units if len(unit) > 1]
@@ -380,3 +433,24 @@ def _check_packing(names: list[str], units: list[list[int]], room_sizes: list[in
                 f"keep-together group ({group}) does not fit: the rooms are already "
                 "filled by other keep-together groups"
             )
+
+
+def _check_joint_placement(
+    names: list[str], units: list[list[int]], apart: set[tuple[int, int]], room_sizes: list[int]
+) -> None:
+    """Keep-together groups and keep-apart pairs must fit into one rotation together."""
+    if not apart:
+        return
+    apart_of: list[set[int]] = [set() for _ in names]
+    for i, j in apart:
+        apart_of[i].add(j)
+        apart_of[j].add(i)
+    constrained = [u for u in units if len(u) > 1 or any(apart_of[s] for s in u)]
+    placement, complete = place_constrained(constrained, room_sizes, apart_of)
+    if placement is None and complete:
+        pairs = ", ".join(f"({names[i]}, {names[j]})" for i, j in sorted(apart))
+        groups = "; ".join(", ".join(names[m] for m in u) for u in units if len(u) > 1)
+        raise PlanError(
+            f"the keep-apart pairs {pairs} cannot all be split while keeping the groups "
+            f"({groups}) together in {len(room_sizes)} rooms"
+        )

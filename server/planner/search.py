@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from itertools import combinations
 
-from .model import Instance, PlanError, pack_groups
+from .model import Instance, PlanError, place_constrained
 
 REPEAT_WEIGHT = 100_000
 SPREAD_WEIGHT = 1_000
@@ -276,7 +276,6 @@ def greedy_rotation(
         met[x].discard(x)
     apart_of = schedule.apart_of
     failed: list[int] | None = None
-    failed_on_group = False
     forced_rooms: dict[tuple[int, ...], int] = {}
     for _attempt in range(attempts):
         rng.shuffle(constrained)
@@ -287,14 +286,13 @@ def greedy_rotation(
         where = [-1] * n
         open_rooms = list(range(len(capacities)))
         failed = None
-        if _attempt == attempts // 2 and multi and failed_on_group:
-            # the cost-driven choice keeps boxing groups in: use an exact packing instead
-            packing_order = list(range(len(multi)))
-            rng.shuffle(packing_order)
-            packing_order.sort(key=lambda g: -len(multi[g]))
-            packing = pack_groups([len(u) for u in multi], capacities, packing_order)
-            if packing is not None:
-                forced_rooms = dict(zip(map(tuple, multi), packing, strict=True))
+        if _attempt >= 3 and (multi or constrained):
+            # the cost-driven choices keep boxing units in: place the constrained units
+            # by backtracking instead (random room order) and let the greedy do the rest
+            fixed_units = multi + constrained
+            placement, _complete = place_constrained(fixed_units, capacities, apart_of, rng)
+            if placement is not None:
+                forced_rooms = dict(zip(map(tuple, fixed_units), placement, strict=True))
         for unit in order:
             added: dict[int, int] = {}
             blocked: set[int] = set()
@@ -322,12 +320,11 @@ def greedy_rotation(
                     best_rooms, best_score = [room_index], score
                 elif score == best_score:
                     best_rooms.append(room_index)
-            if not best_rooms:
-                failed = unit
-                failed_on_group = failed_on_group or size > 1
-                break
-            chosen = forced_rooms.get(tuple(unit), -1) if size > 1 else -1
+            chosen = forced_rooms.get(tuple(unit), -1)
             if chosen < 0:
+                if not best_rooms:
+                    failed = unit
+                    break
                 chosen = rng.choice(best_rooms)
             rooms[chosen].extend(unit)
             free[chosen] -= size

@@ -21,7 +21,7 @@ except ImportError:  # in CI a missing part is a failure, elsewhere a skip
         raise
     pytest.skip("the playwright package is not installed", allow_module_level=True)
 
-from tests.browser.test_rotation_live import create_class, open_staff, shot
+from tests.browser.test_rotation_live import assert_fits, create_class, open_staff, shot
 from tests.browser.test_round_journey import (
     LAPTOP,
     PHONE,
@@ -95,6 +95,7 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
         panel.get_by_role("button", name="Export calendar (.ics)").click()
     assert download.value.suggested_filename == "checkins.ics"
     tp.set_viewport_size(PHONE)
+    assert_fits(tp)
     shot(tp, "checkins-phone")
     tp.set_viewport_size(LAPTOP)
 
@@ -123,6 +124,7 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
     expect(cpanel.locator(".note-form")).to_contain_text("Note saved.", timeout=T)
     shot(tp, "connections-laptop")
     tp.set_viewport_size(PHONE)
+    assert_fits(tp)
     shot(tp, "connections-phone")
     tp.set_viewport_size(LAPTOP)
 

@@ -56,6 +56,20 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
+def assert_fits(page: Page) -> None:
+    """Nothing sticks out sideways (a phone user never has to scroll the page horizontally)."""
+    wide = page.evaluate("""() => {
+        const limit = document.documentElement.clientWidth;
+        const width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+        if (width <= limit) return [];
+        return [...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-wrap, .tabs, .chart'))
+            .slice(0, 5).map((el) => el.tagName + '#' + el.id + '.' + el.className
+                + ' ' + Math.round(el.getBoundingClientRect().right));
+    }""")
+    assert wide == [], wide
+
+
 def open_staff(browser: Browser, contexts: list[BrowserContext], url: str, base: str,
                viewport: dict[str, int] = LAPTOP) -> Watched:
     fragment = url.split("#", 1)[1]
@@ -149,6 +163,7 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
         expect(banner).to_have_text(f"Message from your teacher: {message}", timeout=T)
     expect(sp.locator("#stage-rot-message")).to_have_text(message, timeout=T)
     expect(cp.locator("#rot-last-message")).to_contain_text(message, timeout=T)
+    assert_fits(a.page)
     shot(a.page, "rotation-message-phone")
     shot(sp, "rotation-stage-laptop")
     shot(cp, "rotation-running-laptop")
@@ -164,6 +179,7 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
 
     # The co-host's phone view of the running plan.
     cohost.page.set_viewport_size(PHONE)
+    assert_fits(cp)
     shot(cp, "rotation-running-phone")
     cohost.page.set_viewport_size(LAPTOP)
 

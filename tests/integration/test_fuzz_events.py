@@ -350,6 +350,16 @@ def would_tear_down(event: str, payload: Any, ids: dict[str, str]) -> bool:
     return not payload or names_real_id(payload, ids)
 
 
+def known_bug(event: str, payload: Any) -> bool:
+    """Inputs that hit a reported server bug (see the xfail tests below): kept out of the
+    fuzz so it keeps looking for new ones. Drop a clause once its xfail test passes."""
+    return event == "card.edit" and isinstance(payload, dict) and any(
+        k in payload and payload[k] is None for k in NOT_NULL_EDIT_FIELDS)
+
+
+NOT_NULL_EDIT_FIELDS = ("text", "visibility", "spotlight_ok")
+
+
 def server_alive(server: LiveServer) -> None:
     assert server.proc is not None and server.proc.poll() is None, server.log()[-3000:]
     r = requests.get(f"{server.url}/healthz", timeout=5)
@@ -373,7 +383,7 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
     def fuzz(batch: list[tuple[str, Any]]) -> None:
         accepted = False
         for event, payload in batch:
-            if would_tear_down(event, payload, world.ids):
+            if would_tear_down(event, payload, world.ids) or known_bug(event, payload):
                 tally["skipped"] += 1
                 continue
             ack = actor.call(event, payload)
@@ -460,6 +470,31 @@ def test_every_event_acks_extra_arguments(live_server: LiveServer,
     assert not missing, f"no ack for two-argument calls of {missing}"
     for name, ack in acks.items():
         assert not check_ack(name, "two arguments", ack)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: card.edit with an explicit null for text, visibility or spotlight_ok passes the "
+    "schema (EditCard declares them `X | None = None`) and reaches rounds.edit_card: "
+    "text=null raises TypeError in clean_text (no ack at all), visibility/spotlight_ok=null "
+    "would be written into the card. Fix: refuse null for those three in EditCard (e.g. "
+    "`text: CardText = None` with a validator, or drop `| None` and use a sentinel); keep "
+    "photo_id nullable (null removes the photo)."))
+@pytest.mark.parametrize("field_name", NOT_NULL_EDIT_FIELDS)
+def test_card_edit_refuses_explicit_null(field_name: str, live_server: LiveServer,
+                                         clients: Callable[..., Recorder]) -> None:
+    klass = create_class(live_server.url, name="Null edit class")
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    student = clients(live_server.url, {"token": klass.join("Ana")["seat_token"]})
+    student.wait_for("snapshot")
+    start_open_round(teacher)
+    made = ok(student.call("card.submit", card("null-edit-1", "My dog is called Pixel.")))
+    before = strip(ok(teacher.call("snapshot.get", {}))["snapshot"])
+    COUNTS["null-edit"] += 1
+    ack = student.call("card.edit", {"card_id": made["card"]["id"], field_name: None},
+                       timeout=3)
+    assert not check_ack("card.edit", field_name, ack)
+    assert ack["error"]["code"] == "invalid"
+    assert strip(ok(teacher.call("snapshot.get", {}))["snapshot"]) == before
 
 
 def test_fuzz_total_inputs() -> None:
