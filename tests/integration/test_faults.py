@@ -6,6 +6,7 @@ so killing it disturbs nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
@@ -172,19 +173,15 @@ class FlakyProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.up = False
         with self.lock:
             for s in self.conns:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.conns.clear()
 
     def restore(self) -> None:
