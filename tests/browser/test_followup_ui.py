@@ -125,8 +125,6 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
     shot(tp, "connections-laptop")
     tp.set_viewport_size(PHONE)
     assert_fits(tp)
-    print("DEBUG", tp.evaluate("""() => [document.documentElement.scrollWidth, document.body.scrollWidth, document.documentElement.clientWidth, window.innerWidth,
-      [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > 400).slice(0, 8).map((el) => el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))]"""))
     shot(tp, "connections-phone")
     tp.set_viewport_size(LAPTOP)
 

@@ -63,7 +63,8 @@ def assert_fits(page: Page) -> None:
         const width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
         if (width <= limit) return [];
         return [...document.querySelectorAll('body *')]
-            .filter((el) => el.getBoundingClientRect().right > limit + 1 && !el.closest('.table-wrap, .tabs, .chart'))
+            .filter((el) => el.getBoundingClientRect().right > limit + 1
+                && !el.parentElement.closest('.table-wrap, .tabs, .chart'))
             .slice(0, 5).map((el) => el.tagName + '#' + el.id + '.' + el.className
                 + ' ' + Math.round(el.getBoundingClientRect().right));
     }""")
@@ -193,3 +194,105 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     for who in (a, b, stage, cohost):
         assert who.page.locator("b", has_text="please").count() == 0
     assert_clean([cohost, a, b, stage], base)
+
+
+def join_student(base: str, code: str, name: str) -> dict:
+    request = urllib.request.Request(
+        base + "/api/join", method="POST",
+        data=json.dumps({"code": code, "name": name}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
+                                             contexts: list[BrowserContext],  # noqa: F811
+                                             clients) -> None:
+    """Constraints, a conflict named in the error, moving a student, exports (Zoom refused)."""
+    base = live_server.url.rstrip("/")
+    made = create_class(base, "Period 1 Maths")
+    teacher = open_staff(browser, contexts, made["teacher_url"], base)
+    tp = teacher.page
+    names = ["Ana", "Ben", "Chi", "Dev", "Eve"]
+    for name in names:
+        seat = join_student(base, made["join_code"], name)
+        clients(base, {"token": seat["seat_token"]})
+    expect(tp.locator("#online-count")).to_have_text("5 of 5 online", timeout=T)
+
+    tp.get_by_role("tab", name="Breakout rooms").click()
+    panel = tp.locator("#panel-rooms")
+    expect(panel.locator("#rot-absent li")).to_have_count(5, timeout=T)
+    panel.get_by_label("Eve").first.check()  # absent today
+    panel.get_by_label("Students per room").fill("2")
+    panel.get_by_label("Rotations").fill("2")
+    panel.get_by_label("Minutes per rotation").fill("5")
+
+    # Keep Ana and Ben apart.
+    panel.get_by_text("Keep apart").click()
+    panel.get_by_label("Student", exact=True).select_option(label="Ana")
+    panel.get_by_label("never in a room with").select_option(label="Ben")
+    panel.get_by_role("button", name="Add pair").click()
+    expect(panel.locator("#rot-apart-list li")).to_have_text([re.compile("Ana and Ben kept apart")])
+
+    # Ana and Ben must also be together: the server names the conflict.
+    panel.get_by_text("Keep together").click()
+    pick = panel.locator("#rot-together-pick")
+    pick.get_by_label("Ana").check()
+    pick.get_by_label("Ben").check()
+    panel.get_by_role("button", name="Add group").click()
+    expect(panel.locator("#rot-together-list li")).to_have_count(1)
+    panel.get_by_role("button", name="Plan rotations").click()
+    error = panel.locator("#rot-error")
+    expect(error).to_be_visible(timeout=T)
+    expect(error).to_contain_text("cannot all hold")
+    shot(tp, "rotation-conflict-laptop")
+
+    # Drop the group; plan.
+    panel.locator("#rot-together-list").get_by_role("button", name=re.compile("Remove")).click()
+    expect(panel.locator("#rot-together-list li")).to_have_count(0)
+    panel.get_by_role("button", name="Plan rotations").click()
+    expect(panel.locator("#rot-state")).to_have_text("Plan ready", timeout=T)
+    blocks = panel.locator(".rot-block")
+    expect(blocks).to_have_count(2)
+    # Four students present (Eve absent), rooms of two.
+    for i in range(2):
+        expect(blocks.nth(i).locator(".room")).to_have_count(2)
+        expect(blocks.nth(i).locator(".member-name")).to_have_count(4)
+    expect(panel.locator("#rot-grid")).not_to_contain_text("Eve")
+    for i in range(2):
+        for room in range(2):
+            members = blocks.nth(i).locator(".room").nth(room).locator(".member-name").all_inner_texts()
+            assert set(members) != {"Ana", "Ben"}
+    expect(panel.locator("#rot-stats")).to_contain_text("Repeated pairs: 0")
+
+    # Move someone in rotation 2 into the other room: stats change at once (a room of 3 and 1).
+    room_one = blocks.nth(1).locator(".room").nth(0)
+    mover = room_one.locator(".member").first
+    moved_name = mover.locator(".member-name").inner_text()
+    mover.locator("select").select_option(label="Room 2")
+    expect(blocks.nth(1).locator(".room").nth(1)).to_contain_text(moved_name, timeout=T)
+    expect(blocks.nth(1).locator(".room").nth(0).locator(".member")).to_have_count(1)
+    shot(tp, "rotation-moved-laptop")
+
+    # Exports: Zoom needs e-mails (the server's message is shown), CSV downloads, Print opens.
+    blocks.nth(0).get_by_role("button", name="Zoom CSV").click()
+    export_error = panel.locator("#rot-export-error")
+    expect(export_error).to_contain_text("e-mail", timeout=T)
+    with tp.expect_download() as download:
+        blocks.nth(0).get_by_role("button", name="CSV for rotation 1", exact=True).click()
+    assert download.value.suggested_filename == "rotation-1.csv"
+    with tp.context.expect_page() as popup:
+        blocks.nth(0).get_by_role("button", name="Print").click()
+    printed = popup.value
+    expect(printed.locator("h1")).to_have_text("Rotation 1 of 2", timeout=T)
+    assert printed.url.startswith("blob:")
+    printed.close()
+
+    tp.set_viewport_size(PHONE)
+    assert_fits(tp)
+    shot(tp, "rotation-draft-phone")
+    # The refused Zoom export is logged by the browser as a failed load: expected, only that one.
+    refused = [e for e in teacher.errors if "status of 400" in e]
+    assert len(refused) == 1, teacher.errors
+    teacher.errors = [e for e in teacher.errors if e not in refused]
+    assert_clean([teacher], base)

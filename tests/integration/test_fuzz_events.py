@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -288,13 +289,13 @@ def sweep(bases: dict[str, list[dict[str, Any]]], ids: dict[str, str]
     and (for an id) a well-formed id that does not exist."""
     real = set(ids.values())
     for event in sorted(EVENTS):
-        for payload in (None, [], "x", 1, True, [{}], {}, {"unknown_field": 1}):
+        for payload in (None, [{}], "x", 1, {}, {"unknown_field": 1}):
             yield event, payload
         for base in bases.get(event) or [{}]:
             yield event, {**base, "zz_extra": "x"}
             for key, value in base.items():
                 yield event, {k: v for k, v in base.items() if k != key}
-                for wrong in (None, True, -1, 2**64, 1.5, "x", [], {}):
+                for wrong in (None, 2**64, "x", [], {}):
                     if type(wrong) is not type(value):
                         yield event, {**base, key: wrong}
                 yield event, {**base, key: "a" * 2101}
@@ -353,6 +354,8 @@ def would_tear_down(event: str, payload: Any, ids: dict[str, str]) -> bool:
 def known_bug(event: str, payload: Any) -> bool:
     """Inputs that hit a reported server bug (see the xfail tests below): kept out of the
     fuzz so it keeps looking for new ones. Drop a clause once its xfail test passes."""
+    if event == "*":
+        return True
     return event == "card.edit" and isinstance(payload, dict) and any(
         k in payload and payload[k] is None for k in NOT_NULL_EDIT_FIELDS)
 
@@ -374,6 +377,7 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
     world = build_world(live_server, clients)
     actor = world.actors[role]
     tally: Counter[str] = Counter()
+    started = time.monotonic()
     baseline = [world.snapshot()]
 
     @settings(derandomize=True, max_examples=EXAMPLES[role], deadline=None, database=None,
@@ -402,14 +406,15 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
     batch: list[tuple[str, Any]] = []
     for call in sweep(world.bases, world.ids):
         batch.append(call)
-        if len(batch) == 6:
+        if len(batch) == 8:
             fuzz.hypothesis.inner_test(batch=batch)  # type: ignore[attr-defined]
             batch = []
     fuzz()
     server_alive(live_server)
+    took = time.monotonic() - started
     COUNTS[role] = tally["sent"]
     missing = sorted(set(EVENTS) - set(tally))
-    print(f"\n[fuzz events] role={role} inputs sent={tally['sent']} "
+    print(f"\n[fuzz events] role={role} inputs sent={tally['sent']} in {took:.1f}s "
           f"accepted={tally['accepted']} skipped={tally['skipped']} "
           f"refusals={ {k: v for k, v in tally.items() if k.startswith('refused:')} }"
           f" events never hit={missing}")
@@ -495,6 +500,24 @@ def test_card_edit_refuses_explicit_null(field_name: str, live_server: LiveServe
     assert not check_ack("card.edit", field_name, ack)
     assert ack["error"]["code"] == "invalid"
     assert strip(ok(teacher.call("snapshot.get", {}))["snapshot"]) == before
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (python-socketio/Flask-SocketIO catch-all): a client event literally named '*' is "
+    "dispatched to the catch-all handler without the event name, so Flask-SocketIO takes "
+    "the payload for the sid and raises TypeError (unhashable type: 'dict') in "
+    "get_environ: no ack, a traceback in the log per message. Fix: refuse the name before "
+    "dispatch, e.g. wrap socketio.server._trigger_event (or subclass the server) to answer "
+    "invalid for event '*', or report upstream."))
+def test_event_named_star_gets_an_ack(live_server: LiveServer,
+                                      clients: Callable[..., Recorder]) -> None:
+    klass = create_class(live_server.url, name="Star class")
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    teacher.wait_for("snapshot")
+    COUNTS["star"] += 1
+    ack = teacher.call("*", {}, timeout=3)
+    assert not check_ack("*", {}, ack)
+    assert ack["error"]["code"] == "invalid"
 
 
 def test_fuzz_total_inputs() -> None:

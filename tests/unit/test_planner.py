@@ -275,6 +275,10 @@ def test_evaluate_counts_hand_made_violations() -> None:
         ({"together": [["1", "2"], ["2", "3"]], "apart": [("1", "3")]}, "(1, 3)"),
         ({"apart": [(a, b) for a, b in combinations("1234", 2)], "size": 4}, "kept apart"),
         ({"absent": ["42"]}, "42"),
+        (
+            {"together": [["1", "2", "3", "4"], ["5", "6", "7", "8"]], "apart": [("9", "10")]},
+            "cannot all be split",
+        ),
         ({"size": 0}, "room size"),
         ({"rotations": 0}, "rotations"),
         (

@@ -124,13 +124,13 @@ export function createConnections(deps) {
       const main = h("tr", { dataset: { days: days === null ? "never" : String(days) } },
         h("th", { scope: "row" }, h("span", { class: "conn-name" }, e.name),
           h("span", { class: "note-preview muted small", dataset: { notePreview: e.student_id } }, note ? note.text : "")),
-        h("td", null, e.tags.length ? e.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "–")),
-        h("td", { class: "num" }, String(e.cards_shared)),
-        h("td", { class: "num" }, String(e.times_spotlighted)),
-        h("td", null, when(e.last_private_exchange_ms)),
-        h("td", null, when(e.last_checkin_ms)),
-        h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}` }, days === null ? "never" : String(days)),
-        h("td", null, toggle));
+        h("td", { dataset: { label: "Tags" } }, e.tags.length ? e.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "–")),
+        h("td", { class: "num", dataset: { label: "Cards shared" } }, String(e.cards_shared)),
+        h("td", { class: "num", dataset: { label: "Times spotlighted" } }, String(e.times_spotlighted)),
+        h("td", { dataset: { label: "Last private exchange" } }, when(e.last_private_exchange_ms)),
+        h("td", { dataset: { label: "Last check-in" } }, when(e.last_checkin_ms)),
+        h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}`, dataset: { label: "Days since last real connection" } }, days === null ? "never" : String(days)),
+        h("td", { class: "note-cell" }, toggle));
       const noteRow = h("tr", { id: noteId, class: "note-row", hidden: !open },
         h("td", { colspan: 8 }, open ? noteEditor(e) : null));
       return [main, noteRow];
@@ -168,8 +168,8 @@ export function createConnections(deps) {
     // Bar chart: share reached per tag.
     const barH = 26;
     const gap = 10;
-    const labelW = 120;
-    const chartW = 420;
+    const labelW = 110;
+    const chartW = 260;
     const height = rows.length * (barH + gap) + gap;
     const chart = svg("svg", { viewBox: `0 0 ${labelW + chartW + 60} ${height}`, width: labelW + chartW + 60, height, role: "img", "aria-labelledby": "cov-title", class: "bar-chart" },
       svg("title", { id: "cov-title" }, `Share of students reached in the last ${rec.days} days, by tag`));
