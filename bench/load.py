@@ -254,7 +254,7 @@ http {{
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
+      proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_read_timeout 300s;
       proxy_buffering off;
@@ -756,6 +756,9 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         latency={k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)}
                  for k, v in lat.items()},
         loadgen_cpu_s=loadgen_cpu,
+        # CPU used by anything else on the machine meanwhile (other users' processes)
+        other_cpu_s=result["machine_busy"] * elapsed * (os.cpu_count() or 1)
+        - (cpu1 - cpu0) - sum(extra1[k] - extra0[k] for k in extra1) - loadgen_cpu,
     )
     return result
 
@@ -780,7 +783,8 @@ def print_run(r: dict[str, Any]) -> None:
           + (f"; also {extra}" if extra else "")
           + f"; setup {r['setup_s']:.0f} s ({r['setup_cpu_s']:.1f} CPU s)")
     print(f"load generator CPU {r['loadgen_cpu_s']:.1f} s; machine busy "
-          f"{r['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores during the journeys")
+          f"{r['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores during the journeys, "
+          f"{r['other_cpu_s']:.0f} CPU s of it by other processes")
     print(f"RSS: {r['rss0_mb']:.0f} MB at 0 clients, {r['rss_idle_mb']:.0f} MB idle "
           f"({r['idle_kb_per_client']:.1f} KB per idle client), peak {r['peak_rss_mb']:.0f} MB "
           f"({r['kb_per_client_peak']:.0f} KB per client)")

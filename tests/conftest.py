@@ -103,8 +103,10 @@ class LiveServer:
 def server_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RAPPORT_") and k not in ("REDIS_URL", "ASYNC_MODE", "PUBLIC_URL")}
+    # Rate limits off by default: the suite creates hundreds of classes from 127.0.0.1.
+    # tests/integration/test_security.py checks the limits on a server of its own.
     env.update(RAPPORT_INSTANCE_PATH=str(tmp / "instance"), SECRET_KEY="test-secret-key-0123456789",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", RAPPORT_RATE_LIMITS="off")
     env.update(extra)
     return env
 
@@ -128,10 +130,7 @@ def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 def live_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One gevent server on the real Redis, shared by the tests that only need a server."""
     tmp = tmp_path_factory.mktemp("live")
-    # Rate limits off: the whole suite joins hundreds of students from 127.0.0.1 in a minute.
-    # tests/integration/test_limits.py checks them on a server of its own.
-    server = LiveServer(env=server_env(tmp, REDIS_URL=redis_url, ASYNC_MODE="gevent",
-                                       RAPPORT_RATE_LIMITS="off"),
+    server = LiveServer(env=server_env(tmp, REDIS_URL=redis_url, ASYNC_MODE="gevent"),
                         log_path=tmp / "server.log")
     server.start()
     yield server

@@ -79,7 +79,10 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     try:
         made = run(lambda: plan(_request(record, history)))
     except PlanError as exc:
-        raise InvalidInput(f"These constraints cannot all hold: {exc}") from None
+        message = str(exc)
+        for sid, student in known.items():  # the planner speaks ids; teachers read names
+            message = message.replace(sid, student["name"])
+        raise InvalidInput(f"These constraints cannot all hold: {message}") from None
     record["rotations"] = made.rotations
     record["stats"] = {**made.stats.to_dict(), "violation_details": []}
     record["starters"] = starters_for(store, library, identity.class_id, made.rotations, seed)
@@ -94,8 +97,8 @@ def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:
     return record
 
 
-def move_student(store: RedisStore, identity: Identity, *, rotation: int, student_id: str,
-                 room: int) -> dict[str, Any]:
+def move_student(store: RedisStore, library: PromptLibrary, identity: Identity, *,
+                 rotation: int, student_id: str, room: int) -> dict[str, Any]:
     """Move a student to another room of a rotation that has not started; stats at once."""
     require_staff(identity)
     history = store.pair_history(identity.class_id)
@@ -120,7 +123,18 @@ def move_student(store: RedisStore, identity: Identity, *, rotation: int, studen
 
     updated = store.update_rotation(identity.class_id, change)
     assert updated is not None
-    return updated
+    return _refresh_starters(store, library, identity.class_id, updated)
+
+
+def _refresh_starters(store: RedisStore, library: PromptLibrary, class_id: str,
+                      record: dict[str, Any]) -> dict[str, Any]:
+    """Starters belong to rooms' members: recompute them when the rooms change."""
+    starters = starters_for(store, library, class_id, record["rotations"],
+                            record["settings"].get("seed", 0))
+    updated = store.update_rotation(
+        class_id, lambda latest: {"starters": starters}
+        if latest["rotations"] == record["rotations"] else None)
+    return updated or record
 
 
 def start_rotation(store: RedisStore, identity: Identity, clock: Clock = now_ms
@@ -241,8 +255,8 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
     return message
 
 
-def student_left(store: RedisStore, class_id: str, student_id: str, *, run: Runner = _direct
-                 ) -> dict[str, Any] | None:
+def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
+                 run: Runner = _direct) -> dict[str, Any] | None:
     """Re-plan the rotations still to come without a student who dropped out; the ones
     already run (and the one running now) stay as they were. None if nothing changed."""
     record = store.get_rotation(class_id)
@@ -276,7 +290,8 @@ def student_left(store: RedisStore, class_id: str, student_id: str, *, run: Runn
         return {"rotations": made.rotations, "left": left, "settings": settings,
                 "stats": {**made.stats.to_dict(), "violation_details": []}}
 
-    return store.update_rotation(class_id, change)
+    updated = store.update_rotation(class_id, change)
+    return None if updated is None else _refresh_starters(store, library, class_id, updated)
 
 
 def _subtract(history: list[tuple[str, str, int]], rotations: list[list[list[str]]]

@@ -25,6 +25,85 @@ def _class_path() -> list[dict[str, Any]]:
 
 
 BEARER = [{"bearer": []}]
+ID = {"type": "string", "pattern": "^[a-z0-9]{1,32}$"}
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _download(media_type: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {media_type: {"schema": {"type": "string"}}}}
+
+
+def _class_paths() -> dict[str, Any]:
+    """Class-scoped downloads and uploads (rounds, rotations, check-ins): docs/PROTOCOL.md."""
+    return {
+        "/api/classes/{class_id}/photos": {"post": {
+            "summary": "Upload a photo for a card (student); stored re-encoded as JPEG",
+            "security": BEARER, "parameters": _class_path(),
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["photo"],
+                "properties": {"photo": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": {"description": "stored", **_json({
+                "type": "object", "required": ["photo_id"],
+                "properties": {"photo_id": {"type": "string"}}})},
+                **_errors(400, 403, 404, 409, 413, 429, 503)},
+        }},
+        "/api/classes/{class_id}/photos/{photo_id}": {"get": {
+            "summary": "A card's photo, for whoever may see the card",
+            "security": BEARER, "parameters": [*_class_path(), _path_param("photo_id", ID)],
+            "responses": {"200": {"description": "the photo",
+                                  "content": {"image/jpeg": {"schema": {
+                                      "type": "string", "format": "binary"}}}},
+                          **_errors(403, 404, 503)},
+        }},
+        "/api/classes/{class_id}/rounds/{round_id}/export": {"get": {
+            "summary": "A round with every card and reply (teacher)",
+            "security": BEARER,
+            "parameters": [*_class_path(), _path_param("round_id", ID),
+                           {"name": "format", "in": "query", "required": False,
+                            "schema": {"enum": ["json", "csv"]}}],
+            "responses": {"200": {"description": "the round (JSON or CSV)", "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}}}},
+                **_errors(400, 403, 404, 503)},
+        }},
+        "/api/classes/{class_id}/rotations/{number}/export": {"get": {
+            "summary": "One rotation (1-based) as Zoom pre-assign CSV, CSV or a printable page",
+            "security": BEARER,
+            "parameters": [*_class_path(),
+                           _path_param("number", {"type": "integer", "minimum": 0}),
+                           {"name": "format", "in": "query", "required": False,
+                            "schema": {"enum": ["zoom", "csv", "html"]}}],
+            "responses": {"200": {"description": "the rotation", "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}}}},
+                **_errors(400, 403, 404, 503)},
+        }},
+        **{f"/api/classes/{{class_id}}/checkins.{fmt}": {"get": {
+            "summary": f"The check-in plan as {label} (teacher)",
+            "security": BEARER, "parameters": _class_path(),
+            "responses": {"200": _download(media, label), **_errors(400, 403, 404, 503)},
+        }} for fmt, media, label in (("csv", "text/csv", "CSV"),
+                                     ("ics", "text/calendar", "iCalendar"))},
+    }
+
+
+# A path parameter that does not fit the route (a "/" in an id, a non-integer rotation number)
+# never reaches the API: Flask's router answers its own 404 page, in HTML.
+ROUTER_404 = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _with_router_404(paths: dict[str, Any]) -> dict[str, Any]:
+    for operations in paths.values():
+        for operation in operations.values():
+            if any(p["in"] == "path" for p in operation.get("parameters", [])):
+                not_found = operation["responses"].setdefault(
+                    "404", {"description": "not found", "content": {}})
+                not_found.setdefault("content", {}).update(ROUTER_404)
+    return paths
 
 
 @cache
@@ -58,7 +137,7 @@ def openapi_document() -> dict[str, Any]:
                 "JoinClass": JoinClass.model_json_schema(),
             },
         },
-        "paths": {
+        "paths": _with_router_404({
             "/healthz": {"get": {
                 "summary": "Liveness, store mode and a Redis ping",
                 "responses": {"200": {"description": "ok", **_json({"type": "object"})},
@@ -115,9 +194,10 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": _class_path(),
                 "responses": {"204": {"description": "deleted"}, **_errors(403, 503)},
             }},
+            **_class_paths(),
             "/api/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI", **_json({"type": "object"})}},
             }},
-        },
+        }),
     }

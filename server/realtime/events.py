@@ -63,6 +63,12 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
+def _store_failed() -> None:
+    scheduler = services().scheduler
+    if scheduler is not None:
+        scheduler.store_failed()
+
+
 def current_identity() -> Identity:
     """The sender's identity, re-checked against the store on every event."""
     identity: Identity | None = session.get("identity")
@@ -121,6 +127,7 @@ def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
             return {"ok": False, "error": exc.to_dict()}
         except redis.RedisError:
             log.warning("store unavailable during %s", fn.__name__)
+            _store_failed()
             return _error("unavailable", "The server cannot reach its store. Try again shortly.")
 
     run.__name__ = fn.__name__
@@ -139,6 +146,7 @@ def on_connect(auth: Any = None) -> None:
             if identity else None
     except redis.RedisError:
         # Not the client's fault: it should retry, and keep its seat token.
+        _store_failed()
         raise ConnectionRefusedError("unavailable") from None
     if identity is None or snap is None:
         raise ConnectionRefusedError("not_authorised")
@@ -176,8 +184,8 @@ def on_disconnect(*_args: Any) -> None:
         if student_id and left == 0:
             broadcast.presence(identity.class_id, student_id, False)
             # Someone dropped out mid-rotation: re-plan the rotations still to come.
-            replanned = rotations.student_left(svc.store, identity.class_id, student_id,
-                                               run=run_blocking)
+            replanned = rotations.student_left(svc.store, svc.library, identity.class_id,
+                                               student_id, run=run_blocking)
             if replanned is not None:
                 broadcast.rotation_updated(identity.class_id, replanned)
     except redis.RedisError:
@@ -376,8 +384,8 @@ def _rotation_changed(identity: Identity, record: dict[str, Any]) -> Ack:
 
 def move_student(identity: Identity, body: MoveStudent) -> Ack:
     return _rotation_changed(identity, rotations.move_student(
-        services().store, identity, rotation=body.rotation, student_id=body.student_id,
-        room=body.room))
+        services().store, services().library, identity, rotation=body.rotation,
+        student_id=body.student_id, room=body.room))
 
 
 def start_rotation(identity: Identity, _body: Empty) -> Ack:

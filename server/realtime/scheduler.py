@@ -61,6 +61,10 @@ class Scheduler:
             except Exception:  # keep the loop alive whatever one iteration hit
                 log.exception("background work failed")
 
+    def store_failed(self) -> None:
+        """A handler could not reach the store: resync everyone once it answers again."""
+        self._store_down = True
+
     def _store_recovered(self) -> None:
         """The store is back: every client here fetches a fresh snapshot. Sent to this
         process's sockets directly, since the message queue may still be reconnecting."""

@@ -506,7 +506,8 @@ class RedisStore:
         pipe.hget(sockets_key(class_id), sid)
         pipe.hdel(sockets_key(class_id), sid)
         pipe.hvals(sockets_key(class_id))
-        raw, _, values = pipe.execute()
+        pipe.expire(sockets_key(class_id), self._ttl(class_id))
+        raw, _, values, _ = pipe.execute()
         student_id = json.loads(raw).get("student_id") if raw else None
         if student_id is None:
             return None, 0

@@ -71,8 +71,8 @@ def assert_fits(page: Page) -> None:
     assert wide == [], wide
 
 
-def open_staff(browser: Browser, contexts: list[BrowserContext], url: str, base: str,
-               viewport: dict[str, int] = LAPTOP) -> Watched:
+def open_staff(browser: Browser, contexts: list[BrowserContext],  # noqa: F811
+               url: str, base: str, viewport: dict[str, int] = LAPTOP) -> Watched:
     fragment = url.split("#", 1)[1]
     staff = new_page(browser, contexts, viewport)
     staff.page.goto(f"{base}/teacher#{fragment}")
@@ -245,6 +245,7 @@ def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
     error = panel.locator("#rot-error")
     expect(error).to_be_visible(timeout=T)
     expect(error).to_contain_text("cannot all hold")
+    expect(error).to_contain_text("Ana")  # names, not ids
     shot(tp, "rotation-conflict-laptop")
 
     # Drop the group; plan.
@@ -261,7 +262,8 @@ def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
     expect(panel.locator("#rot-grid")).not_to_contain_text("Eve")
     for i in range(2):
         for room in range(2):
-            members = blocks.nth(i).locator(".room").nth(room).locator(".member-name").all_inner_texts()
+            room_el = blocks.nth(i).locator(".room").nth(room)
+            members = room_el.locator(".member-name").all_inner_texts()
             assert set(members) != {"Ana", "Ben"}
     expect(panel.locator("#rot-stats")).to_contain_text("Repeated pairs: 0")
 

@@ -128,6 +128,8 @@ def teacher_starts_round(page: Page, host_text: str, timer: str = "5 minutes") -
     panel.get_by_label("Category").first.select_option(label="Personal")
     first = panel.locator("#prompt-list li").first
     expect(first).to_be_visible(timeout=T)
+    # The filtered list arrives asynchronously: wait for it before reading the first prompt.
+    expect(first.locator("p.muted")).to_contain_text("Personal", timeout=T)
     prompt = first.locator(".prompt-text").inner_text()
     first.get_by_role("button", name="Start with this prompt").click()
     expect(panel.locator("#draft-prompt")).to_have_text(prompt, timeout=T)

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.redis
 
 
 def test_secrets_and_seat_tokens_are_never_logged(redis_url, make_server, clients) -> None:
-    server = make_server(REDIS_URL=redis_url, ASYNC_MODE="gevent", RAPPORT_LOG_LEVEL="DEBUG",
-                         RAPPORT_RATE_LIMITS="off")
+    server = make_server(REDIS_URL=redis_url, ASYNC_MODE="gevent", RAPPORT_LOG_LEVEL="DEBUG")
     klass, seats, _made = full_journey(server.url, clients)
     rotated = requests.post(f"{server.url}/api/classes/{klass.class_id}/secrets/cohost",
                             headers={"Authorization": f"Bearer {klass.teacher_secret}"},
@@ -68,7 +67,8 @@ def limited_server(redis_url, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("limited")
     url = redis_url.rsplit("/", 1)[0] + f"/{LIMITED_DB}"
-    server = LiveServer(env=server_env(tmp, REDIS_URL=url, ASYNC_MODE="gevent"),
+    server = LiveServer(env=server_env(tmp, REDIS_URL=url, ASYNC_MODE="gevent",
+                                       RAPPORT_RATE_LIMITS="on"),
                         log_path=tmp / "server.log")
     server.start()
     yield server, url

@@ -32,6 +32,11 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** @param {number} n @param {string} word */
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** @param {number | null} ms */
 function when(ms) {
   if (typeof ms !== "number") return "never";
@@ -211,7 +216,7 @@ export function createConnections(deps) {
     const latest = weeks[weeks.length - 1];
     setText("conn-weekly-summary",
       `${total} real ${total === 1 ? "connection" : "connections"} over ${weeks.length} ${weeks.length === 1 ? "week" : "weeks"}; `
-      + `this week ${latest.total} (${latest.exchanges} private exchanges, ${latest.checkins} check-ins, ${latest.spotlights} spotlights).`);
+      + `this week ${latest.total} (${plural(latest.exchanges, "private exchange")}, ${plural(latest.checkins, "check-in")}, ${plural(latest.spotlights, "spotlight")}).`);
     const max = Math.max(1, ...weeks.map((w) => w.total));
     const barW = 36;
     const gap = 14;

@@ -172,6 +172,16 @@ export function createRotationHost(deps) {
     return value;
   }
 
+  /**
+   * The server names students by id in some messages (constraint conflicts): show names.
+   * @param {string} text
+   */
+  function withNames(text) {
+    let out = text;
+    for (const s of deps.students()) if (s.id) out = out.split(s.id).join(s.name);
+    return out;
+  }
+
   /** @param {string} text */
   function formError(text) {
     setText("rot-error", text);
@@ -216,7 +226,7 @@ export function createRotationHost(deps) {
       render();
       byId("rooms-title").focus();
     } catch (err) {
-      formError(/** @type {Error} */ (err).message);
+      formError(withNames(/** @type {Error} */ (err).message));
     } finally {
       state.busy = false;
       button.removeAttribute("aria-busy");
@@ -438,8 +448,13 @@ export function createRotationHost(deps) {
     },
     studentsChanged() {
       if (!byId("rot-form").hidden) {
+        // Re-render the pickers, keeping keyboard focus where it was (ids are stable).
+        const focused = document.activeElement && document.activeElement.id;
         renderAbsent();
         renderPickers();
+        if (focused && document.activeElement !== document.getElementById(focused)) {
+          document.getElementById(focused)?.focus();
+        }
       } else if (state.rotation && state.rotation.left.length) {
         render();
       }
