@@ -1,7 +1,7 @@
 // Student page: join a class with a code and a name, then stay connected with a seat token.
 import { api } from "./api.js";
 import { byId, setText, show, statusLine } from "./dom.js";
-import { connect, onRefused, watchConnection } from "./socket.js";
+import { connect, emitAck, onRefused, watchConnection } from "./socket.js";
 import { createRoundStudent } from "./round-student.js";
 import { createRotationStudent } from "./rotation-student.js";
 
@@ -161,7 +161,7 @@ function startSocket() {
     },
     onRetrying: () => say("Could not connect just now. Trying again in a few seconds…", "error"),
   });
-  socket.on("snapshot", (/** @type {any} */ snap) => {
+  const onSnapshot = (/** @type {any} */ snap) => {
     renderClass(snap.class || {});
     if (snap.you && snap.you.name && state.seat) {
       state.seat = { ...state.seat, name: snap.you.name };
@@ -171,6 +171,16 @@ function startSocket() {
     say("");
     round.snapshot(snap);
     rotation.snapshot(snap);
+  };
+  socket.on("snapshot", onSnapshot);
+  // The server asks for a resync after a store outage or a bulk change: fetch a fresh snapshot.
+  socket.on("resync", async () => {
+    try {
+      const result = await emitAck(socket, "snapshot.get", {});
+      onSnapshot(result.snapshot);
+    } catch (err) {
+      say(err instanceof Error ? err.message : String(err), "error");
+    }
   });
   round.wireSocket(socket);
   rotation.wireSocket(socket);
