@@ -70,6 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
     )
 
+    events.refuse_star_event(socketio)
     services.scheduler = Scheduler(app)
     services.scheduler.start()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from server.domain.errors import InvalidInput
 
@@ -116,11 +116,23 @@ class SubmitCard(Schema):
 
 
 class EditCard(Schema):
+    """Only the fields sent change; `photo_id: null` removes the photo, but the card's text,
+    visibility and consent can never be null."""
+
     card_id: CardId
     text: CardText | None = None
     visibility: Visibility | None = None
     spotlight_ok: bool | None = None
     photo_id: PhotoId | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("text", "visibility", "spotlight_ok"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} cannot be null")
+        return data
 
 
 class CardRef(Schema):

@@ -115,9 +115,11 @@ flood_guard = FloodGuard()
 
 def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
             ) -> Callable[..., Ack]:
-    def run(data: Any = None) -> Ack:
+    def run(data: Any = None, *extra: Any) -> Ack:
         if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
             return _error("rate_limited", "Too many messages. Slow down a little.")
+        if extra:
+            return _error("invalid", "Send one JSON object per event.")
         try:
             identity = current_identity()
             payload = parse(schema, data) if schema is not None else None
@@ -478,6 +480,20 @@ def on_unknown_event(event: str, *_args: Any) -> Ack:
     if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
+
+
+def refuse_star_event(socketio: SocketIO) -> None:
+    """A client event literally named '*' would reach the catch-all handler without its name
+    (a python-socketio quirk) and get no answer: refuse it before dispatch."""
+    server = socketio.server
+    dispatch = server._trigger_event
+
+    def guarded(event: str, namespace: str, *args: Any) -> Any:
+        if event == "*":
+            return _error("invalid", "Unknown event '*'.")
+        return dispatch(event, namespace, *args)
+
+    server._trigger_event = guarded
 
 
 def register(socketio: SocketIO) -> None:

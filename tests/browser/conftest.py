@@ -7,7 +7,22 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import chromium_path, need
+from tests.conftest import IN_CI, chromium_path, need
+
+try:
+    import playwright  # noqa: F401
+    PLAYWRIGHT = True
+except ImportError:  # in CI a missing part is a failure; elsewhere the tests are not collected
+    if IN_CI:
+        raise
+    PLAYWRIGHT = False
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_report_header() -> str | None:
+    if not PLAYWRIGHT:
+        return "browser tests skipped: the playwright package is not installed"
+    return None
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,3 +43,12 @@ def browser() -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[list[Any]]:
+    """Browser contexts a test opens (one per person); all closed at the end."""
+    made: list[Any] = []
+    yield made
+    for context in made:
+        context.close()

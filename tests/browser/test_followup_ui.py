@@ -8,27 +8,22 @@ still there after a reload; a co-host page has no Check-ins or Connections tabs.
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, expect
-except ImportError:  # in CI a missing part is a failure, elsewhere a skip
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("the playwright package is not installed", allow_module_level=True)
-
-from tests.browser.test_rotation_live import assert_fits, create_class, open_staff, shot
-from tests.browser.test_round_journey import (
+from tests.browser.pages import (
     LAPTOP,
     PHONE,
     T,
     assert_clean,
-    contexts,  # noqa: F401 - fixture
+    assert_fits,
+    create_class,
     new_page,
+    open_staff,
+    shot,
     student_joins,
 )
 
@@ -46,7 +41,7 @@ def import_roster(base: str, class_id: str, secret: str) -> None:
 
 
 def test_checkins_and_connection_record(live_server, browser: Browser,
-                                        contexts: list[BrowserContext]) -> None:  # noqa: F811
+                                        contexts: list[BrowserContext]) -> None:
     base = live_server.url.rstrip("/")
     made = create_class(base, "Period 2 English")
     import_roster(base, made["class_id"], made["teacher_secret"])

@@ -6,63 +6,16 @@ chromium) fixtures from tests/conftest.py and tests/browser/conftest.py.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
-except ImportError:  # in CI a missing part is a failure, elsewhere a skip
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("the playwright package is not installed", allow_module_level=True)
+from tests.browser.pages import LAPTOP, PHONE, foreign, watch
 
-PHONE = {"width": 390, "height": 844}
+pytestmark = pytest.mark.browser
+
 WELCOME = "You\u2019re in, Ana <i>L</i>!"  # the page uses a typographic apostrophe
-LAPTOP = {"width": 1280, "height": 800}
-
-
-@dataclass
-class Watched:
-    """What a page did that the test must check: console errors and every request URL."""
-
-    page: Page
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-
-def _watch(context: BrowserContext) -> Watched:
-    page = context.new_page()
-    watched = Watched(page)
-    page.on(
-        "console",
-        lambda msg: watched.errors.append(f"console.{msg.type}: {msg.text}")
-        if msg.type == "error"
-        else None,
-    )
-    page.on("pageerror", lambda exc: watched.errors.append(f"pageerror: {exc}"))
-    page.on("request", lambda request: watched.requests.append(request.url))
-    return watched
-
-
-def _foreign(requests: list[str], base_url: str) -> list[str]:
-    base = base_url.rstrip("/") + "/"
-    return [
-        url
-        for url in requests
-        if not (url.startswith(base) or url == base_url or url.startswith(("data:", "blob:")))
-    ]
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
 
 
 def test_teacher_creates_class_and_sees_student_join(
@@ -73,7 +26,7 @@ def test_teacher_creates_class_and_sees_student_join(
     # Teacher, on a laptop.
     teacher_ctx = browser.new_context(viewport=LAPTOP)
     contexts.append(teacher_ctx)
-    teacher = _watch(teacher_ctx)
+    teacher = watch(teacher_ctx)
     teacher.page.goto(base + "/")
     teacher.page.get_by_label("Class name").fill("Period 3 <b>Biology</b>")
     teacher.page.get_by_label("Grade band").select_option("6-8")
@@ -95,7 +48,7 @@ def test_teacher_creates_class_and_sees_student_join(
     # Student, on a phone, in a separate browser context.
     student_ctx = browser.new_context(viewport=PHONE)
     contexts.append(student_ctx)
-    student = _watch(student_ctx)
+    student = watch(student_ctx)
     student.page.goto(f"{base}/j/{code.lower()}")
     expect(student.page.get_by_label("Class code")).to_have_value(code)
     student.page.get_by_label("Your name").fill("Ana <i>L</i>")
@@ -123,4 +76,4 @@ def test_teacher_creates_class_and_sees_student_join(
 
     for who in (teacher, student):
         assert who.errors == [], who.errors
-        assert _foreign(who.requests, base) == [], _foreign(who.requests, base)
+        assert foreign(who.requests, base) == [], foreign(who.requests, base)

@@ -9,79 +9,30 @@ message reaches both; "Skip to next" brings both to "Rotation 2 of 2"; the stage
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import urllib.request
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
-except ImportError:  # in CI a missing part is a failure, elsewhere a skip
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("the playwright package is not installed", allow_module_level=True)
-
-from tests.browser.test_round_journey import (
+from tests.browser.pages import (
     LAPTOP,
     PHONE,
     T,
-    Watched,
     assert_clean,
-    contexts,  # noqa: F401 - fixture
+    assert_fits,
+    create_class,
+    join_student,
     new_page,
+    open_staff,
+    shot,
     student_joins,
 )
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("RAPPORT_SCREENSHOTS")  # a folder to keep screenshots in, if set
-
-
-def create_class(base: str, name: str = "Period 5 History") -> dict:
-    request = urllib.request.Request(
-        base + "/api/classes", method="POST",
-        data=json.dumps({"name": name, "grade_band": "9-12"}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
-        return json.load(response)
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def assert_fits(page: Page) -> None:
-    """Nothing sticks out sideways (a phone user never has to scroll the page horizontally)."""
-    wide = page.evaluate("""() => {
-        const limit = document.documentElement.clientWidth;
-        const width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
-        if (width <= limit) return [];
-        return [...document.querySelectorAll('body *')]
-            .filter((el) => el.getBoundingClientRect().right > limit + 1
-                && !el.parentElement.closest('.table-wrap, .tabs, .chart'))
-            .slice(0, 5).map((el) => el.tagName + '#' + el.id + '.' + el.className
-                + ' ' + Math.round(el.getBoundingClientRect().right));
-    }""")
-    assert wide == [], wide
-
-
-def open_staff(browser: Browser, contexts: list[BrowserContext],  # noqa: F811
-               url: str, base: str, viewport: dict[str, int] = LAPTOP) -> Watched:
-    fragment = url.split("#", 1)[1]
-    staff = new_page(browser, contexts, viewport)
-    staff.page.goto(f"{base}/teacher#{fragment}")
-    expect(staff.page.locator("#conn")).to_have_text("Connected", timeout=T)
-    return staff
-
 
 def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
-                                     contexts: list[BrowserContext]) -> None:  # noqa: F811
+                                     contexts: list[BrowserContext]) -> None:
     base = live_server.url.rstrip("/")
     made = create_class(base)
 
@@ -196,17 +147,8 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     assert_clean([cohost, a, b, stage], base)
 
 
-def join_student(base: str, code: str, name: str) -> dict:
-    request = urllib.request.Request(
-        base + "/api/join", method="POST",
-        data=json.dumps({"code": code, "name": name}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
-                                             contexts: list[BrowserContext],  # noqa: F811
+                                             contexts: list[BrowserContext],
                                              clients) -> None:
     """Constraints, a conflict named in the error, moving a student, exports (Zoom refused)."""
     base = live_server.url.rstrip("/")

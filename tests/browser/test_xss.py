@@ -3,24 +3,16 @@ page, the classmates' page and the stage, no dialog fires and no <img src="x"> a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, expect
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Dialog, expect
-except ImportError:  # in CI a missing part is a failure, elsewhere a skip
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("the playwright package is not installed", allow_module_level=True)
-
-from tests.browser.test_round_journey import (
+from tests.browser.pages import (
     LAPTOP,
     PHONE,
     T,
     assert_clean,
-    contexts,  # noqa: F401 - fixture
     new_page,
     open_stage,
     student_joins,
@@ -38,7 +30,7 @@ HOST = "<b>bold?</b><img src=x onerror=alert(3)>"
 
 
 def test_html_in_names_and_cards_stays_text(live_server, browser: Browser,
-                                            contexts: list[BrowserContext],  # noqa: F811
+                                            contexts: list[BrowserContext],
                                             tmp_path: Path) -> None:
     base = live_server.url.rstrip("/")
     dialogs: list[str] = []

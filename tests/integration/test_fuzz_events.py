@@ -276,7 +276,7 @@ def a_call(draw: st.DrawFn, bases: dict[str, list[dict[str, Any]]]) -> tuple[str
     event = draw(st.sampled_from(sorted(EVENTS)))
     if kind == "arbitrary":
         return event, draw(JSON)
-    if kind == "arity":  # no argument at all (several arguments: see the xfail test below)
+    if kind == "arity":  # no argument at all (several arguments: see the test below)
         return event, Args(())
     base = draw(st.sampled_from(bases.get(event) or [{}]))
     return event, draw(near_valid(base))
@@ -351,15 +351,6 @@ def would_tear_down(event: str, payload: Any, ids: dict[str, str]) -> bool:
     return not payload or names_real_id(payload, ids)
 
 
-def known_bug(event: str, payload: Any) -> bool:
-    """Inputs that hit a reported server bug (see the xfail tests below): kept out of the
-    fuzz so it keeps looking for new ones. Drop a clause once its xfail test passes."""
-    if event == "*":
-        return True
-    return event == "card.edit" and isinstance(payload, dict) and any(
-        k in payload and payload[k] is None for k in NOT_NULL_EDIT_FIELDS)
-
-
 NOT_NULL_EDIT_FIELDS = ("text", "visibility", "spotlight_ok")
 
 
@@ -387,7 +378,7 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
     def fuzz(batch: list[tuple[str, Any]]) -> None:
         accepted = False
         for event, payload in batch:
-            if would_tear_down(event, payload, world.ids) or known_bug(event, payload):
+            if would_tear_down(event, payload, world.ids):
                 tally["skipped"] += 1
                 continue
             ack = actor.call(event, payload)
@@ -441,12 +432,6 @@ def test_oversized_message_is_dropped_and_changes_nothing(
     COUNTS["oversized"] = 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an event sent with two or more arguments (socket.emit('class.lock', {}, {}, ack)) "
-    "never gets an ack: events.handler()'s run(data=None) takes one argument, so Flask-SocketIO "
-    "raises TypeError inside the handler and logs a traceback. Fix: def run(data=None, "
-    "*extra) in server/realtime/events.py and answer invalid when extra is not empty (same "
-    "for on_unknown_event, which already takes *_args)."))
 def test_every_event_acks_extra_arguments(live_server: LiveServer,
                                           clients: Callable[..., Recorder]) -> None:
     """Each event once with two arguments; all sent at once, so a missing ack costs 5 s."""
@@ -477,13 +462,6 @@ def test_every_event_acks_extra_arguments(live_server: LiveServer,
         assert not check_ack(name, "two arguments", ack)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: card.edit with an explicit null for text, visibility or spotlight_ok passes the "
-    "schema (EditCard declares them `X | None = None`) and reaches rounds.edit_card: "
-    "text=null raises TypeError in clean_text (no ack at all), visibility/spotlight_ok=null "
-    "would be written into the card. Fix: refuse null for those three in EditCard (e.g. "
-    "`text: CardText = None` with a validator, or drop `| None` and use a sentinel); keep "
-    "photo_id nullable (null removes the photo)."))
 @pytest.mark.parametrize("field_name", NOT_NULL_EDIT_FIELDS)
 def test_card_edit_refuses_explicit_null(field_name: str, live_server: LiveServer,
                                          clients: Callable[..., Recorder]) -> None:
@@ -502,13 +480,6 @@ def test_card_edit_refuses_explicit_null(field_name: str, live_server: LiveServe
     assert strip(ok(teacher.call("snapshot.get", {}))["snapshot"]) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (python-socketio/Flask-SocketIO catch-all): a client event literally named '*' is "
-    "dispatched to the catch-all handler without the event name, so Flask-SocketIO takes "
-    "the payload for the sid and raises TypeError (unhashable type: 'dict') in "
-    "get_environ: no ack, a traceback in the log per message. Fix: refuse the name before "
-    "dispatch, e.g. wrap socketio.server._trigger_event (or subclass the server) to answer "
-    "invalid for event '*', or report upstream."))
 def test_event_named_star_gets_an_ack(live_server: LiveServer,
                                       clients: Callable[..., Recorder]) -> None:
     klass = create_class(live_server.url, name="Star class")
