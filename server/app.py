@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import Config
@@ -73,6 +74,15 @@ def create_app(config: Config | None = None) -> Flask:
     events.refuse_star_event(socketio)
     services.scheduler = Scheduler(app)
     services.scheduler.start()
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def not_found(exc: HTTPException) -> Any:
+        """API clients always get the JSON error shape, even from the router."""
+        if request.path.startswith("/api/"):
+            code = "not_found" if exc.code == 404 else "invalid"
+            return jsonify(error={"code": code, "message": exc.description}), exc.code
+        return exc
 
     @app.after_request
     def security_headers(response: Response) -> Response:

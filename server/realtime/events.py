@@ -54,7 +54,6 @@ from server.schemas import (
 )
 
 log = logging.getLogger(__name__)
-CREDENTIAL_RECHECK = 1.0  # seconds between store checks of an open socket's credential
 Ack = dict[str, Any]
 Handler = Callable[[Identity, Any], Ack]
 
@@ -75,16 +74,9 @@ def current_identity() -> Identity:
     token_hash = session.get("token_hash")
     if identity is None or token_hash is None:
         raise Forbidden("Not signed in.")
-    # Removing a student or rotating a link also closes its sockets at once, on every process
-    # (broadcast.student_removed / credential_revoked); this re-check is the second line, so a
-    # socket re-checks at most every CREDENTIAL_RECHECK seconds: a Redis round trip costs as
-    # much CPU as a delivery, and a class of 35 reacting sends hundreds of events a minute.
-    now = time.monotonic()
-    if now - session.get("credential_checked", -CREDENTIAL_RECHECK) >= CREDENTIAL_RECHECK:
-        if services().store.credential(token_hash) is None:
-            disconnect()
-            raise Forbidden("This link or seat is not valid any more.")
-        session["credential_checked"] = now
+    if services().store.credential(token_hash) is None:
+        disconnect()
+        raise Forbidden("This link or seat is not valid any more.")
     return identity
 
 
