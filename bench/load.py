@@ -245,7 +245,6 @@ http {{
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
   upstream rapport {{
 {servers}
-    keepalive 32;
   }}
   server {{
     listen 127.0.0.1:{port};
@@ -280,7 +279,10 @@ class Sampler(threading.Thread):
         import psutil
 
         self.procs = [psutil.Process(p) for p in pids]
-        self.extra = {name: psutil.Process(pid) for name, pid in extra.items()}
+        self.extra = {}
+        for name, pid in extra.items():
+            proc = psutil.Process(pid)  # nginx: the master and its worker
+            self.extra[name] = [proc, *proc.children(recursive=True)]
         self.peak_rss = 0
         self._stop = threading.Event()
 
@@ -291,7 +293,8 @@ class Sampler(threading.Thread):
         return sum(sum(p.cpu_times()[:2]) for p in self.procs)
 
     def extra_cpu(self) -> dict[str, float]:
-        return {name: sum(p.cpu_times()[:2]) for name, p in self.extra.items()}
+        return {name: sum(sum(p.cpu_times()[:2]) for p in procs)
+                for name, procs in self.extra.items()}
 
     def run(self) -> None:
         while not self._stop.wait(0.25):
@@ -723,7 +726,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
                 w.terminate()
         sampler.stop()
         stack.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # kept (logs) when the run failed
     lat: dict[str, list[float]] = {k: [] for k in KINDS}
     errors: list[str] = []
     expected: dict[str, int] = defaultdict(int)
@@ -874,7 +877,11 @@ def main(argv: list[str] | None = None) -> int:
     for classes in class_counts:
         for kind in kinds:
             for p in (procs if kind == "rapport" else [1]):
-                r = run_once(kind, classes, p, args)
+                try:
+                    r = run_once(kind, classes, p, args)
+                except Exception as exc:  # report it and go on with the other runs
+                    print(f"\n### {kind} x{p}: {classes} classes: FAILED: {exc!r}"[:600])
+                    continue
                 print_run(r)
                 sys.stdout.flush()
                 runs.append(r)

@@ -55,7 +55,7 @@ from server.schemas import (
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
-Handler = Callable[[Identity, Any], Ack]
+Handler = Callable[[Identity, Any], Ack]  # (sender, validated payload) -> ack result
 
 
 def _error(code: str, message: str) -> Ack:
@@ -105,8 +105,7 @@ class FloodGuard:
 flood_guard = FloodGuard()
 
 
-def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
-            ) -> Callable[..., Ack]:
+def handler(schema: type[BaseModel], fn: Handler) -> Callable[..., Ack]:
     def run(data: Any = None, *extra: Any) -> Ack:
         if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
             return _error("rate_limited", "Too many messages. Slow down a little.")
@@ -114,7 +113,7 @@ def handler(schema: type[BaseModel] | None, fn: Callable[[Identity, Any], Ack]
             return _error("invalid", "Send one JSON object per event.")
         try:
             identity = current_identity()
-            payload = parse(schema, data) if schema is not None else None
+            payload = parse(schema, data)
             result = fn(identity, payload)
             return {"ok": True, **result}
         except DomainError as exc:
@@ -431,7 +430,7 @@ def set_note(identity: Identity, body: SetNote) -> Ack:
     return {"note": followup.set_note(services().store, identity, body.student_id, body.text)}
 
 
-EVENTS: dict[str, tuple[type[BaseModel] | None, Callable[[Identity, Any], Ack]]] = {
+EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "snapshot.get": (Empty, get_snapshot),
     "class.lock": (LockClass, lock_class),
     "student.remove": (StudentRef, remove_student),
