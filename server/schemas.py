@@ -178,6 +178,7 @@ class PlanRotations(Schema):
     absent: Annotated[list[StudentId], Field(max_length=300)] = []
     apart: Annotated[list[Pair], Field(max_length=100)] = []
     together: Annotated[list[Group], Field(max_length=50)] = []
+    checkin_room: Annotated[int, Field(ge=0, le=6)] = 0
     seed: Annotated[int, Field(ge=0, le=2**31)] = 0
 
 

@@ -6,6 +6,7 @@ replies, which the co-host never sees.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from typing import Any
 
 from server.domain import checkins, connections
@@ -114,7 +115,23 @@ def export_checkins(store: RedisStore, identity: Identity, fmt: str, clock: Cloc
 def connection_record(store: RedisStore, identity: Identity, days: int,
                       clock: Clock = now_ms) -> dict[str, Any]:
     require_teacher(identity)
-    class_id = identity.class_id
+    view = connections.record_to_dict(_record(store, identity.class_id, clock()), days)
+    view["notes"] = store.get_notes(identity.class_id)
+    return view
+
+
+def due_for_checkin(store: RedisStore, class_id: str, clock: Clock = now_ms) -> list[str]:
+    """Every student, most due a one-on-one first: never reached, then longest since a real
+    connection; among equals, the more heavily weighted (ELL, new, priority) first."""
+    weights = {tag.casefold(): Fraction(w) for tag, w in checkins.DEFAULT_TAG_WEIGHTS.items()}
+    entries = _record(store, class_id, clock()).students
+    return [e.student_id for e in sorted(entries, key=lambda e: (
+        e.last_connection_ms is not None,
+        e.last_connection_ms if e.last_connection_ms is not None else e.joined_at_ms,
+        -checkins.weight_of(e.tags, weights)[0], e.name.casefold(), e.student_id))]
+
+
+def _record(store: RedisStore, class_id: str, now: int) -> connections.ConnectionRecord:
     tags = _roster_tags(store, class_id)
     students = [connections.StudentInfo(s["id"], s["name"], tuple(tags[s["id"]]),
                                         s["joined_at"] * 1000)
@@ -128,11 +145,7 @@ def connection_record(store: RedisStore, identity: Identity, days: int,
                for r in store.all_replies(class_id) if r["card_id"] in owners]
     meetings = [connections.CheckinFact(m["student_id"], m["at"], m["status"])
                 for m in store.checkin_log(class_id)]
-    record = connections.build_connection_record(students, cards, replies, meetings,
-                                                 now_ms=clock())
-    view = connections.record_to_dict(record, days)
-    view["notes"] = store.get_notes(class_id)
-    return view
+    return connections.build_connection_record(students, cards, replies, meetings, now_ms=now)
 
 
 def set_note(store: RedisStore, identity: Identity, student_id: str, text: str,

@@ -15,6 +15,7 @@ from typing import Any
 
 from server.domain.classes import Identity, require_staff
 from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
 from server.domain.rounds import Clock, now_ms
 from server.planner import PlanError, PlanRequest, evaluate, plan
@@ -45,6 +46,9 @@ def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
 def _stats(rotation: dict[str, Any], history: list[tuple[str, str, int]]) -> dict[str, Any]:
     # Rotations that have begun are already in the stored history: count them once.
     begun = rotation["rotations"][:rotation["current"] + 1]
+    if rotation["settings"].get("checkin_room"):
+        return _checkin_stats(rotation["rotations"][len(begun):],
+                              history, rotation["settings"], offset=len(begun))
     stats = evaluate(rotation["rotations"],
                      _request(rotation, _subtract(history, begun), begun))
     return {**stats.to_dict(), "violation_details": stats.violation_details}
@@ -53,9 +57,16 @@ def _stats(rotation: dict[str, Any], history: list[tuple[str, str, int]]) -> dic
 def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                size: int | None, rooms: int | None, rotations: int, minutes: int,
                absent: list[str], apart: list[list[str]], together: list[list[str]],
-               seed: int = 0, run: Runner = _direct, clock: Clock = now_ms) -> dict[str, Any]:
-    """A new draft plan for the students present now (online, not marked absent)."""
+               checkin_room: int = 0, seed: int = 0, run: Runner = _direct,
+               clock: Clock = now_ms) -> dict[str, Any]:
+    """A new draft plan for the students present now (online, not marked absent).
+
+    With `checkin_room` > 0, room 1 of every rotation is the teacher's: that many students,
+    the ones most due a one-on-one check-in, a different few each rotation.
+    """
     require_staff(identity)
+    if checkin_room and rooms is not None and rooms < 2:
+        raise InvalidInput("A check-in room needs at least one other room beside it.")
     current = store.get_rotation(identity.class_id)
     if current is not None and current["status"] == "running":
         raise Conflict("A rotation is running. End it before planning a new one.")
@@ -73,19 +84,27 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
         "id": secrets.token_hex(6), "status": "draft", "current": -1, "deadline": None,
         "students": present, "left": [], "message": None, "created_at": clock(),
         "settings": {"size": size, "rooms": rooms, "rotations": rotations, "minutes": minutes,
-                     "apart": apart, "together": together, "absent": absent, "seed": seed},
+                     "apart": apart, "together": together, "absent": absent, "seed": seed,
+                     "checkin_room": checkin_room},
     }
     history = store.pair_history(identity.class_id)
     try:
-        made = run(lambda: plan(_request(record, history)))
+        if checkin_room:
+            due = [s for s in due_for_checkin(store, identity.class_id) if s in present]
+            record["rotations"] = run(lambda: _plan_with_checkin_room(
+                record, history, due, rotations, PLAN_SECONDS))
+            record["stats"] = _checkin_stats(record["rotations"], history, record["settings"])
+        else:
+            made = run(lambda: plan(_request(record, history)))
+            record["rotations"] = made.rotations
+            record["stats"] = {**made.stats.to_dict(), "violation_details": []}
     except PlanError as exc:
         message = str(exc)
         for sid, student in known.items():  # the planner speaks ids; teachers read names
             message = message.replace(sid, student["name"])
         raise InvalidInput(f"These constraints cannot all hold: {message}") from None
-    record["rotations"] = made.rotations
-    record["stats"] = {**made.stats.to_dict(), "violation_details": []}
-    record["starters"] = starters_for(store, library, identity.class_id, made.rotations, seed)
+    record["starters"] = starters_for(store, library, identity.class_id, record["rotations"],
+                                      seed)
     store.put_rotation(identity.class_id, record)
     return record
 
@@ -280,15 +299,26 @@ def student_left(store: RedisStore, library: PromptLibrary, class_id: str, stude
     # Pairs of the kept rotations are already in the stored history (counted as each began).
     earlier = _subtract(history, kept)
     try:
-        made = run(lambda: plan(_request(candidate, earlier, kept, REPLAN_SECONDS)))
+        if settings.get("checkin_room"):
+            candidate["students"] = remaining
+            due = [s for s in due_for_checkin(store, class_id) if s in remaining]
+            count = len(record["rotations"]) - len(kept)
+            future = run(lambda: _plan_with_checkin_room(candidate, history, due, count,
+                                                         REPLAN_SECONDS))
+            new_rotations = [*kept, *future]
+            stats = _checkin_stats(future, history, settings, offset=len(kept))
+        else:
+            made = run(lambda: plan(_request(candidate, earlier, kept, REPLAN_SECONDS)))
+            new_rotations = made.rotations
+            stats = {**made.stats.to_dict(), "violation_details": []}
     except PlanError:
         return None  # the current plan stays; the host can re-plan by hand
 
     def change(latest: dict[str, Any]) -> dict[str, Any] | None:
         if latest["id"] != record["id"] or latest["current"] != record["current"]:
             return None  # moved on meanwhile; the next departure re-plans again
-        return {"rotations": made.rotations, "left": left, "settings": settings,
-                "stats": {**made.stats.to_dict(), "violation_details": []}}
+        return {"rotations": new_rotations, "left": left, "settings": settings,
+                "stats": stats}
 
     updated = store.update_rotation(class_id, change)
     return None if updated is None else _refresh_starters(store, library, class_id, updated)
@@ -303,6 +333,96 @@ def _subtract(history: list[tuple[str, str, int]], rotations: list[list[list[str
                 for j in range(i + 1, len(r)):
                     counts[frozenset((r[i], r[j]))] -= 1
     return [(*sorted(pair), n) for pair, n in counts.items() if n > 0]  # type: ignore[misc]
+
+
+# ---- the teacher's check-in room -------------------------------------------------------------
+
+def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str, int]],
+                            due: list[str], count: int, time_limit: float
+                            ) -> list[list[list[str]]]:
+    """`count` rotations whose first room is the teacher's: the students most due a check-in
+    (a keep-together group comes along whole), different ones each rotation; the others are
+    planned rotation by rotation around everything met so far."""
+    s = record["settings"]
+    size = s["checkin_room"]
+    present = [x for x in record["students"] if x not in record.get("left", [])]
+    unit_of = {x: g for g in s["together"] for x in g}
+    apart = {frozenset(p) for p in s["apart"]}
+    met = Counter({frozenset((a, b)): n for a, b, n in history})
+    queue = [x for x in due if x in present]
+    result: list[list[list[str]]] = []
+    for number in range(count):
+        picked: list[str] = []
+        for sid in queue:
+            unit = unit_of.get(sid, [sid])
+            fits = len(picked) + len(unit) <= size
+            clash = any(frozenset((a, b)) in apart for a in unit for b in picked)
+            if fits and not clash and not set(unit) & set(picked):
+                picked += unit
+            if len(picked) >= size:
+                break
+        # Those just seen go to the back of the line.
+        queue = [x for x in queue if x not in picked] + [x for x in queue if x in picked]
+        others = [x for x in present if x not in picked]
+        rooms: list[list[str]] = []
+        if others:
+            request = PlanRequest(
+                students=others, size=s.get("size"),
+                rooms=min(s["rooms"] - 1, len(others)) if s.get("rooms") else None,
+                rotations=1, apart=[tuple(p) for p in s["apart"]  # type: ignore[misc]
+                                    if all(x in others for x in p)],
+                together=[g for g in s["together"] if all(x in others for x in g)],
+                history=[(*sorted(p), n) for p, n in met.items() if n > 0],
+                seed=s.get("seed", 0) + number, time_limit=time_limit / max(count, 1))
+            rooms = plan(request).rotations[0]
+        rotation = [picked, *rooms]
+        for room in rotation:
+            for i in range(len(room)):
+                for j in range(i + 1, len(room)):
+                    met[frozenset((room[i], room[j]))] += 1
+        result.append(rotation)
+    return result
+
+
+def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, str, int]],
+                   settings: dict[str, Any], offset: int = 0) -> dict[str, Any]:
+    """Honest statistics of a plan with a check-in room. The planner's lower bound assumes
+    every student in a student room every rotation, so none is claimed here."""
+    meetings = Counter({frozenset((a, b)): n for a, b, n in history})
+    repeats = sum(max(0, n - 1) for n in meetings.values())
+    first_repeat = None
+    total = new = 0
+    partners: dict[str, set[str]] = {}
+    details: list[str] = []
+    apart = {frozenset(p) for p in settings["apart"]}
+    for number, rotation in enumerate(rotations, start=offset + 1):
+        room_of = {x: i for i, room in enumerate(rotation) for x in room}
+        for group in settings["together"]:
+            if len({room_of.get(x) for x in group}) > 1:
+                details.append(f"rotation {number}: keep-together group {group} split")
+        for room in rotation:
+            for i in range(len(room)):
+                for j in range(i + 1, len(room)):
+                    pair = frozenset((room[i], room[j]))
+                    if pair in apart:
+                        details.append(f"rotation {number}: keep-apart pair {sorted(pair)}")
+                    total += 1
+                    if meetings[pair]:
+                        repeats += 1
+                        first_repeat = first_repeat or number
+                    else:
+                        new += 1
+                    meetings[pair] += 1
+                    partners.setdefault(room[i], set()).add(room[j])
+                    partners.setdefault(room[j], set()).add(room[i])
+    distinct = [len(p) for p in partners.values()] or [0]
+    return {"repeats": repeats, "lower_bound": None,
+            "max_meetings": max(meetings.values(), default=0),
+            "first_repeat_rotation": first_repeat,
+            "distinct_partners_min": min(distinct),
+            "distinct_partners_mean": round(sum(distinct) / len(distinct), 3),
+            "violations": len(details), "violation_details": details,
+            "new_pair_share": round(new / total, 4) if total else 1.0, "seconds": 0.0}
 
 
 # ---- conversation starters ------------------------------------------------------------------
@@ -389,6 +509,7 @@ def stage_view(record: dict[str, Any] | None, names: dict[str, str], server_time
     return {"status": "running", "current": record["current"], "total": len(record["rotations"]),
             "deadline": record["deadline"], "server_time": server_time,
             "message": record.get("message"),
+            "checkin_room": bool(record["settings"].get("checkin_room")),
             "rooms": [[names.get(s, "?") for s in room] for room in rooms]}
 
 
@@ -409,6 +530,8 @@ def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str
         "deadline": record["deadline"], "server_time": server_time,
         "message": record.get("message"),
         "room": None if index is None else index + 1,
+        # Room 1 is the teacher's when the plan has a check-in room.
+        "with_teacher": index == 0 and bool(record["settings"].get("checkin_room")),
         "roommates": [] if index is None else
         [names.get(s, "?") for s in rooms[index] if s != student_id],
         "starter": starter,

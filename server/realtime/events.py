@@ -365,7 +365,8 @@ def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
     record = rotations.build_plan(
         svc.store, svc.library, identity, size=body.size, rooms=body.rooms,
         rotations=body.rotations, minutes=body.minutes, absent=body.absent,
-        apart=body.apart, together=body.together, seed=body.seed, run=run_blocking)
+        apart=body.apart, together=body.together, checkin_room=body.checkin_room,
+        seed=body.seed, run=run_blocking)
     broadcast.rotation_updated(identity.class_id, record)
     return {}
 

@@ -130,3 +130,39 @@ def test_impossible_constraints_name_the_conflict(live_server, clients) -> None:
                                          "together": [[a, b, c]]})
     assert ack["ok"] is False and ack["error"]["code"] == "invalid"
     assert "cannot all hold" in ack["error"]["message"]
+
+
+def test_checkin_room_takes_the_students_most_due(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seats = [klass.join(f"Pupil {i}") for i in range(9)]
+    kids = {s["student_id"]: clients(live_server.url, {"token": s["seat_token"]})
+            for s in seats}
+    for k in kids.values():
+        k.wait_for("snapshot")
+    teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+    # Pupil 0 had a real conversation (a private exchange): least due of all.
+    from tests.integration.test_rounds import card, start_open_round
+
+    start_open_round(teacher)
+    posted = ok(kids[seats[0]["student_id"]].call(
+        "card.submit", card("pupil0-card-1", "Hello", "teacher")))["card"]
+    ok(teacher.call("reply.send", {"card_id": posted["id"], "text": "Lovely!"}))
+    ok(teacher.call("rotation.plan", {"size": 4, "rotations": 3, "minutes": 5,
+                                      "checkin_room": 2}))
+    plan = teacher.wait_for("rotation.updated")["rotation"]
+    rotations = ids(plan)
+    teacher_rooms = [rot[0] for rot in rotations]
+    assert all(len(room) == 2 for room in teacher_rooms)
+    seen = [s for room in teacher_rooms for s in room]
+    assert len(set(seen)) == 6  # a different two each rotation
+    assert seats[0]["student_id"] not in seen  # the one already reached waits
+    for rot in rotations:
+        placed = sorted(s for room in rot for s in room)
+        assert placed == sorted(kids)  # every rotation still places everyone once
+    assert plan["stats"]["violations"] == 0 and plan["stats"]["lower_bound"] is None
+    ok(teacher.call("rotation.start", {}))
+    first = teacher_rooms[0][0]
+    view = kids[first].wait_for("rotation.updated",
+                                lambda d: d["rotation"].get("status") == "running")["rotation"]
+    assert view["room"] == 1 and view["with_teacher"] is True

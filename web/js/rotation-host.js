@@ -8,7 +8,7 @@ import { emitAck } from "./socket.js";
 
 /**
  * @typedef {{id: string, name: string}} Member
- * @typedef {{repeats: number, lower_bound: number, max_meetings: number,
+ * @typedef {{repeats: number, lower_bound: number | null, max_meetings: number,
  *   first_repeat_rotation: number | null, distinct_partners_min: number,
  *   distinct_partners_mean: number, violations: number, violation_details: string[],
  *   new_pair_share: number, seconds: number}} Stats
@@ -201,6 +201,7 @@ export function createRotationHost(deps) {
       else payload.size = readInt("rot-size", 2, 20, "Students per room");
       payload.rotations = readInt("rot-count", 1, 12, "Rotations");
       payload.minutes = readInt("rot-minutes", 1, 60, "Minutes per rotation");
+      payload.checkin_room = readInt("rot-checkin", 0, 6, "Students in the check-in room");
     } catch (err) {
       formError(/** @type {Error} */ (err).message);
       return;
@@ -246,7 +247,8 @@ export function createRotationHost(deps) {
     const pct = Math.round((Number(stats.new_pair_share) || 0) * 100);
     const items = [
       h("li", null, h("span", { class: "stat-label" }, "Repeated pairs: "),
-        h("strong", null, String(stats.repeats)), ` (best possible: ${stats.lower_bound})`),
+        h("strong", null, String(stats.repeats)),
+        stats.lower_bound === null ? "" : ` (best possible: ${stats.lower_bound})`),
       h("li", null, h("span", { class: "stat-label" }, "New pairings: "), h("strong", null, `${pct}%`)),
       h("li", null, h("span", { class: "stat-label" }, "Fewest different classmates met: "),
         h("strong", null, String(stats.distinct_partners_min))),
@@ -334,8 +336,9 @@ export function createRotationHost(deps) {
       const badge = isNow ? h("span", { class: "pill now" }, "Now")
         : rot.status === "ended" || r < rot.current ? h("span", { class: "pill" }, "Done") : null;
       const starters = rot.starters[r] || [];
+      const checkin = Boolean(rot.settings && rot.settings.checkin_room);
       const roomEls = rooms.map((members, i) => h("li", { class: "room" },
-        h("h4", null, `Room ${i + 1}`),
+        h("h4", null, checkin && i === 0 ? "Room 1 — check-in with you" : `Room ${i + 1}`),
         h("ul", { class: "member-list" }, members.map((m) => h("li", { class: "member" },
           h("span", { class: "member-name" }, m.name),
           movable && rooms.length > 1 ? moveSelect(r, m, i, rooms.length) : null))),

@@ -6,7 +6,8 @@ import { countdown, serverClock } from "./clock.js";
 /**
  * @typedef {{status: string, current?: number, total?: number, deadline?: number | null,
  *   server_time?: number, message?: {text: string, at: number, from: string} | null,
- *   room?: number | null, roommates?: string[], starter?: string | null}} StudentRotation
+ *   room?: number | null, roommates?: string[], starter?: string | null,
+ *   with_teacher?: boolean}} StudentRotation
  */
 
 /**
@@ -66,8 +67,8 @@ export function createRotationStudent() {
     setText("rotation-title", `Rotation ${current} of ${total}`);
     const mates = rotation.roommates || [];
     if (rotation.room) {
-      setText("rotation-room", `Room ${rotation.room}`);
-      setText("rotation-with", mates.length ? `with ${listNames(mates)}` : "Nobody else is in your room yet.");
+      setText("rotation-room", rotation.with_teacher ? `Room ${rotation.room} — a check-in with your teacher` : `Room ${rotation.room}`);
+      setText("rotation-with", mates.length ? `with ${listNames(mates)}` : rotation.with_teacher ? "Just you and your teacher." : "Nobody else is in your room yet.");
     } else {
       setText("rotation-room", "You are not in a room this time.");
       setText("rotation-with", "Stay in the main room; your teacher will tell you what to do.");

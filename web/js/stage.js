@@ -74,7 +74,7 @@ function renderRotation() {
   const list = byId("stage-rooms");
   list.dataset.count = String(rooms.length);
   replace(list, rooms.map((/** @type {string[]} */ names, /** @type {number} */ i) => h("li", { class: "stage-room" },
-    h("h3", null, `Room ${i + 1}`),
+    h("h3", null, rot.checkin_room && i === 0 ? "Room 1 — with the teacher" : `Room ${i + 1}`),
     h("ul", null, names.map((name) => h("li", null, name))))));
 }
 
