@@ -14,7 +14,6 @@ from server.context import Services
 from server.domain.limits import RateLimits
 from server.domain.prompts import load_library
 from server.extensions import socketio
-from server.realtime import fastjson
 from server.realtime.scheduler import Scheduler
 from server.store import RedisStore, open_store
 
@@ -68,7 +67,6 @@ def create_app(config: Config | None = None) -> Flask:
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
         # Snapshots and events are small; compressing them costs CPU for nothing.
         http_compression=False,
-        json=fastjson,
         logger=False,
         engineio_logger=False,
     )
