@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.load import nginx_config  # the same proxy set-up as the district bench
 from tests.conftest import create_class, free_port, need
 from tests.integration.test_rounds import card, ok, start_open_round
 
@@ -30,41 +31,6 @@ def nginx_binary() -> str | None:
     return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
 
 
-def nginx_conf(tmp: Path, port: int, upstreams: list[int]) -> str:
-    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
-    return f"""daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  log_format upstream '$request_uri $status $upstream_addr';
-  access_log {tmp}/nginx-access.log upstream;
-  client_body_temp_path {tmp}/client_body;
-  proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fastcgi;
-  uwsgi_temp_path {tmp}/uwsgi;
-  scgi_temp_path {tmp}/scgi;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  upstream rapport {{
-{servers}
-  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://rapport;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 120s;
-    }}
-  }}
-}}
-"""
-
-
 @pytest.fixture
 def nginx(tmp_path: Path):
     binary = nginx_binary()
@@ -74,16 +40,16 @@ def nginx(tmp_path: Path):
     def start(upstreams: list[int]) -> str:
         port = free_port()
         conf = tmp_path / "nginx.conf"
-        conf.write_text(nginx_conf(tmp_path, port, upstreams))
+        conf.write_text(nginx_config(tmp_path, port, upstreams, access_log=True))
         proc = subprocess.Popen(
             [str(binary), "-c", str(conf), "-p", str(tmp_path), "-e",
-             str(tmp_path / "nginx-error.log")],
+             str(tmp_path / "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         procs.append(proc)
         deadline = time.monotonic() + 10
         while True:
             if proc.poll() is not None:
-                err = (tmp_path / "nginx-error.log")
+                err = (tmp_path / "error.log")
                 raise RuntimeError(f"nginx exited: {err.read_text() if err.exists() else ''}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -170,12 +136,12 @@ def test_class_spread_over_two_processes_behind_nginx(redis_url, make_server, ng
     for kid in kids:
         kid.close()
     teacher.close()
-    log = tmp_path / "nginx-access.log"
+    log = tmp_path / "access.log"
     deadline = time.monotonic() + 10
     upstreams: set[str] = set()
     while time.monotonic() < deadline:
         lines = log.read_text().splitlines() if log.exists() else []
-        upstreams = {line.split()[-1] for line in lines if line.startswith("/socket.io/")}
+        upstreams = {line.split()[-1] for line in lines if '"GET /socket.io/' in line}
         if len(upstreams) == 2:
             break
         time.sleep(0.1)  # nginx writes a websocket's log line when it closes
