@@ -276,11 +276,12 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
 
 def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
                  run: Runner = _direct) -> dict[str, Any] | None:
-    """Re-plan the rotations still to come without a student who dropped out; the ones
-    already run (and the one running now) stay as they were. None if nothing changed."""
+    """Re-plan the rotations still to come without a student who dropped out of a running
+    plan; the ones already run (and the one running now) stay as they were. None if nothing
+    changed."""
     record = store.get_rotation(class_id)
-    if record is None or record["status"] not in ("running", "draft"):
-        return None
+    if record is None or record["status"] != "running":
+        return None  # a draft is planned again from whoever is online when it is made
     if student_id not in record["students"] or student_id in record["left"]:
         return None
     kept = record["rotations"][:record["current"] + 1]
