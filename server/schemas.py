@@ -11,6 +11,10 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from server.domain.errors import InvalidInput
+from server.domain.followup import MAX_NOTE
+from server.domain.names import MAX_NAME_LENGTH
+from server.domain.prompts import MAX_TEXT_LENGTH as MAX_PROMPT_TEXT
+from server.domain.rounds import MAX_CARD_TEXT, MAX_REPLY_TEXT
 
 GradeBand = Literal["K-2", "3-5", "6-8", "9-12", "adult"]
 StudentId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
@@ -53,15 +57,103 @@ M = TypeVar("M", bound=Schema)
 
 
 def parse(model: type[M], data: Any) -> M:
-    """Validate `data` against `model`, turning any failure into one readable InvalidInput."""
+    """Validate `data` against `model`, turning any failure into one plain sentence."""
     if not isinstance(data, dict):
         raise InvalidInput("The message must be a JSON object.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "message"
-        raise InvalidInput(f"{where}: {first['msg']}") from None
+        raise InvalidInput(plain_error(model.__name__, exc.errors()[0])) from None
+
+
+# What people call a field, by (schema, field) or by field; the rest read "Slots per week".
+_LABELS: dict[tuple[str, str] | str, str] = {
+    ("CreateClass", "name"): "The class name",
+    ("JoinClass", "name"): "Your name",
+    ("RenameStudent", "name"): "The name",
+    ("Reply", "text"): "The reply",
+    ("RotationMessage", "text"): "The message",
+    ("SetNote", "text"): "The note",
+    "text": "Your answer",
+    "code": "The class code",
+    "custom_text": "Your prompt",
+    "grade_band": "The grade band",
+    "retention_days": "The retention period (days)",
+    "timer_seconds": "The timer (seconds)",
+    "client_id": "The submission id",
+    "spotlight_ok": "The spotlight choice",
+    "apart": "Keep apart",
+    "together": "Keep together",
+    "checkin_room": "The check-in room",
+}
+# Some text is trimmed before its real limit applies; the schema bound is a looser guard.
+_SHOWN_LIMITS: dict[tuple[str, str] | str, int] = {
+    ("JoinClass", "name"): MAX_NAME_LENGTH,
+    ("RenameStudent", "name"): MAX_NAME_LENGTH,
+    ("Reply", "text"): MAX_REPLY_TEXT,
+    ("SetNote", "text"): MAX_NOTE,
+    ("RotationMessage", "text"): 280,
+    "text": MAX_CARD_TEXT,
+    "custom_text": MAX_PROMPT_TEXT,
+}
+
+
+def _lookup(table: dict[Any, Any], model: str, name: str) -> Any:
+    return table.get((model, name), table.get(name))
+
+
+def plain_error(model: str, error: Any) -> str:
+    """One pydantic error as a sentence a teacher or student understands (no field paths)."""
+    loc = [p for p in error.get("loc", ()) if isinstance(p, str)]
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"This does not take a field called “{loc[-1] if loc else '?'}”."
+    name = loc[0] if loc else ""
+    label = _lookup(_LABELS, model, name) or (name.replace("_", " ").capitalize() or "A value")
+    if len(error.get("loc", ())) > 1 and kind not in ("missing",):
+        label = f"An entry in “{label}”"
+    if kind == "missing":
+        return f"{label} is missing."
+    if kind == "string_too_short":
+        if ctx.get("min_length", 1) <= 1:
+            return f"{label} cannot be empty."
+        return f"{label} needs at least {ctx['min_length']} characters."
+    if kind == "string_too_long":
+        limit = _lookup(_SHOWN_LIMITS, model, name) or ctx.get("max_length")
+        return f"{label} can be at most {limit} characters."
+    if kind == "too_short":
+        return f"{label} needs at least {ctx.get('min_length')} entries."
+    if kind == "too_long":
+        return f"{label} can have at most {ctx.get('max_length')} entries."
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        return f"{label} must be at least {bound}." if kind == "greater_than_equal" \
+            else f"{label} must be more than {bound}."
+    if kind in ("less_than_equal", "less_than"):
+        bound = ctx.get("le", ctx.get("lt"))
+        return f"{label} can be at most {bound}." if kind == "less_than_equal" \
+            else f"{label} must be less than {bound}."
+    if kind == "literal_error":
+        choices = str(ctx.get("expected", "")).replace("'", "")
+        return f"{label} must be one of: {choices}."
+    if kind == "string_pattern_mismatch":
+        return f"{label} has characters that are not allowed here."
+    if kind == "string_type":
+        return f"{label} must be text."
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{label} must be a whole number."
+    if kind == "bool_type":
+        return f"{label} must be true or false."
+    if kind in ("list_type", "tuple_type"):
+        return f"{label} must be a list."
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{label} must be an object."
+    if kind == "value_error":
+        reason = str(ctx.get("error", "")) or str(error.get("msg", ""))
+        reason = reason.removeprefix("Value error, ").strip().rstrip(".")
+        return f"{reason[:1].upper()}{reason[1:]}." if reason else f"{label} is not valid."
+    return f"{label} is not valid."
 
 
 # ---- rounds ----------------------------------------------------------------------------------

@@ -516,21 +516,24 @@ def _utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _weekdays(week_start: date) -> list[date]:
-    # The five Monday-to-Friday days among the seven days starting at `week_start`.
+def _weekdays(week_start: date, weekdays: Sequence[int] = (0, 1, 2, 3, 4)) -> list[date]:
+    # The chosen days (Monday-to-Friday by default) among the seven starting at `week_start`.
     days = (week_start + timedelta(days=offset) for offset in range(7))
-    return [day for day in days if day.weekday() < 5]
+    return [day for day in days if day.weekday() in weekdays]
 
 
 def plan_to_ical(plan: CheckinPlan, names: Mapping[str, str], start_date: date,
                  slot_times: Sequence[time] | None = None, minutes: int | None = None,
-                 tz_name: str = "UTC", *, dtstamp: datetime | None = None) -> str:
+                 tz_name: str = "UTC", *, dtstamp: datetime | None = None,
+                 weekdays: Sequence[int] = (0, 1, 2, 3, 4), day_start: time = time(10, 0)
+                 ) -> str:
     """One VEVENT per planned meeting, as an RFC 5545 VCALENDAR (CRLF, folded, escaped).
 
     Plan week ``start_week + k`` is the seven days from ``start_date + 7k``. Its slots are spread
-    over that week's Monday-to-Friday days in turn (slot 0 on the first weekday, slot 1 on the
-    next, ...), and the n-th slot of a day is at ``slot_times[n % len(slot_times)]`` — by
-    default 10:00, 10:15, 10:30, ... (steps of at least the meeting length). Times are local to
+    over that week's chosen `weekdays` (Monday = 0; Monday to Friday by default) in turn (slot 0
+    on the first such day, slot 1 on the next, ...), and the n-th slot of a day is at
+    ``slot_times[n % len(slot_times)]`` — by default `day_start` (10:00), then steps of at least
+    the meeting length. Times are local to
     `tz_name` and written in UTC, so no VTIMEZONE block is needed. `dtstamp` pins DTSTAMP (now
     by default). Descriptions carry no tags or reasons: calendars get shared.
     """
@@ -540,6 +543,8 @@ def plan_to_ical(plan: CheckinPlan, names: Mapping[str, str], start_date: date,
         zone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise InvalidInput(f"Unknown time zone {tz_name!r}.") from error
+    if not weekdays or any(not 0 <= d <= 6 for d in weekdays):
+        raise InvalidInput("Choose at least one weekday.")
     if slot_times is not None and not slot_times:
         raise InvalidInput("Give at least one slot time, or none for the default.")
     step = max(15, math.ceil(length / 5) * 5)
@@ -549,12 +554,13 @@ def plan_to_ical(plan: CheckinPlan, names: Mapping[str, str], start_date: date,
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
     for slot in plan.slots():
         week_start = start_date + timedelta(weeks=slot.week - plan.start_week)
-        day = _weekdays(week_start)[slot.slot % 5]
-        nth_of_day = slot.slot // 5
+        days = _weekdays(week_start, weekdays)
+        day = days[slot.slot % len(days)]
+        nth_of_day = slot.slot // len(days)
         if slot_times:
             local = datetime.combine(day, slot_times[nth_of_day % len(slot_times)])
         else:
-            local = datetime.combine(day, time(10, 0)) + timedelta(minutes=step * nth_of_day)
+            local = datetime.combine(day, day_start) + timedelta(minutes=step * nth_of_day)
         begins = local.replace(tzinfo=zone)
         ends = begins + timedelta(minutes=length)
         name = names.get(slot.student_id, slot.student_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from datetime import UTC, tzinfo
 from typing import Any
 
 from server.domain.classes import Identity, require_class, require_teacher
+from server.domain.spreadsheet import csv_text, iso_time
 from server.store.redis_store import RedisStore
 
 CARD_COLUMNS = ("round_id", "prompt", "card_id", "student_id", "student", "visibility",
@@ -53,12 +53,10 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
     }
 
 
-def cards_csv(export: dict[str, Any]) -> str:
-    """Every card of every round, one row each, for a spreadsheet."""
+def cards_csv(export: dict[str, Any], where: tzinfo = UTC) -> str:
+    """Every card of every round, one row each, for a spreadsheet (times in `where`)."""
     names = {s["id"]: s["name"] for s in export["students"]}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CARD_COLUMNS)
-    writer.writeheader()
+    rows = []
     for round_ in export["rounds"]:
         for c in round_["cards"]:
             row = {
@@ -69,9 +67,7 @@ def cards_csv(export: dict[str, Any]) -> str:
                 "flagged": c.get("flagged", False), "text": c["text"],
                 "photo": c.get("photo_id") or "", "reactions": sum(c["reactions"].values()),
                 "replies": " | ".join(f"{r['from']}: {r['text']}" for r in c["replies"]),
-                "created_at": c["created_at"],
+                "created_at": iso_time(c["created_at"], where),
             }
-            # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-            writer.writerow({k: "'" + v if isinstance(v, str) and v[:1] in "=+-@" else v
-                             for k, v in row.items()})
-    return out.getvalue()
+            rows.append([row[c] for c in CARD_COLUMNS])
+    return csv_text(CARD_COLUMNS, rows)

@@ -5,7 +5,9 @@ replies, which the co-host never sees.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -13,6 +15,7 @@ from server.domain import checkins, connections
 from server.domain.classes import Identity, require_teacher
 from server.domain.errors import InvalidInput, NotFound
 from server.domain.rounds import Clock, clean_text, now_ms
+from server.domain.spreadsheet import BOM, zone
 from server.store.redis_store import RedisStore
 
 WEEK_MS = 7 * 86_400_000
@@ -96,20 +99,68 @@ def mark_checkin(store: RedisStore, identity: Identity, *, week: int, slot: int,
     return meeting
 
 
-def export_checkins(store: RedisStore, identity: Identity, fmt: str, clock: Clock = now_ms
-                    ) -> str:
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class CalendarChoice:
+    """When the teacher holds check-ins: which weekdays, from what time, in which time zone."""
+
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    day_start: time = time(10, 0)
+    tz_name: str = "UTC"
+
+    @classmethod
+    def from_query(cls, days: str | None, at: str | None, tz: str | None) -> CalendarChoice:
+        """From `days=mon,wed,fri`, `time=15:30`, `tz=Europe/Paris` (each optional)."""
+        choice = cls()
+        if days:
+            picked = [d.strip().lower()[:3] for d in days.split(",")[:7]]
+            if not picked or any(d not in WEEKDAYS for d in picked):
+                raise InvalidInput("Choose the days as mon, tue, wed, thu, fri, sat or sun.")
+            choice = replace(choice, weekdays=tuple(sorted({WEEKDAYS.index(d) for d in picked})))
+        if at:
+            match = _CLOCK.fullmatch(at.strip())
+            if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+                raise InvalidInput("Give the time of day as hours and minutes, like 15:30.")
+            choice = replace(choice, day_start=time(int(match[1]), int(match[2])))
+        if tz:
+            zone(tz)  # a plain error for an unknown zone
+            choice = replace(choice, tz_name=tz)
+        return choice
+
+    def first_day(self, now_ms: int) -> date:
+        """The first chosen weekday whose start time is still ahead: never a day already past."""
+        here = datetime.fromtimestamp(now_ms / 1000, zone(self.tz_name))
+        day = here.date()
+        for _ in range(8):
+            if day.weekday() in self.weekdays and \
+                    datetime.combine(day, self.day_start, here.tzinfo) > here:
+                return day
+            day += timedelta(days=1)
+        raise AssertionError("some weekday is chosen")
+
+
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def export_checkins(store: RedisStore, identity: Identity, fmt: str, clock: Clock = now_ms,
+                    calendar: CalendarChoice | None = None) -> str:
+    """The plan as CSV (with a byte-order mark, for spreadsheets) or as an iCalendar file whose
+    first meeting is on the first chosen day still ahead."""
     require_teacher(identity)
     settings = store.get_checkin_plan(identity.class_id)
     if settings is None:
         raise NotFound("There is no check-in plan yet.")
-    made = _plan(store, identity.class_id, settings, clock())
+    now = clock()
+    made = _plan(store, identity.class_id, settings, now)
     names = {s["id"]: s["name"] for s in store.list_students(identity.class_id)}
     if fmt == "csv":
-        return checkins.plan_to_csv(made, names)
-    start = datetime.fromtimestamp(settings["created_at"] / 1000, UTC).date()
-    week_start = date.fromordinal(start.toordinal() - start.weekday())  # Monday
-    first = date.fromordinal(week_start.toordinal() + 7 * made.start_week)
-    return checkins.plan_to_ical(made, names, first, minutes=settings["minutes"])
+        return BOM + checkins.plan_to_csv(made, names)
+    calendar = calendar or CalendarChoice()
+    return checkins.plan_to_ical(made, names, calendar.first_day(now),
+                                 minutes=settings["minutes"], tz_name=calendar.tz_name,
+                                 weekdays=calendar.weekdays, day_start=calendar.day_start)
 
 
 def connection_record(store: RedisStore, identity: Identity, days: int,

@@ -11,6 +11,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any
 
 from server.domain.classes import Identity, require_staff
@@ -537,6 +538,21 @@ def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str
         [names.get(s, "?") for s in rooms[index] if s != student_id],
         "starter": starter,
     }
+
+
+def rotation_times(record: dict[str, Any], number: int, where: tzinfo) -> str:
+    """When rotation `number` (1-based) runs, for a printed list: clock times once the
+    rotations have started (from the current rotation's deadline), else minutes from the start."""
+    minutes = record["settings"]["minutes"]
+    span = minutes * 60_000
+    current, deadline = record.get("current", -1), record.get("deadline")
+    if record.get("status") == "running" and deadline and current >= 0:
+        begins = deadline - span * (current - (number - 1) + 1)
+        start = datetime.fromtimestamp(begins / 1000, where)
+        end = datetime.fromtimestamp((begins + span) / 1000, where)
+        return f"{start:%H:%M} to {end:%H:%M} ({minutes} minutes)"
+    first = (number - 1) * minutes
+    return f"minute {first} to {first + minutes} after the rotations start ({minutes} minutes)"
 
 
 def export_rows(record: dict[str, Any], number: int, names: dict[str, str]

@@ -11,6 +11,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 from typing import Any
 
 from server.domain import views
@@ -19,6 +20,7 @@ from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
+from server.domain.spreadsheet import iso_time
 from server.store.redis_store import REACTIONS, RedisStore
 
 MAX_CARD_TEXT = 500
@@ -490,7 +492,7 @@ EXPORT_COLUMNS = ("card_id", "student", "visibility", "status", "spotlight_ok", 
                   "flagged", "text", "reactions", "replies", "created_at")
 
 
-def export_round_rows(export: dict[str, Any]) -> list[dict[str, Any]]:
+def export_round_rows(export: dict[str, Any], where: tzinfo = UTC) -> list[dict[str, Any]]:
     return [
         {
             "card_id": c["id"], "student": c["author"], "visibility": c["visibility"],
@@ -498,7 +500,7 @@ def export_round_rows(export: dict[str, Any]) -> list[dict[str, Any]]:
             "starred": c.get("starred", False), "flagged": c.get("flagged", False),
             "text": c["text"], "reactions": sum(c["reactions"].values()),
             "replies": " | ".join(f"{r['from']}: {r['text']}" for r in c["replies"]),
-            "created_at": c["created_at"],
+            "created_at": iso_time(c["created_at"], where),
         }
         for c in export["cards"]
     ]

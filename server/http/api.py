@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -11,7 +10,7 @@ import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from server.context import services
-from server.domain import classes, export, followup, rotations, rounds
+from server.domain import classes, export, followup, rotations, rounds, spreadsheet
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
@@ -200,16 +199,11 @@ def export_round(class_id: str, round_id: str) -> Response:
     identity = _for_class(class_id)
     export = rounds.export_round(services().store, identity, round_id)
     if request.args.get("format", "json") == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=rounds.EXPORT_COLUMNS)
-        writer.writeheader()
-        for row in rounds.export_round_rows(export):
-            # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-            writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
-                             for k, v in row.items()})
-        response = Response(out.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.csv"
-        return response
+        where = spreadsheet.zone(request.args.get("tz"))
+        rows = rounds.export_round_rows(export, where)
+        body = spreadsheet.csv_text(rounds.EXPORT_COLUMNS,
+                                    ([row[c] for c in rounds.EXPORT_COLUMNS] for row in rows))
+        return _download(body, "text/csv", f"round-{round_id}.csv")
     response = jsonify(export)
     response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.json"
     return response
@@ -226,24 +220,33 @@ def export_rotation(class_id: str, number: int) -> Response:
     names = {sid: s["name"] for sid, s in students.items()}
     rows = rotations.export_rows(record, number, names)
     fmt = request.args.get("format", "csv")
-    if fmt == "zoom":
+    if fmt in ("zoom", "zoom-by-hand"):
         roster = {e["id"]: e for e in svc.store.list_roster(class_id)}
         emails = {sid: (roster.get(s.get("roster_id") or "") or {}).get("email")
                   for sid, s in students.items()}
-        missing = sorted(names[sid] for _, sid in rows if not emails.get(sid))
-        if missing:
-            raise InvalidInput("Zoom pre-assignment needs an e-mail for every student; import "
-                               f"a roster with e-mails and link: {', '.join(missing[:10])}.")
-        body = _csv([("Pre-assign Room Name", "Email Address"),
-                     *[(room, emails[sid]) for room, sid in rows]])
+        by_hand = [{"student": names[sid], "room": room} for room, sid in rows
+                   if not emails.get(sid)]
+        if fmt == "zoom-by-hand":
+            return jsonify(by_hand=by_hand, with_email=len(rows) - len(by_hand))
+        if len(by_hand) == len(rows):
+            raise InvalidInput("No student in this rotation has an e-mail address, so Zoom has "
+                               "nothing to pre-assign. Import a roster with e-mails, or use "
+                               "the printable list.")
+        body = spreadsheet.csv_text(("Pre-assign Room Name", "Email Address"),
+                                    [(room, emails[sid]) for room, sid in rows
+                                     if emails.get(sid)])
         return _download(body, "text/csv", f"rotation-{number}-zoom.csv")
     if fmt == "html":
+        where = spreadsheet.zone(request.args.get("tz"))
+        class_record = classes.require_class(svc.store, class_id)
         page = render_template("rotation_print.html", number=number,
-                               total=len(record["rotations"]),
+                               total=len(record["rotations"]), class_name=class_record["name"],
+                               when=rotations.rotation_times(record, number, where),
+                               today=spreadsheet.long_date(where),
                                rooms=_group_rooms(rows, names))
         return Response(page, mimetype="text/html")
-    body = _csv([("rotation", "room", "student"),
-                 *[(str(number), room, names[sid]) for room, sid in rows]])
+    body = spreadsheet.csv_text(("rotation", "room", "student"),
+                                [(str(number), room, names[sid]) for room, sid in rows])
     return _download(body, "text/csv", f"rotation-{number}.csv")
 
 
@@ -258,18 +261,13 @@ def _group_rooms(rows: list[tuple[str, str]], names: dict[str, str]) -> list[tup
 def export_checkins(class_id: str, fmt: str) -> Response:
     if fmt not in ("csv", "ics"):
         raise InvalidInput("Check-ins export as .csv or .ics.")
-    body = followup.export_checkins(services().store, _for_class(class_id), fmt)
+    args = request.args
+    calendar = followup.CalendarChoice.from_query(args.get("days"), args.get("time"),
+                                                   args.get("tz"))
+    body = followup.export_checkins(services().store, _for_class(class_id), fmt,
+                                    calendar=calendar)
     mimetype = "text/csv" if fmt == "csv" else "text/calendar"
     return _download(body, mimetype, f"checkins.{fmt}")
-
-
-def _csv(rows: list[tuple[str, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-        writer.writerow(["'" + v if v[:1] in "=+-@" else v for v in row])
-    return out.getvalue()
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -282,7 +280,8 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 def export_class(class_id: str) -> Response:
     data = export.export_class(services().store, _for_class(class_id))
     if request.args.get("format", "json") == "csv":
-        return _download(export.cards_csv(data), "text/csv", f"class-{class_id}-cards.csv")
+        body = export.cards_csv(data, spreadsheet.zone(request.args.get("tz")))
+        return _download(body, "text/csv", f"class-{class_id}-cards.csv")
     response = jsonify(data)
     response.headers["Content-Disposition"] = f"attachment; filename=class-{class_id}.json"
     return response

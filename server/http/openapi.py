@@ -32,6 +32,13 @@ def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
+TZ = {"name": "tz", "in": "query", "required": False,
+      "description": "IANA time zone for times in the file (e.g. Europe/Paris); default UTC",
+      "schema": {"type": "string", "maxLength": 64}}
+CSV_NOTE = ("CSV files are UTF-8 with a byte-order mark and CRLF line ends; a cell starting "
+            "with = + - @ tab or CR gets a leading apostrophe; times are ISO 8601 with offset.")
+
+
 def _download(media_type: str, description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {media_type: {"schema": {"type": "string"}}}}
@@ -61,10 +68,11 @@ def _class_paths() -> dict[str, Any]:
         }},
         "/api/classes/{class_id}/rounds/{round_id}/export": {"get": {
             "summary": "A round with every card and reply (teacher)",
+            "description": CSV_NOTE,
             "security": BEARER,
             "parameters": [*_class_path(), _path_param("round_id", ID),
                            {"name": "format", "in": "query", "required": False,
-                            "schema": {"enum": ["json", "csv"]}}],
+                            "schema": {"enum": ["json", "csv"]}}, TZ],
             "responses": {"200": {"description": "the round (JSON or CSV)", "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}}}},
@@ -72,22 +80,35 @@ def _class_paths() -> dict[str, Any]:
         }},
         "/api/classes/{class_id}/rotations/{number}/export": {"get": {
             "summary": "One rotation (1-based) as Zoom pre-assign CSV, CSV or a printable page",
+            "description": "zoom: the students who have an e-mail in the roster (refused when "
+                           "none has); zoom-by-hand: who must be assigned by hand in Zoom and "
+                           "to which room; html: printable list with class name, date and the "
+                           "rotation's times (in `tz`). " + CSV_NOTE,
             "security": BEARER,
             "parameters": [*_class_path(),
                            _path_param("number", {"type": "integer", "minimum": 0}),
                            {"name": "format", "in": "query", "required": False,
-                            "schema": {"enum": ["zoom", "csv", "html"]}}],
+                            "schema": {"enum": ["zoom", "zoom-by-hand", "csv", "html"]}}, TZ],
             "responses": {"200": {"description": "the rotation", "content": {
                 "text/csv": {"schema": {"type": "string"}},
-                "text/html": {"schema": {"type": "string"}}}},
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {
+                    "type": "object", "required": ["by_hand", "with_email"],
+                    "properties": {
+                        "with_email": {"type": "integer"},
+                        "by_hand": {"type": "array", "items": {
+                            "type": "object", "required": ["student", "room"],
+                            "properties": {"student": {"type": "string"},
+                                           "room": {"type": "string"}}}}}}}}},
                 **_errors(400, 403, 404, 503)},
         }},
         "/api/classes/{class_id}/export": {"get": {
             "summary": "Everything the class holds, for the teacher to keep (end of term)",
+            "description": "JSON keeps stored times as they are (epoch). " + CSV_NOTE,
             "security": BEARER,
             "parameters": [*_class_path(),
                            {"name": "format", "in": "query", "required": False,
-                            "schema": {"enum": ["json", "csv"]}}],
+                            "schema": {"enum": ["json", "csv"]}}, TZ],
             "responses": {"200": {"description": "JSON (everything) or CSV (every card)",
                                   "content": {"application/json": {"schema": {"type": "object"}},
                                               "text/csv": {"schema": {"type": "string"}}}},
@@ -100,7 +121,17 @@ def _class_paths() -> dict[str, Any]:
         }},
         **{f"/api/classes/{{class_id}}/checkins.{fmt}": {"get": {
             "summary": f"The check-in plan as {label} (teacher)",
-            "security": BEARER, "parameters": _class_path(),
+            "description": CSV_NOTE if fmt == "csv" else (
+                "Meetings on the chosen weekdays from the chosen time, local to `tz`; the "
+                "first is on the first chosen day whose time is still ahead, never in the past."),
+            "security": BEARER,
+            "parameters": _class_path() if fmt == "csv" else [*_class_path(), {
+                "name": "days", "in": "query", "required": False,
+                "description": "weekdays, comma separated (default mon,tue,wed,thu,fri)",
+                "schema": {"type": "string", "example": "tue,thu"}}, {
+                "name": "time", "in": "query", "required": False,
+                "description": "time of day of the first meeting, HH:MM (default 10:00)",
+                "schema": {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}$"}}, TZ],
             "responses": {"200": _download(media, label), **_errors(400, 403, 404, 503)},
         }} for fmt, media, label in (("csv", "text/csv", "CSV"),
                                      ("ics", "text/calendar", "iCalendar"))},

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -61,7 +64,18 @@ def test_checkins_record_and_cohost_sees_nothing_private(live_server, clients) -
     assert ics.status_code == 200 and ics.text.startswith("BEGIN:VCALENDAR\r\n")
     as_csv = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.csv",
                           headers=auth, timeout=10)
-    assert as_csv.status_code == 200 and "week" in as_csv.text.splitlines()[0]
+    assert as_csv.status_code == 200 and as_csv.content.startswith("\ufeffweek".encode())
+    chosen = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
+                          params={"days": "tue,thu", "time": "15:30",
+                                  "tz": "America/New_York"}, headers=auth, timeout=10)
+    starts = [datetime.strptime(line[8:], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+              for line in chosen.text.splitlines() if line.startswith("DTSTART:")]
+    local = [s.astimezone(ZoneInfo("America/New_York")) for s in starts]
+    assert starts and min(starts) > datetime.now(UTC)
+    assert {d.weekday() for d in local} <= {1, 3} and local[0].strftime("%H:%M") == "15:30"
+    refused = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
+                           params={"days": "funday"}, headers=auth, timeout=10)
+    assert refused.status_code == 400 and "mon, tue" in refused.json()["error"]["message"]
 
     # The record: the reply and the done check-in count as real connections.
     ok(teacher.call("note.set", {"student_id": seats[2]["student_id"], "text": NOTE}))
@@ -109,17 +123,33 @@ def test_rotation_exports(live_server, clients) -> None:
     base = f"{live_server.url}/api/classes/{klass.class_id}/rotations/1/export"
     zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
     assert zoom.status_code == 400 and "e-mail" in zoom.json()["error"]["message"]
+    # Di joined late and has no e-mail: the others are pre-assigned, Di is listed for by hand.
     requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
-                  data=roster_csv(names, set()), headers={**auth, "Content-Type": "text/csv"},
-                  timeout=10)
+                  data=roster_csv(names[:3], set()),
+                  headers={**auth, "Content-Type": "text/csv"}, timeout=10)
     zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
-    lines = zoom.text.splitlines()
-    assert lines[0] == "Pre-assign Room Name,Email Address" and len(lines) == 5
-    assert {line.split(",")[0] for line in lines[1:]} == {"Room 1", "Room 2"}
-    plain = requests.get(base, headers=auth, timeout=10).text.splitlines()
-    assert plain[0] == "rotation,room,student" and len(plain) == 5
-    page = requests.get(base, params={"format": "html"}, headers=auth, timeout=10)
+    assert zoom.status_code == 200 and zoom.content.startswith("\ufeff".encode())
+    lines = zoom.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Pre-assign Room Name,Email Address" and len(lines) == 4
+    assert "di@school.example" not in zoom.text
+    by_hand = requests.get(base, params={"format": "zoom-by-hand"}, headers=auth,
+                           timeout=10).json()
+    assert [e["student"] for e in by_hand["by_hand"]] == ["Di"]
+    assert by_hand["by_hand"][0]["room"] in ("Room 1", "Room 2") and by_hand["with_email"] == 3
+    plain = requests.get(base, headers=auth, timeout=10).content.decode("utf-8-sig")
+    assert plain.splitlines()[0] == "rotation,room,student" and len(plain.splitlines()) == 5
+    page = requests.get(base, params={"format": "html", "tz": "Europe/Paris"}, headers=auth,
+                        timeout=10)
     assert "Rotation 1 of 3" in page.text and "Ana" in page.text
+    assert "Period 3 Biology" in page.text and "minute 0 to 5 after the rotations start" \
+        in page.text
+    ok(cohost.call("rotation.start", {}))
+    running = requests.get(base.replace("/1/", "/2/"), params={"format": "html"},
+                           headers=auth, timeout=10).text
+    assert re.search(r"\d\d:\d\d to \d\d:\d\d \(5 minutes\)", running)
+    assert requests.get(base, params={"format": "html", "tz": "Mars/Olympus"}, headers=auth,
+                        timeout=10).json()["error"]["message"] == \
+        "The time zone “Mars/Olympus” is not known."
     student = requests.get(base, headers={"Authorization": f"Bearer {seats[0]['seat_token']}"},
                            timeout=10)
     assert student.status_code == 403

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -318,13 +320,22 @@ def test_round_export(live_server, clients) -> None:
     round_ = start_open_round(teacher)
     posted = ok(ana.call("card.submit", card("ana-export-1", "=HYPERLINK(\"x\")", "teacher")))
     ok(teacher.call("reply.send", {"card_id": posted["card"]["id"], "text": "Thank you!"}))
+    ben = clients(live_server.url, {"token": klass.join("Ben")["seat_token"]})
+    ok(ben.call("card.submit", card("ben-export-1", "-3 degrees today", "teacher")))
     url = f"{live_server.url}/api/classes/{klass.class_id}/rounds/{round_['id']}/export"
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
     exported = requests.get(url, headers=auth, timeout=10).json()
-    assert [c["text"] for c in exported["cards"]] == ["=HYPERLINK(\"x\")"]
+    assert [c["text"] for c in exported["cards"]] == ["=HYPERLINK(\"x\")", "-3 degrees today"]
     assert exported["cards"][0]["replies"][0]["text"] == "Thank you!"
-    as_csv = requests.get(url, params={"format": "csv"}, headers=auth, timeout=10).text
-    assert "'=HYPERLINK" in as_csv and "teacher: Thank you!" in as_csv
+    raw = requests.get(url, params={"format": "csv", "tz": "Europe/Paris"}, headers=auth,
+                       timeout=10).content
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == ["'=HYPERLINK(\"x\")", "'-3 degrees today"]
+    # Empty cells stay empty (no lone apostrophe); times are ISO 8601 with the zone's offset.
+    assert [r["replies"] for r in rows] == ["teacher: Thank you!", ""]
+    assert all(v != "'" for r in rows for v in r.values())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", rows[0]["created_at"])
     cohost = requests.get(url, headers={"Authorization": f"Bearer {klass.cohost_secret}"},
                           timeout=10)
     assert cohost.status_code == 403

@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +28,7 @@ from server.domain.checkins import (
     plan_to_ical,
 )
 from server.domain.errors import InvalidInput
+from server.domain.followup import CalendarChoice
 
 STAMP = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -385,3 +387,30 @@ def test_plan_to_dict_is_json_ready() -> None:
                                            "reasons": ["not seen yet", "ELL: weighted 2x"]}
     assert data["meetings"]["a"] == 7  # weight 2 of a total 4, over 14 slots
     assert Counter(data["meetings"].values()) == Counter({7: 1, 4: 1, 3: 1})
+
+
+def test_ical_chosen_weekdays_and_time_of_day() -> None:
+    plan = small_plan()  # 14 slots a week over two weeks
+    text = plan_to_ical(plan, {}, date(2026, 3, 3), minutes=10, tz_name="Europe/Paris",
+                        dtstamp=STAMP, weekdays=(1, 3), day_start=time(15, 30))
+    starts = [datetime.strptime(line[8:], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+              .astimezone(ZoneInfo("Europe/Paris"))
+              for line in unfold(text) if line.startswith("DTSTART:")]
+    assert {s.weekday() for s in starts} == {1, 3}
+    assert starts[0].strftime("%a %H:%M") == "Tue 15:30"
+    assert starts[1].strftime("%a %H:%M") == "Thu 15:30"
+    assert starts[2].strftime("%a %H:%M") == "Tue 15:45"  # the next slot of that Tuesday
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    (datetime(2026, 3, 3, 14, 0, tzinfo=UTC), date(2026, 3, 3)),   # Tue, before 15:30 Paris
+    (datetime(2026, 3, 3, 15, 0, tzinfo=UTC), date(2026, 3, 5)),   # Tue 16:00 Paris: Thu
+    (datetime(2026, 3, 5, 23, 0, tzinfo=UTC), date(2026, 3, 10)),  # Fri in Paris: next Tue
+])
+def test_calendar_never_starts_in_the_past(now: datetime, expected: date) -> None:
+    choice = CalendarChoice.from_query("tue,thu", "15:30", "Europe/Paris")
+    assert choice.first_day(int(now.timestamp() * 1000)) == expected
+    with pytest.raises(InvalidInput, match="15:30"):
+        CalendarChoice.from_query(None, "25:00", None)
+    with pytest.raises(InvalidInput, match="not known"):
+        CalendarChoice.from_query(None, None, "Nowhere/Land")
