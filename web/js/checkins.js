@@ -1,7 +1,7 @@
 // The "Check-ins" tab (teacher only): plan fair one-on-one check-ins, see whether everyone can
 // be seen in time, mark meetings done or missed (missed ones are carried forward), export.
 import { byId, h, replace, setText, show } from "./dom.js";
-import { downloadFile } from "./download.js";
+import { downloadFile, localZone } from "./download.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -187,12 +187,26 @@ export function createCheckins(deps) {
     }
   }
 
+  /** The calendar choices (days, time of day, time zone) as a query string. @param {"csv" | "ics"} fmt */
+  function calendarQuery(fmt) {
+    const tzInput = /** @type {HTMLInputElement} */ (byId("ci-tz"));
+    const params = new URLSearchParams({ tz: tzInput.value.trim() || localZone() });
+    if (fmt === "ics") {
+      const days = [...document.querySelectorAll("input[name=ci-day]:checked")]
+        .map((el) => /** @type {HTMLInputElement} */ (el).value);
+      if (!days.length) throw new Error("Choose at least one day for check-ins.");
+      params.set("days", days.join(","));
+      params.set("time", /** @type {HTMLInputElement} */ (byId("ci-time")).value || "10:00");
+    }
+    return params.toString();
+  }
+
   /** @param {"csv" | "ics"} fmt */
   async function onExport(fmt) {
     const cls = deps.cls();
     if (!cls) return;
     try {
-      const name = await downloadFile(`/api/classes/${encodeURIComponent(cls.id)}/checkins.${fmt}`, deps.key(), `checkins.${fmt}`);
+      const name = await downloadFile(`/api/classes/${encodeURIComponent(cls.id)}/checkins.${fmt}?${calendarQuery(fmt)}`, deps.key(), `checkins.${fmt}`);
       deps.say(`Downloaded ${name}.`, "ok");
     } catch (err) {
       deps.say(/** @type {Error} */ (err).message, "error");
@@ -216,6 +230,7 @@ export function createCheckins(deps) {
       if (plan) render();
     },
     wireControls() {
+      /** @type {HTMLInputElement} */ (byId("ci-tz")).value = localZone();
       byId("ci-form").addEventListener("submit", onPlan);
       byId("ci-export-csv").addEventListener("click", () => onExport("csv"));
       byId("ci-export-ics").addEventListener("click", () => onExport("ics"));

@@ -30,6 +30,15 @@ export async function authFetch(path, token) {
   return response;
 }
 
+/** The browser's IANA time zone (for times in exported files), or "" to let the server use UTC. */
+export function localZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
 /** @param {Response} response @param {string} fallback */
 function fileName(response, fallback) {
   const header = response.headers.get("Content-Disposition") || "";

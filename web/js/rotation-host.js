@@ -3,7 +3,7 @@
 // (countdown, +1 min, skip, end, message all rooms) and export each rotation.
 import { byId, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
-import { downloadFile, openPage } from "./download.js";
+import { authFetch, downloadFile, localZone, openPage } from "./download.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -311,13 +311,15 @@ export function createRotationHost(deps) {
     const cls = deps.cls();
     if (!cls) return;
     show("rot-export-error", false);
-    const path = `/api/classes/${encodeURIComponent(cls.id)}/rotations/${n}/export?format=${format}`;
+    show("rot-export-note", false);
+    const path = `/api/classes/${encodeURIComponent(cls.id)}/rotations/${n}/export?format=${format}&tz=${encodeURIComponent(localZone())}`;
     try {
       if (format === "html") {
         await openPage(path, deps.key());
       } else {
         const name = await downloadFile(path, deps.key(), format === "zoom" ? `rotation-${n}-zoom.csv` : `rotation-${n}.csv`);
         deps.say(`Downloaded ${name}.`, "ok");
+        if (format === "zoom") await showByHand(n, path.replace("format=zoom", "format=zoom-by-hand"));
       }
     } catch (err) {
       const message = /** @type {Error} */ (err).message;
@@ -325,6 +327,17 @@ export function createRotationHost(deps) {
       show("rot-export-error", true);
       deps.say(message, "error");
     }
+  }
+
+  /** Name the students Zoom cannot pre-assign (no e-mail): the host moves them by hand. */
+  async function showByHand(/** @type {number} */ n, /** @type {string} */ path) {
+    const answer = await (await authFetch(path, deps.key())).json();
+    const byHand = /** @type {{student: string, room: string}[]} */ (answer.by_hand || []);
+    if (!byHand.length) return;
+    replace(byId("rot-export-note"),
+      h("p", null, `Rotation ${n}: Zoom cannot pre-assign ${byHand.length === 1 ? "this student" : `these ${byHand.length} students`} (no e-mail in the roster). Move them by hand in Zoom:`),
+      h("ul", { class: "name-list" }, byHand.map((e) => h("li", null, `${e.student} → ${e.room}`))));
+    show("rot-export-note", true);
   }
 
   function renderGrid() {

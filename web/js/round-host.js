@@ -2,6 +2,7 @@
 // watch cards arrive, spotlight, moderate, reply privately, export.
 import { byId, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
+import { downloadFile, localZone } from "./download.js";
 import { photoLoader } from "./photos.js";
 import { reactionSummary } from "./reactions.js";
 import { emitAck } from "./socket.js";
@@ -543,20 +544,11 @@ export function createRoundHost(deps) {
     const round = state.round;
     if (!cls || !round) return;
     try {
-      const response = await fetch(
-        `/api/classes/${encodeURIComponent(cls.id)}/rounds/${encodeURIComponent(round.id)}/export?format=${format}`,
-        { headers: { Authorization: `Bearer ${deps.key()}` }, credentials: "same-origin", cache: "no-store" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const blob = await response.blob();
-      const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: `round-${round.id}.${format}`, class: "visually-hidden" });
-      document.body.appendChild(a);
-      /** @type {HTMLAnchorElement} */ (a).click();
-      a.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+      const path = `/api/classes/${encodeURIComponent(cls.id)}/rounds/${encodeURIComponent(round.id)}/export?format=${format}&tz=${encodeURIComponent(localZone())}`;
+      await downloadFile(path, deps.key(), `round-${round.id}.${format}`);
       deps.say(`Exported the round as ${format.toUpperCase()}.`, "ok");
-    } catch {
-      deps.say("Could not export the round. Please try again.", "error");
+    } catch (err) {
+      deps.say(/** @type {Error} */ (err).message, "error");
     }
   }
 
