@@ -265,6 +265,7 @@ Group = Annotated[list[StudentId], Field(min_length=2, max_length=10)]
 class PlanRotations(Schema):
     size: Annotated[int, Field(ge=2, le=20)] | None = None
     rooms: Annotated[int, Field(ge=1, le=100)] | None = None
+    leftover: Literal["smaller", "larger"] = "smaller"
     rotations: Annotated[int, Field(ge=1, le=12)]
     minutes: Annotated[int, Field(ge=1, le=60)]
     absent: Annotated[list[StudentId], Field(max_length=300)] = []

@@ -19,7 +19,7 @@ from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
 from server.domain.rounds import Clock, now_ms
-from server.planner import PlanError, PlanRequest, evaluate, plan
+from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
 from server.store.redis_store import RedisStore
 
 PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
@@ -37,7 +37,8 @@ def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
     s = rotation["settings"]
     return PlanRequest(
         students=list(rotation["students"]), size=s.get("size"), rooms=s.get("rooms"),
-        rotations=s["rotations"], apart=[tuple(p) for p in s["apart"]],  # type: ignore[misc]
+        leftover=s.get("leftover", DEFAULT_LEFTOVER), rotations=s["rotations"],
+        apart=[tuple(p) for p in s["apart"]],  # type: ignore[misc]
         together=[list(g) for g in s["together"]], absent=list(rotation.get("left", [])),
         history=history, fixed_rotations=fixed or [], seed=s.get("seed", 0),
         time_limit=time_limit,
@@ -58,8 +59,8 @@ def _stats(rotation: dict[str, Any], history: list[tuple[str, str, int]]) -> dic
 def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                size: int | None, rooms: int | None, rotations: int, minutes: int,
                absent: list[str], apart: list[list[str]], together: list[list[str]],
-               checkin_room: int = 0, seed: int = 0, run: Runner = _direct,
-               clock: Clock = now_ms) -> dict[str, Any]:
+               checkin_room: int = 0, seed: int = 0, leftover: str = DEFAULT_LEFTOVER,
+               run: Runner = _direct, clock: Clock = now_ms) -> dict[str, Any]:
     """A new draft plan for the students present now (online, not marked absent).
 
     With `checkin_room` > 0, room 1 of every rotation is the teacher's: that many students,
@@ -84,7 +85,8 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     record: dict[str, Any] = {
         "id": secrets.token_hex(6), "status": "draft", "current": -1, "deadline": None,
         "students": present, "left": [], "message": None, "created_at": clock(),
-        "settings": {"size": size, "rooms": rooms, "rotations": rotations, "minutes": minutes,
+        "settings": {"size": size, "rooms": rooms, "leftover": leftover,
+                     "rotations": rotations, "minutes": minutes,
                      "apart": apart, "together": together, "absent": absent, "seed": seed,
                      "checkin_room": checkin_room},
     }
@@ -369,7 +371,7 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
         rooms: list[list[str]] = []
         if others:
             request = PlanRequest(
-                students=others, size=s.get("size"),
+                students=others, size=s.get("size"), leftover=s.get("leftover", DEFAULT_LEFTOVER),
                 rooms=min(s["rooms"] - 1, len(others)) if s.get("rooms") else None,
                 rotations=1, apart=[tuple(p) for p in s["apart"]  # type: ignore[misc]
                                     if all(x in others for x in p)],
@@ -418,7 +420,7 @@ def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, st
                     partners.setdefault(room[i], set()).add(room[j])
                     partners.setdefault(room[j], set()).add(room[i])
     distinct = [len(p) for p in partners.values()] or [0]
-    return {"repeats": repeats, "lower_bound": None,
+    return {"repeats": repeats, "lower_bound": None, "optimal": False,
             "max_meetings": max(meetings.values(), default=0),
             "first_repeat_rotation": first_repeat,
             "distinct_partners_min": min(distinct),

@@ -3,10 +3,20 @@ possible, under keep-apart / keep-together constraints (pure standard library)."
 
 from . import engine
 from .engine import plan
-from .model import Plan, PlanError, PlanRequest, PlanStats
+from .model import (
+    DEFAULT_LEFTOVER,
+    LEFTOVER_RULES,
+    Plan,
+    PlanError,
+    PlanRequest,
+    PlanStats,
+    room_sizes,
+)
 from .stats import evaluate, lower_bound
 
 __all__ = [
+    "DEFAULT_LEFTOVER",
+    "LEFTOVER_RULES",
     "Plan",
     "PlanError",
     "PlanRequest",
@@ -15,4 +25,5 @@ __all__ = [
     "evaluate",
     "lower_bound",
     "plan",
+    "room_sizes",
 ]

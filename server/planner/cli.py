@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from server.roster import RosterError, parse_roster_csv
 
 from .engine import plan
-from .model import Plan, PlanError, PlanRequest
+from .model import DEFAULT_LEFTOVER, LEFTOVER_RULES, Plan, PlanError, PlanRequest
 
 FORMATS = ("text", "json", "csv", "zoom")
 ZOOM_HEADER = ("Pre-assign Room Name", "Email Address")
@@ -37,8 +37,17 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "--roster", metavar="FILE.csv", help="roster CSV (name,email,tags; header optional)"
     )
     rooms = parser.add_mutually_exclusive_group(required=True)
-    rooms.add_argument("--size", type=int, metavar="K", help="students per room (ceil(n/K) rooms)")
-    rooms.add_argument("--rooms", type=int, metavar="M", help="exact number of rooms")
+    rooms.add_argument("--size", type=int, metavar="K", help="students per room")
+    rooms.add_argument(
+        "--rooms", type=int, metavar="M", help="number of rooms (fewer if one would hold one)"
+    )
+    parser.add_argument(
+        "--leftover",
+        choices=LEFTOVER_RULES,
+        default=DEFAULT_LEFTOVER,
+        help="with --size: students who do not fill a room make some rooms smaller (K-1, "
+        "the default) or larger (K+1); never a room of one",
+    )
     parser.add_argument(
         "--rotations",
         type=int,
@@ -143,8 +152,8 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         if args.students is None or args.students < 1:
             raise CliError("--students must be a positive number")
         students = [str(i) for i in range(1, args.students + 1)]
-    if args.size is not None and args.size < 1:
-        raise CliError("--size must be a positive number")
+    if args.size is not None and args.size < 2:
+        raise CliError("--size must be at least 2")
     if args.rooms is not None and args.rooms < 1:
         raise CliError("--rooms must be a positive number")
     if args.rotations < 1:
@@ -173,6 +182,7 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         students=students,
         size=args.size,
         rooms=args.rooms,
+        leftover=args.leftover,
         rotations=args.rotations,
         apart=apart,
         together=[_split_names(v, "--together", 2) for v in args.together],
@@ -256,7 +266,9 @@ def _format_text(result: Plan) -> str:
     first = stats.first_repeat_rotation
     lines += [
         "",
-        f"Repeated pair meetings: {stats.repeats} (lower bound {stats.lower_bound})",
+        f"Repeated pair meetings: {stats.repeats} (lower bound {stats.lower_bound}"
+        + (", proved optimal)" if stats.optimal else ")"),
+        "Room sizes: " + ", ".join(map(str, sorted(map(len, result.rotations[-1]), reverse=True))),
         f"Most meetings of one pair: {stats.max_meetings}",
         f"First rotation with a repeat: {first if first is not None else 'none'}",
         f"Distinct partners per student: min {stats.distinct_partners_min}, "

@@ -28,7 +28,8 @@ class PlanRequest:
     ``history`` is pair history from earlier lessons, either a mapping
     ``{frozenset({a, b}) or (a, b): count}`` or an iterable of ``(a, b, count)`` triples
     (the JSON form ``{"pairs": [["a", "b", 2], ...]}`` is accepted too).
-    Give exactly one of ``size`` (students per room; ceil(n/size) rooms) or ``rooms``.
+    Give exactly one of ``size`` (students per room) or ``rooms``; ``leftover`` says
+    where the students who do not fill a room of ``size`` go (see ``room_sizes``).
     ``max_iterations`` optionally caps the search so that runs are reproducible
     independently of machine speed.
     """
@@ -37,6 +38,7 @@ class PlanRequest:
     size: int | None = None
     rooms: int | None = None
     rotations: int = 1
+    leftover: str = "smaller"
     apart: list[tuple[str, str]] = field(default_factory=list)
     together: list[list[str]] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
@@ -62,10 +64,16 @@ class PlanStats:
     seconds: float = 0.0
     violation_details: list[str] = field(default_factory=list)
 
+    @property
+    def optimal(self) -> bool:
+        """Proved optimal: no schedule can have fewer repeats than the (valid) lower bound."""
+        return self.repeats == self.lower_bound
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "repeats": self.repeats,
             "lower_bound": self.lower_bound,
+            "optimal": self.optimal,
             "max_meetings": self.max_meetings,
             "first_repeat_rotation": self.first_repeat_rotation,
             "distinct_partners_min": self.distinct_partners_min,
@@ -113,22 +121,42 @@ class Instance:
         return len(self.fixed) + self.future_rotations
 
 
-def balanced_room_sizes(count: int, size: int | None, rooms: int | None) -> list[int]:
-    """Room sizes for ``count`` students: largest first, sizes differ by at most one."""
+LEFTOVER_RULES = ("smaller", "larger")
+DEFAULT_LEFTOVER = "smaller"
+
+
+def room_sizes(
+    count: int, size: int | None, rooms: int | None, leftover: str = DEFAULT_LEFTOVER
+) -> list[int]:
+    """Room sizes for ``count`` students, largest first: as even as possible, never a room
+    of one.  The one rule ``rapport plan`` and live rotations share.
+
+    * ``size`` k with ``leftover="smaller"`` (the default): ceil(count / k) rooms, so no
+      room holds more than k and the leftover makes some rooms smaller (usually k - 1);
+    * ``size`` k with ``leftover="larger"``: floor(count / k) rooms, so no room holds fewer
+      than k and the leftover students join rooms of k + 1; when there are more leftover
+      students than rooms (a room would need k + 2), it falls back to "smaller";
+    * ``rooms`` m: m rooms.
+    Sizes then differ by at most one, and when a room of one would remain (two or more
+    students), there is one room fewer: 5 students in rooms of 2 are rooms of 3 and 2.
+    """
     if (size is None) == (rooms is None):
         raise PlanError("give exactly one of room size or room count")
     if count <= 0:
         raise PlanError("no students present to plan for")
+    if leftover not in LEFTOVER_RULES:
+        raise PlanError(f"leftover must be one of {', '.join(LEFTOVER_RULES)}, got {leftover!r}")
     if size is not None:
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise PlanError(f"room size must be a positive integer, got {size!r}")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 2:
+            raise PlanError(f"room size must be a whole number of at least 2, got {size!r}")
         room_count = math.ceil(count / size)
+        if leftover == "larger" and count // size and count % size <= count // size:
+            room_count = count // size
     else:
         if not isinstance(rooms, int) or isinstance(rooms, bool) or rooms < 1:
             raise PlanError(f"room count must be a positive integer, got {rooms!r}")
-        if rooms > count:
-            raise PlanError(f"{rooms} rooms for only {count} present students")
         room_count = rooms
+    room_count = min(room_count, max(1, count // 2))  # no one alone in a room
     base, extra = divmod(count, room_count)
     return [base + 1] * extra + [base] * (room_count - extra)
 
@@ -201,8 +229,8 @@ def build_instance(request: PlanRequest) -> Instance:
         if duplicates:
             raise PlanError(f"already-run rotation {number} lists {duplicates[0]!r} twice")
 
-    room_sizes = balanced_room_sizes(len(names), request.size, request.rooms)
-    largest_room = room_sizes[0]
+    sizes = room_sizes(len(names), request.size, request.rooms, request.leftover)
+    largest_room = sizes[0]
 
     # Merge keep-together groups that share students (union-find over present students).
     parent = list(range(len(names)))
@@ -249,9 +277,9 @@ def build_instance(request: PlanRequest) -> Instance:
             group = ", ".join(names[m] for m in units[unit_of[i]])
             raise PlanError(f"keep-apart pair ({a}, {b}) is inside keep-together group ({group})")
         apart.add((i, j))
-    _check_apart_cliques(names, units, unit_of, apart, len(room_sizes))
-    _check_packing(names, units, room_sizes)
-    _check_joint_placement(names, units, apart, room_sizes)
+    _check_apart_cliques(names, units, unit_of, apart, len(sizes))
+    _check_packing(names, units, sizes)
+    _check_joint_placement(names, units, apart, sizes)
 
     history = normalize_history(request.history)
     prior: dict[tuple[int, int], int] = {}
@@ -272,7 +300,7 @@ def build_instance(request: PlanRequest) -> Instance:
 
     return Instance(
         names=names,
-        room_sizes=room_sizes,
+        room_sizes=sizes,
         future_rotations=request.rotations - len(fixed),
         fixed=fixed,
         apart=apart,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .model import Instance, PlanRequest, PlanStats, balanced_room_sizes, build_instance
+from .model import Instance, PlanRequest, PlanStats, build_instance, room_sizes
 
 
 def lower_bound(instance: Instance) -> int:
@@ -146,7 +146,7 @@ def _violations(
     present = set(instance.names)
     apart = [(instance.names[i], instance.names[j]) for i, j in instance.apart]
     groups = [[instance.names[m] for m in unit] for unit in instance.units if len(unit) > 1]
-    expected_sizes = sorted(balanced_room_sizes(len(present), request.size, request.rooms))
+    expected_sizes = sorted(room_sizes(len(present), request.size, request.rooms, request.leftover))
     details: list[str] = []
     for number, rotation in enumerate(rotations, start=1):
         if number <= len(instance.fixed):

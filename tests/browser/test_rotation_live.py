@@ -59,6 +59,7 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     expect(panel).to_be_visible()
     expect(panel.locator("#rot-absent li")).to_have_count(2, timeout=T)
     panel.get_by_label("Students per room").fill("2")
+    panel.get_by_label("Students left over").select_option("larger")
     panel.get_by_label("Rotations").fill("2")
     panel.get_by_label("Minutes per rotation").fill("1")
     shot(cp, "rotation-form-laptop")
@@ -71,6 +72,8 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     expect(first_block.locator(".member-name")).to_have_count(2, timeout=T)
     expect(first_block).to_contain_text("Ana")
     expect(first_block).to_contain_text("Ben")
+    # The room sizes show before the start.
+    expect(panel.locator("#rot-sizes")).to_have_text("Room sizes: 1 room of 2.")
     expect(panel.locator("#rot-stats")).to_contain_text("Repeated pairs:")
     expect(panel.locator("#rot-stats")).to_contain_text("New pairings:")
     expect(panel.locator(".starter-text").first).to_contain_text("Conversation starter")
@@ -166,6 +169,7 @@ def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
     expect(panel.locator("#rot-absent li")).to_have_count(5, timeout=T)
     panel.get_by_label("Eve").first.check()  # absent today
     panel.get_by_label("Students per room").fill("2")
+    panel.get_by_label("Students left over").select_option("larger")
     panel.get_by_label("Rotations").fill("2")
     panel.get_by_label("Minutes per rotation").fill("5")
 

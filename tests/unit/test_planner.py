@@ -15,7 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.planner import Plan, PlanError, PlanRequest, PlanStats, evaluate, plan
+from server.planner import (
+    LEFTOVER_RULES,
+    Plan,
+    PlanError,
+    PlanRequest,
+    PlanStats,
+    evaluate,
+    plan,
+    room_sizes,
+)
 from server.planner.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +50,19 @@ def repeats_of(counts: Counter[frozenset[str]]) -> int:
     return sum(max(0, c - 1) for c in counts.values())
 
 
-def expected_sizes(present: int, size: int | None, rooms: int | None) -> list[int]:
-    room_count = math.ceil(present / size) if size else rooms
-    assert room_count
+def expected_sizes(
+    present: int, size: int | None, rooms: int | None, leftover: str = "smaller"
+) -> list[int]:
+    """The documented rule, written out independently: even sizes, never a room of one."""
+    if size:
+        room_count = math.ceil(present / size)
+        if leftover == "larger" and present >= size and present % size <= present // size:
+            room_count = present // size
+    else:
+        assert rooms
+        room_count = rooms
+    while room_count > 1 and present < 2 * room_count:
+        room_count -= 1
     return sorted(
         [present // room_count + 1] * (present % room_count)
         + [present // room_count] * (room_count - present % room_count)
@@ -63,12 +82,12 @@ def requests(draw: st.DrawFn) -> tuple[PlanRequest, list[tuple[str, str, int]]]:
         absent = []
         present = students
     use_rooms = draw(st.booleans())
+    leftover = draw(st.sampled_from(["smaller", "larger"]))
     if use_rooms:
-        size, rooms = None, draw(st.integers(min_value=1, max_value=max(1, len(present) // 2)))
-        room_count = rooms
+        size, rooms = None, draw(st.integers(min_value=1, max_value=len(present) + 2))
     else:
-        size, rooms = draw(st.integers(min_value=2, max_value=6)), None
-        room_count = math.ceil(len(present) / size)
+        size, rooms = draw(st.integers(min_value=2, max_value=len(present) + 2)), None
+    room_count = len(expected_sizes(len(present), size, rooms, leftover))
     smallest = len(present) // room_count
     together: list[list[str]] = []
     if smallest >= 2 and len(present) >= 4 and draw(st.booleans()):
@@ -98,6 +117,7 @@ def requests(draw: st.DrawFn) -> tuple[PlanRequest, list[tuple[str, str, int]]]:
         students=students,
         size=size,
         rooms=rooms,
+        leftover=leftover,
         rotations=draw(st.integers(min_value=1, max_value=6)),
         apart=apart,
         together=together,
@@ -112,7 +132,8 @@ def requests(draw: st.DrawFn) -> tuple[PlanRequest, list[tuple[str, str, int]]]:
 
 def check_plan(request: PlanRequest, result: Plan, history: list[tuple[str, str, int]]) -> None:
     present = [s for s in request.students if s not in request.absent]
-    sizes = expected_sizes(len(present), request.size, request.rooms)
+    sizes = expected_sizes(len(present), request.size, request.rooms, request.leftover)
+    assert len(present) < 2 or min(sizes) >= 2  # never a room of one
     assert len(result.rotations) == request.rotations
     for rotation in result.rotations[len(request.fixed_rotations) :]:
         placed = [s for room in rotation for s in room]
@@ -245,9 +266,11 @@ def test_history_counts_as_met() -> None:
 def test_stats_to_dict_keys() -> None:
     result = plan(PlanRequest(students=list("abcdef"), size=3, rotations=2, time_limit=0.2))
     assert isinstance(result.stats, PlanStats)
+    assert result.stats.to_dict()["optimal"] is (result.stats.repeats == result.stats.lower_bound)
     assert set(result.stats.to_dict()) == {
         "repeats",
         "lower_bound",
+        "optimal",
         "max_meetings",
         "first_repeat_rotation",
         "distinct_partners_min",
@@ -280,6 +303,8 @@ def test_evaluate_counts_hand_made_violations() -> None:
             "cannot all be split",
         ),
         ({"size": 0}, "room size"),
+        ({"size": 1}, "at least 2"),
+        ({"leftover": "sideways"}, "leftover"),
         ({"rotations": 0}, "rotations"),
         (
             {
@@ -496,3 +521,24 @@ def test_progress_reports_fraction_and_repeats() -> None:
     assert calls
     assert all(0.0 <= fraction <= 1.0 for fraction, _ in calls)
     assert calls[-1] == (1.0, result.stats.repeats)
+
+
+def test_room_sizes_are_even_and_never_one() -> None:
+    """Every class size and every request: sizes differ by at most one, no room of one,
+    and the leftover rule keeps rooms at most k ("smaller") or at least k ("larger")."""
+    for count in range(1, 61):
+        for leftover in LEFTOVER_RULES:
+            for size in range(2, count + 3):
+                sizes = room_sizes(count, size, None, leftover)
+                assert sum(sizes) == count and max(sizes) - min(sizes) <= 1
+                assert count < 2 or min(sizes) >= 2
+                if leftover == "smaller" and min(sizes) >= 2 and count % size != 1:
+                    assert max(sizes) <= size or len(sizes) == count // 2
+                if leftover == "larger" and count >= size and count % size <= count // size:
+                    assert size <= min(sizes) and max(sizes) <= size + 1
+                assert sizes == sorted(expected_sizes(count, size, None, leftover), reverse=True)
+            for rooms in range(1, count + 3):
+                sizes = room_sizes(count, None, rooms, leftover)
+                assert sum(sizes) == count and max(sizes) - min(sizes) <= 1
+                assert count < 2 or min(sizes) >= 2
+                assert len(sizes) == max(1, min(rooms, count // 2))

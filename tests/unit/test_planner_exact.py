@@ -43,6 +43,7 @@ def optimum(request: PlanRequest) -> int | None:
     present = tuple(s for s in request.students if s not in request.absent)
     count = -(-len(present) // request.size) if request.size else request.rooms
     assert count
+    count = min(count, max(1, len(present) // 2))  # never a room of one
     base, extra = divmod(len(present), count)
     sizes = tuple([base + 1] * extra + [base] * (count - extra))
     allowed = []

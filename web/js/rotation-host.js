@@ -198,7 +198,10 @@ export function createRotationHost(deps) {
     try {
       const rooms = /** @type {HTMLInputElement} */ (byId("rot-rooms")).value.trim();
       if (rooms) payload.rooms = readInt("rot-rooms", 1, 100, "The number of rooms");
-      else payload.size = readInt("rot-size", 2, 20, "Students per room");
+      else {
+        payload.size = readInt("rot-size", 2, 20, "Students per room");
+        payload.leftover = /** @type {HTMLSelectElement} */ (byId("rot-leftover")).value;
+      }
       payload.rotations = readInt("rot-count", 1, 12, "Rotations");
       payload.minutes = readInt("rot-minutes", 1, 60, "Minutes per rotation");
       payload.checkin_room = readInt("rot-checkin", 0, 6, "Students in the check-in room");
@@ -248,7 +251,9 @@ export function createRotationHost(deps) {
     const items = [
       h("li", null, h("span", { class: "stat-label" }, "Repeated pairs: "),
         h("strong", null, String(stats.repeats)),
-        stats.lower_bound === null ? "" : ` (best possible: ${stats.lower_bound})`),
+        stats.lower_bound === null ? ""
+          : stats.repeats === stats.lower_bound ? " — the fewest possible (proved)"
+            : ` (no plan can have fewer than ${stats.lower_bound})`),
       h("li", null, h("span", { class: "stat-label" }, "New pairings: "), h("strong", null, `${pct}%`)),
       h("li", null, h("span", { class: "stat-label" }, "Fewest different classmates met: "),
         h("strong", null, String(stats.distinct_partners_min))),
@@ -340,6 +345,26 @@ export function createRotationHost(deps) {
     show("rot-export-note", true);
   }
 
+  /**
+   * The room sizes of the rotations still to come, shown before the teacher starts.
+   * @param {Rotation} rot
+   */
+  function renderSizes(rot) {
+    const next = rot.rotations[Math.max(rot.current + (rot.status === "draft" ? 0 : 1), 0)];
+    if (!next || rot.status === "ended") {
+      setText("rot-sizes", "");
+      return;
+    }
+    const sizes = next.map((room) => room.length).sort((a, b) => b - a);
+    /** @type {Map<number, number>} */
+    const counts = new Map();
+    for (const size of sizes) counts.set(size, (counts.get(size) || 0) + 1);
+    const parts = [...counts].map(([size, count]) => `${count} ${count === 1 ? "room" : "rooms"} of ${size}`);
+    const asked = rot.settings && rot.settings.rooms;
+    const fewer = asked && asked > sizes.length ? ` (${asked} asked; fewer so that nobody is alone)` : "";
+    setText("rot-sizes", `Room sizes: ${parts.join(", ")}${fewer}.`);
+  }
+
   function renderGrid() {
     const rot = /** @type {Rotation} */ (state.rotation);
     const blocks = rot.rotations.map((rooms, r) => {
@@ -408,6 +433,7 @@ export function createRotationHost(deps) {
     const left = rot.left || [];
     setText("rot-left", left.length ? `Re-planned without: ${left.map(nameOf).join(", ")}` : "");
     show("rot-left", left.length > 0);
+    renderSizes(rot);
     renderStats(rot.stats);
     renderGrid();
     tick();
