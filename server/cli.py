@@ -94,9 +94,12 @@ def serve(host: str, port: int | None) -> int:
             return 2
         port = int(raw)
 
+    from dataclasses import replace
+
     from server.app import create_app
     from server.extensions import socketio
 
+    config = replace(config, bind_host=host)
     app = create_app(config)
     handle = app.extensions["rapport"].handle
 
@@ -107,8 +110,9 @@ def serve(host: str, port: int | None) -> int:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"Rapport is serving on http://{host}:{port} ({config.async_mode}, "
+    print(f"Rapport is serving on http://{_url_host(host)}:{port} ({config.async_mode}, "
           f"store: {app.extensions['rapport'].handle.mode})", file=sys.stderr, flush=True)
+    print(reach_text(host, port, config.public_url), file=sys.stderr, flush=True)
     try:
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
                      log_output=False, allow_unsafe_werkzeug=config.async_mode == "threading")
@@ -117,6 +121,58 @@ def serve(host: str, port: int | None) -> int:
     finally:
         handle.close()
     return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def lan_addresses() -> list[str]:
+    """This machine's non-loopback IP addresses (best effort, no packet is sent)."""
+    import socket
+
+    found: list[str] = []
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:
+            # Connecting a UDP socket only picks the outgoing interface's address.
+            with socket.socket(family, socket.SOCK_DGRAM) as udp:
+                udp.connect((probe, 9))
+                found.append(udp.getsockname()[0])
+        except OSError:
+            pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            found.append(str(info[4][0]))
+    except OSError:
+        pass
+    from server.domain.reach import is_loopback
+
+    unique = dict.fromkeys(a.split("%")[0] for a in found)
+    return [a for a in unique if not is_loopback(a) and not a.startswith("fe80")]
+
+
+def reach_text(host: str, port: int, public_url: str | None) -> str:
+    """Where teachers and students can open Rapport, in plain words."""
+    from server.domain.reach import ALL_INTERFACES, is_loopback
+
+    lines = []
+    if host in ALL_INTERFACES:
+        addresses = lan_addresses()
+        lines.append(f"Open it on this computer at http://127.0.0.1:{port}")
+        if addresses:
+            lines.append("Students on the same network can reach: " + ", ".join(
+                f"http://{_url_host(a)}:{port}" for a in addresses))
+            lines.append("Open your dashboard at one of those addresses, so that join links "
+                         "and QR codes use it.")
+        else:
+            lines.append("No network address found: students on other devices may not reach it.")
+    elif is_loopback(host) and not public_url:
+        lines.append("Only this computer can open it. For students on other devices, run "
+                     "`rapport serve --host 0.0.0.0` (or put it behind a proxy and set "
+                     "PUBLIC_URL).")
+    if public_url:
+        lines.append(f"Join links and QR codes use PUBLIC_URL: {public_url}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ class Config:
     web_root: Path = REPO_ROOT / "web"
     prompts_dir: Path = REPO_ROOT / "prompts"
     testing: bool = False
+    bind_host: str | None = None  # the address `rapport serve` listens on; None when unknown
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

@@ -39,6 +39,10 @@ class LockClass(Schema):
     locked: bool
 
 
+class SetRetention(Schema):
+    retention_days: Annotated[int, Field(ge=1, le=400)]
+
+
 class StudentRef(Schema):
     student_id: StudentId
 

@@ -150,6 +150,15 @@ def require_staff(identity: Identity) -> None:
         raise Forbidden("Only the teacher or co-host can do that.")
 
 
+def set_retention(store: RedisStore, identity: Identity, days: int) -> dict[str, Any]:
+    """How long the class is kept after its last change (teacher only)."""
+    require_teacher(identity)
+    if not 1 <= days <= 400:
+        raise InvalidInput("The retention period must be 1 to 400 days.")
+    store.set_retention(identity.class_id, days)
+    return require_class(store, identity.class_id)
+
+
 def set_locked(store: RedisStore, identity: Identity, locked: bool) -> dict[str, Any]:
     require_teacher(identity)
     store.set_class_fields(identity.class_id, {"locked": locked})

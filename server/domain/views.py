@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from server.domain.classes import Identity
+from server.domain.reach import join_link_warning
 from server.store.redis_store import RedisStore
 
 
@@ -46,6 +47,10 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
         view["join_url"] = ctx.join_url(record["join_code"], host_url or "")
     if for_staff:
         view["retention_days"] = record["retention_days"]
+        warning = join_link_warning(ctx.join_url(record["join_code"], host_url or ""),
+                                    ctx.config.bind_host)
+        if warning:
+            view["join_warning"] = warning
         if ctx.handle.warning:
             view["store_warning"] = ctx.handle.warning
     return view

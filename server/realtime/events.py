@@ -45,6 +45,7 @@ from server.schemas import (
     Reply,
     RotationMessage,
     SetNote,
+    SetRetention,
     Spotlight,
     StarCard,
     StartRound,
@@ -198,6 +199,12 @@ def lock_class(identity: Identity, body: LockClass) -> Ack:
     record = classes.set_locked(services().store, identity, body.locked)
     broadcast.class_updated(identity.class_id)
     return {"class": {k: record[k] for k in ("id", "name", "grade_band", "locked")}}
+
+
+def set_retention(identity: Identity, body: SetRetention) -> Ack:
+    record = classes.set_retention(services().store, identity, body.retention_days)
+    broadcast.class_updated(identity.class_id)
+    return {"retention_days": record["retention_days"]}
 
 
 def remove_student(identity: Identity, body: StudentRef) -> Ack:
@@ -438,6 +445,7 @@ EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "student.rename": (RenameStudent, rename_student),
     "student.link": (LinkStudent, link_student),
     "class.settings": (ClassSettings, class_settings),
+    "class.retention": (SetRetention, set_retention),
     "prompt.list": (PromptQuery, list_prompts),
     "round.start": (StartRound, start_round),
     "round.host_card": (HostCard, host_card),

@@ -10,12 +10,14 @@ lists the keys, their types and TTLs.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import redis
 
 PREFIX = "rp"
+TTL_CACHE_SECONDS = 60
 REACTIONS = ("heart", "clap", "smile", "star", "wow")
 T = TypeVar("T")
 Record = dict[str, Any]  # a JSON object as stored
@@ -249,7 +251,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis, default_retention_days: int = 180) -> None:
         self.r = client
         self.default_retention_days = default_retention_days
-        self._ttl_cache: dict[str, int] = {}
+        self._ttl_cache: dict[str, tuple[int, float]] = {}  # class -> (ttl, read at)
         self._add_card = client.register_script(ADD_CARD)
         self._cas_field = client.register_script(CAS_FIELD)
         self._react = client.register_script(REACT)
@@ -265,11 +267,13 @@ class RedisStore:
             return False
 
     def _ttl(self, class_id: str) -> int:
-        ttl = self._ttl_cache.get(class_id)
-        if ttl is None:
-            days = self.r.hget(class_key(class_id), "retention_days")
-            ttl = int(json.loads(days) if days else self.default_retention_days) * 86400
-            self._ttl_cache[class_id] = ttl
+        cached = self._ttl_cache.get(class_id)
+        # Re-read after a minute: another process may have changed the retention period.
+        if cached is not None and time.monotonic() - cached[1] < TTL_CACHE_SECONDS:
+            return cached[0]
+        days = self.r.hget(class_key(class_id), "retention_days")
+        ttl = int(json.loads(days) if days else self.default_retention_days) * 86400
+        self._ttl_cache[class_id] = (ttl, time.monotonic())
         return ttl
 
     def _refresh(self, pipe: Any, class_id: str, record: Record | None = None) -> None:
@@ -302,7 +306,7 @@ class RedisStore:
         ttl = record["retention_days"] * 86400
         if not self.r.set(code_key(code), class_id, nx=True, ex=ttl):
             return False
-        self._ttl_cache[class_id] = ttl
+        self._ttl_cache[class_id] = (ttl, time.monotonic())
         stored = {**record, "teacher_hash": teacher_hash, "cohost_hash": cohost_hash}
         pipe = self.r.pipeline()
         pipe.hset(class_key(class_id), mapping={k: _dumps(v) for k, v in stored.items()})
@@ -356,6 +360,24 @@ class RedisStore:
             return old or None
 
         return self._watched([class_key(class_id)], body)
+
+    def set_retention(self, class_id: str, days: int) -> None:
+        """Keep the class `days` after its last change: every key it has gets the new TTL now."""
+        record = self._class_record(class_id)
+        if record is None:
+            return
+        ttl = days * 86400
+        keys = [*class_keys(class_id), code_key(record["join_code"]),
+                *self.r.smembers(index_key(class_id))]
+        keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
+        keys += [cred_key(s["seat_hash"])
+                 for s in self.list_students(class_id, include_removed=True) if s.get("seat_hash")]
+        pipe = self.r.pipeline()
+        pipe.hset(class_key(class_id), "retention_days", _dumps(days))
+        for key in keys:
+            pipe.expire(key, ttl)
+        pipe.execute()
+        self._ttl_cache[class_id] = (ttl, time.monotonic())
 
     def delete_class(self, class_id: str) -> None:
         """Delete the class and everything in it, credentials and join code included."""

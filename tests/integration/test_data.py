@@ -163,3 +163,22 @@ def test_deleting_the_class_leaves_nothing(live_server, redis_url, clients) -> N
     assert resp.status_code == 204
     assert class_dump(r, klass.class_id) == ""
     assert r.get(f"rp:code:{klass.join_code}") is None
+
+
+def test_retention_change_applies_to_every_key_at_once(live_server, redis_url, clients) -> None:
+    klass, _seats, _made = full_journey(live_server.url, clients)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    cohost.wait_for("snapshot")
+    assert cohost.call("class.retention", {"retention_days": 30})["error"]["code"] == "forbidden"
+    assert teacher.call("class.retention", {"retention_days": 0})["error"]["message"] == \
+        "The retention period (days) must be at least 1."
+    assert ok(teacher.call("class.retention", {"retention_days": 30}))["retention_days"] == 30
+    assert cohost.wait_for("class.updated")["class"]["retention_days"] == 30
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    cid = klass.class_id
+    mine = [k for k in r.scan_iter(match="rp:*", count=1000)
+            if cid in k or (r.type(k) == "string" and cid in (r.get(k) or ""))]
+    assert len(mine) > 20
+    ttls = {k: r.ttl(k) for k in mine}
+    assert all(29 * 86400 < t <= 30 * 86400 for t in ttls.values()), ttls
