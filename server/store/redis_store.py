@@ -2,9 +2,9 @@
 
 Nothing else in the code base names a key. Multi-key updates run as MULTI/EXEC transactions
 (with WATCH where a check must hold until the write), so a crash never leaves half an update.
-Every key of a class expires `retention_days` after it was last written (sliding TTL); the
-class's own keys are refreshed whenever anything in the class changes. `docs/redis-keys.md`
-lists the keys, their types and TTLs.
+Every key of a class, credentials and join code included, expires `retention_days` after the
+class's last activity (sliding TTL: `_refresh` on every write, `SLIDE_CLASS` hourly).
+`docs/redis-keys.md` lists the keys, their types and TTLs.
 """
 
 from __future__ import annotations
@@ -247,11 +247,43 @@ return {'ok', raw}
 """
 
 
+# Slide the expiry of everything a class has, credentials and join code included: its fixed
+# keys, every key in its index, the join code, the staff credentials and every seat token.
+# KEYS[1] the class record, KEYS[2] its students, KEYS[3] its index, then its other fixed keys;
+# ARGV[1] the TTL, ARGV[2] the key prefix ("rp:").
+SLIDE_CLASS = """
+local ttl = ARGV[1]
+local function unquote(raw) return raw and string.match(raw, '^"(.+)"$') end
+for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('EXPIRE', key, ttl) end
+local code = unquote(redis.call('HGET', KEYS[1], 'join_code'))
+if code then redis.call('EXPIRE', ARGV[2] .. 'code:' .. code, ttl) end
+for _, field in ipairs({'teacher_hash', 'cohost_hash'}) do
+  local secret = unquote(redis.call('HGET', KEYS[1], field))
+  if secret then redis.call('EXPIRE', ARGV[2] .. 'cred:' .. secret, ttl) end
+end
+for _, raw in ipairs(redis.call('HVALS', KEYS[2])) do
+  local seat = cjson.decode(raw)['seat_hash']
+  if seat then redis.call('EXPIRE', ARGV[2] .. 'cred:' .. seat, ttl) end
+end
+return 1
+"""
+
+# How often (per class, per process) SLIDE_CLASS runs with the class's activity. Retention is
+# counted in whole days, so sliding at most once an hour keeps every key within an hour of
+# `retention_days` after the class's last activity, at a cost that does not grow per event.
+SLIDE_EVERY_SECONDS = 3600.0
+
+
 class RedisStore:
-    def __init__(self, client: redis.Redis, default_retention_days: int = 180) -> None:
+    def __init__(self, client: redis.Redis, default_retention_days: int = 180,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.r = client
         self.default_retention_days = default_retention_days
         self._ttl_cache: dict[str, tuple[int, float]] = {}  # class -> (ttl, read at)
+        self._clock = clock
+        self._slid_at: dict[str, float] = {}
+        self._slide_class = client.register_script(SLIDE_CLASS)
         self._add_card = client.register_script(ADD_CARD)
         self._cas_field = client.register_script(CAS_FIELD)
         self._react = client.register_script(REACT)
@@ -276,16 +308,24 @@ class RedisStore:
         self._ttl_cache[class_id] = (ttl, time.monotonic())
         return ttl
 
-    def _refresh(self, pipe: Any, class_id: str, record: Record | None = None) -> None:
-        """Queue EXPIREs that keep a class's own keys alive as long as it is used."""
+    def _refresh(self, pipe: Any, class_id: str) -> None:
+        """Queue EXPIREs that keep a class's own keys alive as long as it is used, and (at
+        most once an hour) slide everything else of the class along with them."""
         ttl = self._ttl(class_id)
         for key in class_keys(class_id):
             pipe.expire(key, ttl)
-        if record is not None:
-            pipe.expire(code_key(record["join_code"]), ttl)
-            for field in ("teacher_hash", "cohost_hash"):
-                if record.get(field):
-                    pipe.expire(cred_key(record[field]), ttl)
+        self._slide(pipe, class_id)
+
+    def _slide(self, pipe: Any, class_id: str) -> None:
+        """Queue SLIDE_CLASS when this process has not slid the class for an hour. (Were the
+        transaction it rides on to be retried, the next slide waits for the next hour.)"""
+        now = self._clock()
+        if now - self._slid_at.get(class_id, -SLIDE_EVERY_SECONDS) < SLIDE_EVERY_SECONDS:
+            return
+        self._slid_at[class_id] = now
+        keys = [class_key(class_id), students_key(class_id), index_key(class_id),
+                *class_keys(class_id)]
+        self._slide_class(keys=keys, args=[self._ttl(class_id), f"{PREFIX}:"], client=pipe)
 
     def _watched(self, keys: Iterable[str], body: Callable[[Any], T]) -> T:
         """Run `body(pipe)` under WATCH of `keys`, retrying when another writer got there first."""
@@ -417,7 +457,7 @@ class RedisStore:
             pipe.set(cred_key(seat_hash), _dumps(
                 {"class_id": class_id, "role": "student", "student_id": student["id"]}
             ), ex=self._ttl(class_id))
-            self._refresh(pipe, class_id, record)
+            self._refresh(pipe, class_id)
             pipe.execute()
             return "ok"
 
@@ -517,7 +557,8 @@ class RedisStore:
                   _dumps({"cred": cred_hash, "student_id": student_id}))
         pipe.expire(sockets_key(class_id), self._ttl(class_id))
         pipe.hvals(sockets_key(class_id))
-        values = pipe.execute()[-1]
+        self._slide(pipe, class_id)  # opening the class is activity, even with nothing written
+        values = pipe.execute()[2]
         if student_id is None:
             return 0
         return sum(1 for v in values if json.loads(v).get("student_id") == student_id)
@@ -553,6 +594,7 @@ class RedisStore:
         pipe.expire(index_key(class_id), ttl)
         for key in keys:
             pipe.expire(key, ttl)
+        self._slide(pipe, class_id)
 
     def current_round_id(self, class_id: str) -> str | None:
         return self.r.get(current_round_key(class_id))

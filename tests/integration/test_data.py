@@ -11,6 +11,7 @@ import redis
 import requests
 from PIL import Image
 
+from server.store.redis_store import SLIDE_EVERY_SECONDS, RedisStore
 from tests.conftest import ClassInfo, create_class
 from tests.integration.test_rounds import card, ok, start_open_round, upload
 
@@ -84,6 +85,47 @@ def test_every_key_has_a_ttl_after_a_full_journey(live_server, redis_url, client
     assert any(k.startswith(f"rp:class:{klass.class_id}:round:") for k in keys)
     without_ttl = [k for k in keys if r.ttl(k) < 0]
     assert without_ttl == []
+
+
+def keys_of_class(r: redis.Redis, class_id: str) -> list[str]:
+    """Every key named after the class, plus its join code and credentials (found by value)."""
+    keys = []
+    for key in r.scan_iter(match="rp:*", count=1000):
+        if class_id in key or (r.type(key) == "string" and class_id in (r.get(key) or "")):
+            keys.append(key)
+    return keys
+
+
+def test_activity_slides_the_expiry_of_every_key_of_the_class(live_server, redis_url,
+                                                               clients) -> None:
+    """Credentials, join code, seat tokens, old rounds, replies, photos: one day's activity
+    pushes every key of the class back to the full retention (an injectable clock, no sleep)."""
+    klass, seats, _made = full_journey(live_server.url, clients)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    keys = keys_of_class(r, klass.class_id)
+    kinds = {k.split(":")[1] for k in keys}
+    assert {"class", "code", "cred"} <= kinds
+    assert sum(1 for k in keys if k.startswith("rp:cred:")) == 2 + len(seats)
+    assert any(":replies:" in k for k in keys) and any(":photo:" in k for k in keys)
+    retention = 180 * 86400
+    now = [1000.0]
+    store = RedisStore(r, default_retention_days=180, clock=lambda: now[0])
+
+    def age_every_key() -> None:  # as if the class had been idle for all but a minute of it
+        for key in keys:
+            r.expire(key, 60)
+
+    for _day in range(2):
+        age_every_key()
+        now[0] += SLIDE_EVERY_SECONDS
+        store.socket_opened(klass.class_id, "sid-teacher-back", "h", None)  # teacher returns
+        store.socket_closed(klass.class_id, "sid-teacher-back")
+        stale = {k: r.ttl(k) for k in keys if r.ttl(k) < retention - 60}
+        assert stale == {}, stale
+    # Within the hour the slide is not repeated (one script per class per hour, not per event).
+    age_every_key()
+    store.set_class_fields(klass.class_id, {"name": "Period 3 Biology"})
+    assert r.ttl(f"rp:code:{klass.join_code}") <= 60
 
 
 def test_export_is_complete(live_server, clients) -> None:
