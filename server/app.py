@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from server.config import Config
 from server.context import Services
 from server.domain.limits import RateLimits
+from server.domain.prompt_translations import PromptTranslations, load_translations
 from server.domain.prompts import load_library
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
@@ -46,10 +47,13 @@ def create_app(config: Config | None = None) -> Flask:
     )
     # The prompt library is data checked at start-up: a broken file stops the server here.
     library = load_library(config.prompts_dir)
+    translations = load_translations(config.prompts_dir / "i18n", library)
+    _log_translations(translations)
     handle = open_store(config)
     store = RedisStore(handle.client, config.retention_days)
     services = Services(config=config, handle=handle, library=library, store=store,
-                        limits=RateLimits(store, enabled=config.rate_limits))
+                        limits=RateLimits(store, enabled=config.rate_limits),
+                        translations=translations)
     app.extensions["rapport"] = services
 
     from server.http import api, pages
@@ -107,3 +111,15 @@ def _origin_check(config: Config) -> Any:
         return origin == own or origin in extra
 
     return allowed
+
+
+def _log_translations(translations: PromptTranslations) -> None:
+    """Missing and stale translations fall back to English, so they do not stop the server;
+    say so in the log (the unit tests refuse them in the shipped files)."""
+    log = logging.getLogger("rapport.prompts")
+    for catalog in translations.languages.values():
+        if catalog.missing or catalog.stale:
+            log.warning("prompt translations %s; run `rapport prompt-translations update`",
+                        catalog.summary())
+        else:
+            log.info("prompt translations %s", catalog.summary())

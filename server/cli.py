@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 DESCRIPTION = """\
 Rapport: a teacher's companion beside a live video lesson.
@@ -18,6 +19,8 @@ Rapport: a teacher's companion beside a live video lesson.
 commands:
   serve   run the web server (teacher, student and stage pages, Socket.IO, HTTP API)
   plan    plan breakout-room rotations from the command line
+  prompt-translations
+          check or update the prompt library's translations (docs/TRANSLATING.md)
 
 Configuration comes from the environment (REDIS_URL, SECRET_KEY, ASYNC_MODE, PUBLIC_URL,
 RAPPORT_*); see the README's configuration table. `rapport COMMAND --help` explains each
@@ -49,6 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "they have not met, with keep-apart and keep-together constraints.",
     )
     planner_cli.configure_parser(plan)
+
+    translations = sub.add_parser(
+        "prompt-translations", help="check or update the prompt translations",
+        description="The prompt library's translations are PO files in prompts/i18n/ "
+                    "(docs/TRANSLATING.md). 'check' reports per language what is translated, "
+                    "draft, not yet, missing or stale and fails on missing or stale entries; "
+                    "'update' rewrites every file to match prompts/library.json.",
+    )
+    translations.add_argument("action", choices=("check", "update"))
+    translations.add_argument("--add", metavar="LANG", action="append", default=[],
+                              help="with update: also create prompts/i18n/LANG.po "
+                                   "(a BCP 47 tag such as fr or pt-BR)")
+    translations.add_argument("--prompts", type=Path, default=None,
+                              help="the prompt directory (default: the shipped prompts/)")
     return parser
 
 
@@ -61,7 +78,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.planner import cli as planner_cli
 
         return planner_cli.run(args)
+    if args.command == "prompt-translations":
+        return prompt_translations(args.action, args.add, args.prompts)
     parser.print_help()
+    return 0
+
+
+def prompt_translations(action: str, add: list[str], prompts_dir: Path | None) -> int:
+    from server.domain import prompt_translations as pt
+    from server.domain.prompts import DEFAULT_PROMPTS_DIR, PromptLibraryError, load_library
+
+    directory = prompts_dir or DEFAULT_PROMPTS_DIR
+    try:
+        library = load_library(directory)
+        if action == "update":
+            for line in pt.update_files(directory / "i18n", library, add) or ["nothing to do"]:
+                print(line)
+        translations = pt.load_translations(directory / "i18n", library)
+    except PromptLibraryError as exc:
+        print(f"rapport: {exc}", file=sys.stderr)
+        return 1
+    for line in translations.summary():
+        print(line)
+    problems = translations.problems()
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print("Run `rapport prompt-translations update` (add a missing language with --add), "
+              "then translate the new empty entries.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,4 +1,5 @@
-"""What the handlers share: the store, its mode, the prompt library and the configuration."""
+"""What the handlers share: the store, its mode, the prompt library (and its translations) and
+the configuration."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import current_app
 
 from server.config import Config
 from server.domain.limits import RateLimits
+from server.domain.prompt_translations import PromptTranslations
 from server.domain.prompts import PromptLibrary
 from server.store import RedisStore, StoreHandle
 
@@ -24,6 +26,7 @@ class Services:
     library: PromptLibrary
     limits: RateLimits
     scheduler: Scheduler | None = field(default=None)
+    translations: PromptTranslations = field(default_factory=PromptTranslations)
 
     def join_url(self, code: str, host_url: str) -> str:
         base = self.config.public_url or host_url.rstrip("/")

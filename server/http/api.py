@@ -10,7 +10,15 @@ import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from server.context import services
-from server.domain import classes, export, followup, rotations, rounds, spreadsheet
+from server.domain import (
+    classes,
+    export,
+    followup,
+    prompt_translations,
+    rotations,
+    rounds,
+    spreadsheet,
+)
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
@@ -123,6 +131,20 @@ def qr_code() -> Response:
                                     light="#fff", xmldecl=False, svgns=True)
     response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/api/prompts/<prompt_id>")
+def prompt_in_language(prompt_id: str) -> Response:
+    """A library prompt and its starter in a language, with the English original. Public:
+    the library is public data (prompts/ in the repository), nothing about a class."""
+    svc = services()
+    lang = request.args.get("lang", "")
+    if len(lang) > prompt_translations.MAX_TAG_LENGTH:
+        raise InvalidInput("lang must be a language tag such as es or zh-Hans.")
+    response = jsonify(prompt_translations.localized_prompt(
+        svc.library, svc.translations, prompt_id, lang or None))
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

@@ -138,6 +138,42 @@ def _class_paths() -> dict[str, Any]:
     }
 
 
+def _prompt_paths() -> dict[str, Any]:
+    """The prompt library in a language (server/domain/prompt_translations.py)."""
+    piece = {
+        "type": "object", "required": ["lang", "dir", "text", "status"],
+        "description": "One string in the language asked for, or in English when it is not "
+                       "translated yet; set lang and dir on the element that shows it.",
+        "properties": {
+            "lang": {"type": ["string", "null"]},
+            "dir": {"enum": ["ltr", "rtl", "auto"]},
+            "text": {"type": "string"},
+            "status": {"enum": ["reviewed", "draft", "not-yet", "source", "custom"]},
+        },
+    }
+    localized = {
+        "type": "object", "required": ["id", "lang", "text", "starter", "original"],
+        "properties": {
+            "id": {"type": "string"},
+            "lang": {"type": "string", "description": "the language served (en if none fits)"},
+            "text": piece,
+            "starter": {"anyOf": [piece, {"type": "null"}]},
+            "original": {"type": "object", "required": ["lang", "text", "starter"],
+                         "properties": {"lang": {"const": "en"}, "text": {"type": "string"},
+                                        "starter": {"type": ["string", "null"]}}},
+        },
+    }
+    return {"/api/prompts/{prompt_id}": {"get": {
+        "summary": "A library prompt and its starter in a language, with the English original",
+        "parameters": [_path_param("prompt_id", {"type": "string", "maxLength": 60}),
+                       {"name": "lang", "in": "query", "required": False,
+                        "description": "BCP 47 tag (es, ar, zh-Hans, zh-CN, vi, uk, es-MX ...)",
+                        "schema": {"type": "string", "maxLength": 35}}],
+        "responses": {"200": {"description": "the prompt", **_json(localized)},
+                      **_errors(400, 404)},
+    }}}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     created = {
@@ -227,6 +263,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"204": {"description": "deleted"}, **_errors(403, 503)},
             }},
             **_class_paths(),
+            **_prompt_paths(),
             "/api/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI", **_json({"type": "object"})}},

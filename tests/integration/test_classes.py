@@ -241,6 +241,24 @@ def test_healthz_and_openapi(live_server) -> None:
     assert {"/api/classes", "/api/join", "/healthz"} <= set(doc["paths"])
 
 
+def test_a_library_prompt_in_a_language_over_http(live_server) -> None:
+    """GET /api/prompts/{id}?lang=: public, read-only, documented; docs/TRANSLATING.md."""
+    url = f"{live_server.url}/api/prompts/personal-hobby-weekend"
+    spanish = requests.get(url, params={"lang": "es-MX"}, timeout=10)
+    assert spanish.status_code == 200
+    body = spanish.json()
+    assert body["lang"] == "es" and body["text"]["lang"] == "es"
+    assert body["text"]["status"] == "draft" and body["text"]["text"].startswith("¿Qué")
+    assert body["original"]["text"].startswith("What do you like to do on a free weekend?")
+    assert requests.get(url, params={"lang": "zh-TW"}, timeout=10).json()["lang"] == "en"
+    missing = requests.get(f"{live_server.url}/api/prompts/no-such-prompt", timeout=10)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    too_long = requests.get(url, params={"lang": "x" * 36}, timeout=10)
+    assert too_long.status_code == 400 and "language tag" in too_long.json()["error"]["message"]
+    doc = requests.get(f"{live_server.url}/api/openapi.json", timeout=10).json()
+    assert "/api/prompts/{prompt_id}" in doc["paths"]
+
+
 def test_pages_send_csp_and_load_nothing_foreign(live_server) -> None:
     for path in ("/", "/teacher", "/join", "/j/ABCDEF", "/stage"):
         r = requests.get(live_server.url + path, timeout=10)
