@@ -35,6 +35,15 @@ class JoinClass(Schema):
     name: Annotated[str, Field(min_length=1, max_length=120)]  # trimmed to 40 by the domain
 
 
+class RejoinSeat(Schema):
+    code: Annotated[str, Field(max_length=16)]
+    rejoin_code: Annotated[str, Field(max_length=16)]
+
+
+class RejoinCodeRequest(Schema):
+    student_id: StudentId | None = None  # the teacher names the student; a student omits it
+
+
 class LockClass(Schema):
     locked: bool
 

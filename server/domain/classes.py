@@ -21,8 +21,13 @@ GRADE_BANDS = ("K-2", "3-5", "6-8", "9-12", "adult")
 # No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
+# A rejoin code is typed from one device into another: same alphabet, 8 characters (~40 bits),
+# one use, and guesses spend the per-address budget of wrong join codes.
+REJOIN_CODE_LENGTH = 8
 SECRET_BYTES = 24  # 192 bits
 GENERIC_CODE_ERROR = "That class code did not work. Check it with your teacher."
+GENERIC_REJOIN_ERROR = ("That rejoin code did not work. It works only once: make a new one on "
+                        "your other device, or ask your teacher for one.")
 
 Role = Literal["teacher", "cohost", "student", "stage"]
 STAFF_ROLES = ("teacher", "cohost")
@@ -138,6 +143,60 @@ def join_class(store: RedisStore, code: object, name: object) -> tuple[dict[str,
     if outcome == "name_taken":
         raise NameTaken("Someone in this class already uses that name. Try adding an initial.")
     return student, seat_token
+
+
+def _rejoin_hash(class_id: str, rejoin_code: str) -> str:
+    # Scoped to the class: the same code in two classes is two different credentials.
+    return hash_secret(f"rejoin:{class_id}:{normalise_code(rejoin_code)}")
+
+
+def format_rejoin_code(code: str) -> str:
+    """ABCD-EFGH: easier to read out and to type."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def make_rejoin_code(store: RedisStore, identity: Identity, student_id: str | None) -> str:
+    """A one-time code that gives a seat to a new device. A student gets one for their own
+    seat; the teacher (owner) for any student ("this is the same student"). Each new code
+    replaces the seat's previous one. Only its hash is stored."""
+    if identity.role == "student":
+        if student_id not in (None, identity.student_id):
+            raise Forbidden("You can only make a rejoin code for yourself.")
+        target = identity.student_id
+    elif identity.role == "teacher":
+        if student_id is None:
+            raise InvalidInput("Choose the student who needs a rejoin code.")
+        target = student_id
+    else:
+        raise Forbidden("Only the student or the class's teacher can make a rejoin code.")
+    assert target is not None
+    code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(REJOIN_CODE_LENGTH))
+    if not store.set_rejoin_code(identity.class_id, target, _rejoin_hash(identity.class_id, code)):
+        raise NotFound("No such student in this class.")
+    return format_rejoin_code(code)
+
+
+def rejoin_class(store: RedisStore, code: object,
+                 rejoin_code: object) -> tuple[str, dict[str, Any], str, str]:
+    """Move a seat to this device with a rejoin code.
+
+    Returns (class id, student, new seat token, old seat hash). The old seat token stops
+    working at once and the code is used up, so one person never holds two seats and a code
+    seen over a shoulder opens nothing once used."""
+    if not isinstance(code, str) or len(code) > 16:
+        raise NotFound(GENERIC_CODE_ERROR)
+    class_id = store.class_id_for_code(normalise_code(code))
+    if class_id is None:
+        raise NotFound(GENERIC_CODE_ERROR)
+    if not isinstance(rejoin_code, str) or len(normalise_code(rejoin_code)) != REJOIN_CODE_LENGTH:
+        raise NotFound(GENERIC_REJOIN_ERROR)
+    seat_token = new_secret()
+    moved = store.rejoin_seat(class_id, _rejoin_hash(class_id, rejoin_code),
+                              hash_secret(seat_token))
+    if moved is None:
+        raise NotFound(GENERIC_REJOIN_ERROR)
+    student, old_hash = moved
+    return class_id, student, seat_token, old_hash
 
 
 def require_teacher(identity: Identity) -> None:

@@ -34,7 +34,7 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
                        "reactions": counts.get(c["id"], {}),
                        "replies": threads.get(c["id"], [])} for c in cards],
         })
-    students = [{k: v for k, v in s.items() if k not in ("seat_hash", "norm")}
+    students = [{k: v for k, v in s.items() if k not in ("seat_hash", "norm", "rejoin_hash")}
                 for s in store.list_students(class_id, include_removed=True)]
     return {
         "class": {k: v for k, v in record.items()},

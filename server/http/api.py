@@ -24,7 +24,7 @@ from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.http.openapi import openapi_document
 from server.realtime import broadcast
-from server.schemas import CreateClass, JoinClass, parse
+from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
 
 bp = Blueprint("api", __name__)
 MAX_ROSTER_BYTES = 256 * 1024
@@ -116,6 +116,25 @@ def join() -> tuple[Response, int]:
     class_id = svc.store.class_id_for_code(classes.normalise_code(body.code))
     assert class_id is not None
     broadcast.student_joined(class_id, student)
+    return jsonify(class_id=class_id, student_id=student["id"], name=student["name"],
+                   seat_token=seat_token), 200
+
+
+@bp.post("/api/rejoin")
+def rejoin() -> tuple[Response, int]:
+    """Take one's own seat to this device with a one-time rejoin code."""
+    svc = services()
+    ip = _client_ip()
+    svc.limits.check("join-guess", ip)
+    svc.limits.hit("join", ip)
+    body = parse(RejoinSeat, _json_body())
+    try:
+        class_id, student, seat_token, old_hash = classes.rejoin_class(
+            svc.store, body.code, body.rejoin_code)
+    except NotFound:
+        svc.limits.hit("join-guess", ip)  # wrong codes spend the guessing budget
+        raise
+    broadcast.seat_moved(class_id, old_hash)
     return jsonify(class_id=class_id, student_id=student["id"], name=student["name"],
                    seat_token=seat_token), 200
 

@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from server import __version__
-from server.schemas import CreateClass, JoinClass
+from server.schemas import CreateClass, JoinClass, RejoinSeat
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -203,6 +203,7 @@ def openapi_document() -> dict[str, Any]:
                 }}},
                 "CreateClass": CreateClass.model_json_schema(),
                 "JoinClass": JoinClass.model_json_schema(),
+                "RejoinSeat": RejoinSeat.model_json_schema(),
             },
         },
         "paths": ({
@@ -224,6 +225,15 @@ def openapi_document() -> dict[str, Any]:
                                 **_json({"$ref": "#/components/schemas/JoinClass"})},
                 "responses": {"200": {"description": "seated", **_json(joined)},
                               **_errors(400, 403, 404, 409, 429, 503)},
+            }},
+            "/api/rejoin": {"post": {
+                "summary": "Take one's own seat to this device with a one-time rejoin code "
+                           "(from the socket event seat.rejoin_code); the old seat token "
+                           "stops working",
+                "requestBody": {"required": True,
+                                **_json({"$ref": "#/components/schemas/RejoinSeat"})},
+                "responses": {"200": {"description": "seated", **_json(joined)},
+                              **_errors(400, 404, 429, 503)},
             }},
             "/api/qr.svg": {"get": {
                 "summary": "QR code (SVG) of the join link for a code",

@@ -45,6 +45,15 @@ def student_forgotten(class_id: str, student_id: str, sids: list[str]) -> None:
     _disconnect(sids)
 
 
+def seat_moved(class_id: str, old_seat_hash: str) -> None:
+    """A seat went to another device with a rejoin code: the old device is told and closed."""
+    sids = services().store.sockets_of(class_id, cred_hash=old_seat_hash)
+    for sid in sids:
+        socketio.emit("seat.moved", {"message": "You opened this class on another device, so "
+                                                "this one has left it."}, to=sid)
+    _disconnect(sids)
+
+
 def presence(class_id: str, student_id: str, online: bool) -> None:
     socketio.emit("presence", {"student_id": student_id, "online": online},
                   to=rooms.staff(class_id))

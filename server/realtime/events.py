@@ -41,6 +41,7 @@ from server.schemas import (
     PromptQuery,
     React,
     RecordQuery,
+    RejoinCodeRequest,
     RenameStudent,
     Reply,
     RotationMessage,
@@ -223,6 +224,14 @@ def link_student(identity: Identity, body: LinkStudent) -> Ack:
     student = classes.link_student(services().store, identity, body.student_id, body.roster_id)
     broadcast.student_updated(identity.class_id, student)
     return {"student": views.self_student(student)}
+
+
+def rejoin_code(identity: Identity, body: RejoinCodeRequest) -> Ack:
+    code = classes.make_rejoin_code(services().store, identity, body.student_id)
+    record = classes.require_class(services().store, identity.class_id)
+    link = services().join_url(record["join_code"], request.host_url)
+    # The code travels in the fragment: never sent to a server, never in a log.
+    return {"rejoin_code": code, "rejoin_url": f"{link}#rejoin={code.replace('-', '')}"}
 
 
 def class_settings(identity: Identity, body: ClassSettings) -> Ack:
@@ -444,6 +453,7 @@ EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "student.remove": (StudentRef, remove_student),
     "student.rename": (RenameStudent, rename_student),
     "student.link": (LinkStudent, link_student),
+    "seat.rejoin_code": (RejoinCodeRequest, rejoin_code),
     "class.settings": (ClassSettings, class_settings),
     "class.retention": (SetRetention, set_retention),
     "prompt.list": (PromptQuery, list_prompts),

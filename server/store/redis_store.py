@@ -57,6 +57,10 @@ def roster_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:roster"  # hash: roster id -> JSON entry
 
 
+def rejoin_key(class_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:rejoin"  # hash: rejoin-code hash -> student id
+
+
 def roster_names_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:roster-names"  # hash: normalised name -> roster id
 
@@ -161,6 +165,7 @@ def class_keys(class_id: str) -> list[str]:
         custom_prompts_key(class_id), host_cards_key(class_id), index_key(class_id),
         rotation_key(class_id), pairs_key(class_id), spotlights_key(class_id),
         checkin_plan_key(class_id), checkin_log_key(class_id), notes_key(class_id),
+        rejoin_key(class_id),
     ]
 
 
@@ -512,11 +517,62 @@ class RedisStore:
             pipe.multi()
             pipe.delete(cred_key(student["seat_hash"]))
             pipe.hdel(names_key(class_id), student["norm"])
+            if student.get("rejoin_hash"):
+                pipe.hdel(rejoin_key(class_id), student["rejoin_hash"])
+            student.pop("rejoin_hash", None)
             # Kept (marked) until the teacher deletes their data: their cards still exist.
             pipe.hset(students_key(class_id), student_id, _dumps({**student, "removed": True}))
             pipe.execute()
 
         self._watched([students_key(class_id)], body)
+
+    def set_rejoin_code(self, class_id: str, student_id: str, code_hash: str) -> bool:
+        """Give a seat a new rejoin code (replacing its previous one); False if no such seat."""
+
+        def body(pipe: Any) -> bool:
+            raw = pipe.hget(students_key(class_id), student_id)
+            student = json.loads(raw) if raw else None
+            if student is None or student.get("removed"):
+                return False
+            pipe.multi()
+            if student.get("rejoin_hash"):
+                pipe.hdel(rejoin_key(class_id), student["rejoin_hash"])
+            pipe.hset(rejoin_key(class_id), code_hash, student_id)
+            student["rejoin_hash"] = code_hash
+            pipe.hset(students_key(class_id), student_id, _dumps(student))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return True
+
+        return self._watched([students_key(class_id), rejoin_key(class_id)], body)
+
+    def rejoin_seat(self, class_id: str, code_hash: str,
+                    new_seat_hash: str) -> tuple[Record, str] | None:
+        """Use a rejoin code once: the seat gets a new seat token and the old one stops
+        working. Returns (student, old seat hash), or None when the code is not valid."""
+
+        def body(pipe: Any) -> tuple[Record, str] | None:
+            student_id = pipe.hget(rejoin_key(class_id), code_hash)
+            raw = pipe.hget(students_key(class_id), student_id) if student_id else None
+            student = json.loads(raw) if raw else None
+            if (student is None or student.get("removed")
+                    or student.get("rejoin_hash") != code_hash):
+                return None
+            old = student["seat_hash"]
+            student.update(seat_hash=new_seat_hash)
+            student.pop("rejoin_hash")
+            pipe.multi()
+            pipe.hdel(rejoin_key(class_id), code_hash)
+            pipe.delete(cred_key(old))
+            pipe.set(cred_key(new_seat_hash), _dumps(
+                {"class_id": class_id, "role": "student", "student_id": student["id"]}
+            ), ex=self._ttl(class_id))
+            pipe.hset(students_key(class_id), student["id"], _dumps(student))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return student, old
+
+        return self._watched([students_key(class_id), rejoin_key(class_id)], body)
 
     # ---- roster ------------------------------------------------------------------------------
 
@@ -954,6 +1010,8 @@ class RedisStore:
             pipe.delete(cred_key(student["seat_hash"]))
             pipe.hdel(names_key(class_id), student["norm"])
             pipe.hdel(students_key(class_id), student_id)
+            if student.get("rejoin_hash"):
+                pipe.hdel(rejoin_key(class_id), student["rejoin_hash"])
         for round_id in self.list_round_ids(class_id):
             cards = [c for c in self.list_cards(class_id, round_id)
                      if c["student_id"] == student_id]

@@ -267,3 +267,72 @@ def test_pages_send_csp_and_load_nothing_foreign(live_server) -> None:
         assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert "http://" not in r.text and "https://" not in r.text, path
+
+
+def _rejoin(klass: ClassInfo, rejoin_code: str) -> requests.Response:
+    return requests.post(f"{klass.base}/api/rejoin",
+                         json={"code": klass.join_code, "rejoin_code": rejoin_code}, timeout=10)
+
+
+def test_rejoin_code_moves_the_seat_to_a_new_device(live_server, redis_url, klass: ClassInfo,
+                                                      clients) -> None:
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    seat = klass.join("Ana")
+    old_device = clients(live_server.url, {"token": seat["seat_token"]})
+    old_device.wait_for("snapshot")
+    made = old_device.call("seat.rejoin_code", {})
+    assert made["ok"] is True
+    code = made["rejoin_code"]
+    assert len(code) == 9 and code[4] == "-"
+    assert made["rejoin_url"].endswith(f"/j/{klass.join_code}#rejoin={code.replace('-', '')}")
+    # Stored hashed, like every other credential.
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    stored = str(r.hgetall(f"rp:class:{klass.class_id}:rejoin")) + str(
+        r.hgetall(f"rp:class:{klass.class_id}:students"))
+    assert code.replace("-", "") not in stored and code not in stored
+
+    # Typed on another device (lower case, without the dash): the same seat, a new token.
+    moved = _rejoin(klass, code.replace("-", "").lower())
+    assert moved.status_code == 200, moved.text
+    body = moved.json()
+    assert body["student_id"] == seat["student_id"] and body["name"] == "Ana"
+    assert body["seat_token"] != seat["seat_token"]
+    # The old device is told and closed; its token no longer opens anything.
+    assert "another device" in old_device.wait_for("seat.moved")["message"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        clients(live_server.url, {"token": seat["seat_token"]})
+    new_device = clients(live_server.url, {"token": body["seat_token"]})
+    assert new_device.wait_for("snapshot")["you"]["id"] == seat["student_id"]
+    # One student, one record: the teacher still sees exactly one Ana.
+    snap = teacher.call("snapshot.get", {})["snapshot"]
+    assert [s["name"] for s in snap["students"]] == ["Ana"]
+    # A code works once.
+    assert _rejoin(klass, code).status_code == 404
+
+
+def test_rejoin_codes_cannot_take_another_seat(live_server, klass: ClassInfo, clients) -> None:
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+    ana, ben = klass.join("Ana"), klass.join("Ben")
+    ana_socket = clients(live_server.url, {"token": ana["seat_token"]})
+    refused = ana_socket.call("seat.rejoin_code", {"student_id": ben["student_id"]})
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
+    assert cohost.call("seat.rejoin_code", {"student_id": ben["student_id"]})["ok"] is False
+    # The teacher confirms "this is Ben" and gives him a code; a newer code replaces it.
+    first = teacher.call("seat.rejoin_code", {"student_id": ben["student_id"]})["rejoin_code"]
+    second = teacher.call("seat.rejoin_code", {"student_id": ben["student_id"]})["rejoin_code"]
+    assert _rejoin(klass, first).status_code == 404
+    wrong = _rejoin(klass, "ABCD-EFGH")
+    assert wrong.status_code == 404
+    assert "rejoin code did not work" in wrong.json()["error"]["message"]
+    # A code of one class opens nothing in another.
+    other = create_class(live_server.url, "Other class")
+    elsewhere = requests.post(f"{live_server.url}/api/rejoin",
+                              json={"code": other.join_code, "rejoin_code": second}, timeout=10)
+    assert elsewhere.status_code == 404
+    # Removing the student revokes their code.
+    assert teacher.call("student.remove", {"student_id": ben["student_id"]})["ok"] is True
+    assert _rejoin(klass, second).status_code == 404
+    bad = requests.post(f"{live_server.url}/api/rejoin",
+                        json={"code": klass.join_code, "rejoin_code": 5}, timeout=10)
+    assert bad.status_code == 400

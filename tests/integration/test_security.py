@@ -119,3 +119,12 @@ def test_socket_flood_guard(limited, clients) -> None:
     answers = [teacher.call("snapshot.get", {}) for _ in range(100)]
     codes = [a.get("error", {}).get("code") for a in answers]
     assert codes[0] is None and "rate_limited" in codes
+
+
+def test_rejoin_code_guessing_is_throttled(limited) -> None:
+    klass = create_class(limited.url)
+    guesses = [f"ZZZZZZ{a}{b}" for a in "23456789" for b in "2345"][:25]
+    statuses = [requests.post(f"{limited.url}/api/rejoin",
+                              json={"code": klass.join_code, "rejoin_code": g},
+                              timeout=10).status_code for g in guesses]
+    assert statuses[0] == 404 and statuses[-1] == 429

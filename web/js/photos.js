@@ -78,3 +78,69 @@ export function photoLoader(classId, token) {
     },
   };
 }
+
+/** Longest side of a photo as uploaded: plenty for a card, small enough for any phone photo. */
+export const PHOTO_MAX_SIDE = 1600;
+const UNREADABLE = "This browser cannot open that photo (it may be HEIC or another format it "
+  + "does not know). Choose a JPEG or PNG photo, or take a screenshot of it and add that.";
+
+/**
+ * Decode an image file upright (EXIF orientation applied).
+ * @param {Blob} file
+ * @returns {Promise<{source: CanvasImageSource, width: number, height: number, done: () => void}>}
+ */
+async function decode(file) {
+  if (typeof window.createImageBitmap === "function") {
+    const bitmap = await window.createImageBitmap(file, { imageOrientation: "from-image" });
+    return { source: bitmap, width: bitmap.width, height: bitmap.height, done: () => bitmap.close() };
+  }
+  // Older browsers: an <img> (which applies EXIF orientation by default in current engines).
+  const url = URL.createObjectURL(file);
+  const img = new Image();
+  img.src = url;
+  try {
+    await img.decode();
+  } catch (err) {
+    URL.revokeObjectURL(url);
+    throw err;
+  }
+  return { source: img, width: img.naturalWidth, height: img.naturalHeight, done: () => URL.revokeObjectURL(url) };
+}
+
+/**
+ * Shrink a photo in the browser before upload: longest side at most `maxSide`, JPEG, upright,
+ * transparent areas white. Throws an Error with a plain message when the browser cannot read it.
+ * @param {Blob} file
+ * @param {number} [maxSide]
+ * @returns {Promise<Blob>}
+ */
+export async function shrinkPhoto(file, maxSide = PHOTO_MAX_SIDE) {
+  if (file.type && !file.type.startsWith("image/")) {
+    throw new Error("That file is not a photo. Choose a picture (JPEG or PNG).");
+  }
+  let image;
+  try {
+    image = await decode(file);
+  } catch {
+    throw new Error(UNREADABLE);
+  }
+  try {
+    const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
+    const width = Math.max(1, Math.round(image.width * scale));
+    const height = Math.max(1, Math.round(image.height * scale));
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) throw new Error(UNREADABLE);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(image.source, 0, 0, width, height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+    if (!blob) throw new Error(UNREADABLE);
+    return /** @type {Blob} */ (blob);
+  } finally {
+    image.done();
+  }
+}

@@ -1,5 +1,6 @@
 // A student's breakout room card: "Rotation 2 of 5 — Room 3 with Ana, Ben and Chi — 4:32 left",
 // the room's conversation starter and the latest message from the host.
+import { attention } from "./attention.js";
 import { byId, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 
@@ -81,7 +82,13 @@ export function createRotationStudent() {
     if (key !== lastKey) {
       lastKey = key;
       const room = rotation.room ? ` — Room ${rotation.room}${mates.length ? ` with ${listNames(mates)}` : ""}` : "";
-      setText("rotation-announce", `Rotation ${current} of ${total}${room}.`);
+      // A new rotation means moving to a breakout room now: make sure it is seen, wherever
+      // the student had scrolled to.
+      attention(card, {
+        say: `Rotation ${current} of ${total}${room}.`,
+        title: rotation.room ? `Room ${rotation.room}` : `Rotation ${current}`,
+        always: true,
+      });
     }
     tick();
   }

@@ -3,7 +3,8 @@
 // the teacher's private replies.
 import { byId, h, replace, setText, show, statusLine } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
-import { photoLoader } from "./photos.js";
+import { attention } from "./attention.js";
+import { photoLoader, shrinkPhoto } from "./photos.js";
 import { reactionButtons } from "./reactions.js";
 import { emitAck } from "./socket.js";
 
@@ -11,10 +12,15 @@ import { emitAck } from "./socket.js";
  * @typedef {import("./round-host.js").Round} Round
  * @typedef {import("./round-host.js").Card} Card
  * @typedef {import("./round-host.js").Reply} Reply
- * @typedef {{client_id: string, round_id: string, photo_id?: string | null}} Draft
+ * @typedef {{client_id: string, round_id: string, photo_id?: string | null, text?: string,
+ *   visibility?: string, spotlight_ok?: boolean}} Draft
  */
 
-const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024; // the server's limit; a shrunk photo is far below it
+const DRAFT_PREFIX = "rapport.draft.";
+
+/** The server refused the photo: the card is not posted without it unless the student says so. */
+class PhotoRefused extends Error {}
 
 /** A random client id, [A-Za-z0-9_-]{32}. */
 function newClientId() {
@@ -53,45 +59,100 @@ export function createRoundStudent(deps) {
     /** @type {File | null} */ file: null,
     /** @type {string | null} */ previewUrl: null,
     /** @type {string | null} keep the existing photo while editing */ keptPhotoId: null,
+    /** @type {Promise<void> | null} the chosen photo, being shrunk */ preparing: null,
+    /** @type {string} why the chosen photo cannot be used ("" when it can) */ photoProblem: "",
+    /** the student confirmed posting without the photo they chose */ photoWaived: false,
+    /** @type {string | null} the round the form's contents belong to */ formRound: null,
   };
 
-  // ---------- the draft's client id: one per draft, kept until acknowledged ----------
+  // ---------- the draft: text, choices and client id, kept on this device until posted ----------
+  // Keyed by class, seat and round, in localStorage: a reload, a reconnect or a closed tab
+  // loses nothing typed, and one round's draft (or visibility choice) never leaks into the next.
 
-  const draftKey = () => `rapport.draft.${deps.classId()}`;
+  /** @param {string} roundId */
+  const draftKey = (roundId) => `${DRAFT_PREFIX}${deps.classId()}.${deps.me()}.${roundId}`;
 
-  /** @returns {Draft | null} */
-  function loadDraft() {
+  /** @param {string} roundId @returns {Draft | null} */
+  function loadDraft(roundId) {
     try {
-      const raw = window.sessionStorage.getItem(draftKey());
+      const raw = window.localStorage.getItem(draftKey(roundId));
       const draft = raw ? JSON.parse(raw) : null;
-      return draft && typeof draft.client_id === "string" ? draft : null;
+      return draft && typeof draft.client_id === "string" && draft.round_id === roundId ? draft : null;
     } catch {
       return null;
     }
   }
 
-  /** @param {Draft | null} draft */
-  function saveDraft(draft) {
+  /** @param {string} roundId @param {Draft | null} draft */
+  function storeDraft(roundId, draft) {
     try {
-      if (draft) window.sessionStorage.setItem(draftKey(), JSON.stringify(draft));
-      else window.sessionStorage.removeItem(draftKey());
+      if (draft) window.localStorage.setItem(draftKey(roundId), JSON.stringify(draft));
+      else window.localStorage.removeItem(draftKey(roundId));
     } catch {
-      /* storage unavailable: the id lives as long as the page */
+      /* storage unavailable: the draft lives as long as the page */
+    }
+  }
+
+  /** Drop this seat's drafts of other rounds (they can no longer be posted). */
+  function dropOtherDrafts(/** @type {string} */ roundId) {
+    const mine = `${DRAFT_PREFIX}${deps.classId()}.${deps.me()}.`;
+    try {
+      for (let i = window.localStorage.length - 1; i >= 0; i -= 1) {
+        const key = window.localStorage.key(i);
+        if (key && key.startsWith(mine) && key !== draftKey(roundId)) window.localStorage.removeItem(key);
+      }
+    } catch {
+      /* ignore */
     }
   }
 
   /** @type {Draft | null} */
   let memoryDraft = null;
 
+  /** @param {Draft | null} draft */
+  function saveDraft(draft) {
+    const roundId = draft ? draft.round_id : memoryDraft?.round_id;
+    if (roundId) storeDraft(roundId, draft);
+  }
+
   /** @param {string} roundId @returns {Draft} */
   function currentDraft(roundId) {
-    let draft = loadDraft() || memoryDraft;
-    if (!draft || draft.round_id !== roundId) {
+    let draft = memoryDraft && memoryDraft.round_id === roundId ? memoryDraft : loadDraft(roundId);
+    if (!draft) {
       draft = { client_id: newClientId(), round_id: roundId, photo_id: null };
     }
     memoryDraft = draft;
     saveDraft(draft);
     return draft;
+  }
+
+  /** Keep what the student typed and chose, as they type (not while editing a posted card). */
+  function rememberForm() {
+    const round = state.round;
+    if (!round || round.status !== "open" || state.editing || state.mine) return;
+    const text = /** @type {HTMLTextAreaElement} */ (byId("card-text")).value;
+    const draft = currentDraft(round.id);
+    draft.text = text;
+    draft.visibility = visibility();
+    draft.spotlight_ok = /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked;
+    saveDraft(draft);
+  }
+
+  /** Fill the form for a round: its saved draft, or empty with "Just my teacher" chosen. */
+  function loadForm(/** @type {string} */ roundId) {
+    state.formRound = roundId;
+    const draft = loadDraft(roundId);
+    memoryDraft = draft;
+    dropOtherDrafts(roundId);
+    /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = draft?.text || "";
+    for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="visibility"]'))) {
+      radio.checked = radio.value === (draft?.visibility === "class" ? "class" : "teacher");
+    }
+    syncSpotlightBox();
+    /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked = draft?.visibility === "class" && Boolean(draft?.spotlight_ok);
+    clearPhoto();
+    updateCount();
+    sayForm("");
   }
 
   // ---------- rendering ----------
@@ -252,12 +313,27 @@ export function createRoundStudent(deps) {
 
   function updateCount() {
     const text = /** @type {HTMLTextAreaElement} */ (byId("card-text")).value;
-    setText("card-count", `${[...text].length} / 500`);
+    setText("card-count", `${[...text].length} / 500 characters`);
+  }
+
+  function updateReplyCount() {
+    const text = /** @type {HTMLTextAreaElement} */ (byId("my-reply-text")).value;
+    setText("my-reply-count", `${[...text].length} / 1000 characters`);
+  }
+
+  /** @param {string} problem why the chosen photo cannot be used, or "" */
+  function setPhotoProblem(problem) {
+    state.photoProblem = problem;
+    state.photoWaived = false;
+    setText("photo-problem-text", problem);
+    show("photo-problem", Boolean(problem));
   }
 
   function clearPhoto() {
     state.file = null;
     state.keptPhotoId = null;
+    state.preparing = null;
+    setPhotoProblem("");
     if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
     state.previewUrl = null;
     /** @type {HTMLInputElement} */ (byId("card-photo")).value = "";
@@ -274,36 +350,54 @@ export function createRoundStudent(deps) {
     const input = /** @type {HTMLInputElement} */ (byId("card-photo"));
     const file = input.files && input.files[0];
     if (!file) return;
-    if (file.size > MAX_PHOTO_BYTES) {
-      sayForm("That photo is too big (at most 5 MB). Try a smaller one.", "error");
-      input.value = "";
-      return;
-    }
     if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
-    state.file = file;
+    state.previewUrl = null;
+    state.file = null;
     state.keptPhotoId = null;
-    state.previewUrl = URL.createObjectURL(file);
-    /** @type {HTMLImageElement} */ (byId("photo-preview-img")).src = state.previewUrl;
-    show("photo-preview", true);
+    setPhotoProblem("");
+    show("photo-preview", false);
     if (memoryDraft) {
       memoryDraft.photo_id = null; // a new file: upload it again
       saveDraft(memoryDraft);
     }
+    sayForm("Getting your photo ready…");
+    // Phone photos are large: shrink here (longest side 1600 px, JPEG, upright) so they post.
+    const job = shrinkPhoto(file).then((blob) => {
+      if (state.preparing !== job) return; // another photo was chosen meanwhile
+      if (blob.size > MAX_PHOTO_BYTES) throw new Error("That photo is still too big after shrinking it. Try another one.");
+      state.file = new File([blob], "photo.jpg", { type: "image/jpeg" });
+      state.previewUrl = URL.createObjectURL(blob);
+      /** @type {HTMLImageElement} */ (byId("photo-preview-img")).src = state.previewUrl;
+      show("photo-preview", true);
+      sayForm("");
+    }).catch((/** @type {Error} */ err) => {
+      if (state.preparing !== job) return;
+      setPhotoProblem(err.message);
+      sayForm("");
+    }).finally(() => {
+      if (state.preparing === job) state.preparing = null;
+    });
+    state.preparing = job;
   }
 
   /** Upload the chosen photo once; returns its id (or null when there is none). */
   async function uploadPhoto() {
-    if (!state.file) return state.keptPhotoId;
+    if (!state.file || state.photoWaived) return state.keptPhotoId;
     if (memoryDraft && memoryDraft.photo_id) return memoryDraft.photo_id;
     const form = new FormData();
     form.append("photo", state.file, state.file.name || "photo");
-    const response = await fetch(`/api/classes/${encodeURIComponent(deps.classId())}/photos`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${deps.token()}` },
-      body: form,
-      credentials: "same-origin",
-      cache: "no-store",
-    });
+    let response;
+    try {
+      response = await fetch(`/api/classes/${encodeURIComponent(deps.classId())}/photos`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${deps.token()}` },
+        body: form,
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      throw new Error("Your photo could not be sent. Check your connection and try again.");
+    }
     let data = null;
     try {
       data = await response.json();
@@ -312,8 +406,8 @@ export function createRoundStudent(deps) {
     }
     if (!response.ok || !data || typeof data.photo_id !== "string") {
       const message = data && data.error && typeof data.error.message === "string"
-        ? data.error.message : "The photo could not be uploaded. Try another one.";
-      throw new Error(message);
+        ? data.error.message : "The photo could not be uploaded. Try again, or choose another one.";
+      throw new PhotoRefused(message);
     }
     if (memoryDraft) {
       memoryDraft.photo_id = data.photo_id;
@@ -335,6 +429,16 @@ export function createRoundStudent(deps) {
       return;
     }
     area.removeAttribute("aria-invalid");
+    if (state.preparing) {
+      sayForm("Getting your photo ready…");
+      await state.preparing;
+    }
+    if (state.photoProblem && !state.photoWaived) {
+      // Never post without the photo the student chose unless they say so.
+      sayForm("Your photo cannot be added. Choose another photo, or post without it.", "error");
+      byId("photo-skip").focus();
+      return;
+    }
     const vis = visibility();
     const spotlightOk = vis === "class" && /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked;
     const button = /** @type {HTMLButtonElement} */ (byId("card-submit"));
@@ -379,6 +483,7 @@ export function createRoundStudent(deps) {
       // A retry whose first try had in fact been stored (ack lost) can be refused (the photo
       // is already attached, or "already posted"): look for our card before showing an error.
       if (!state.editing && await adoptStoredCard()) return;
+      if (err instanceof PhotoRefused) setPhotoProblem(err.message);
       sayForm(/** @type {Error} */ (err).message, "error");
     } finally {
       state.busy = false;
@@ -470,6 +575,7 @@ export function createRoundStudent(deps) {
       const result = await emitAck(deps.socket(), "reply.send", { card_id: state.mine.id, text });
       addReply(result.reply);
       area.value = "";
+      updateReplyCount();
     } catch (err) {
       announce(/** @type {Error} */ (err).message, "error");
     }
@@ -485,8 +591,11 @@ export function createRoundStudent(deps) {
 
   // ---------- incoming ----------
 
-  /** @param {Round | null} round */
-  function applyRound(round) {
+  /**
+   * @param {Round | null} round
+   * @param {boolean} [live] a change happening now (not a snapshot after connecting)
+   */
+  function applyRound(round, live = true) {
     const changed = (state.round?.id || null) !== (round?.id || null);
     const wasOpen = state.round?.status === "open";
     if (round) clock.sync(round.server_time);
@@ -499,6 +608,7 @@ export function createRoundStudent(deps) {
       state.takenDown = false;
     }
     state.round = round;
+    if (round && round.id !== state.formRound) loadForm(round.id);
     const host = round && round.host_card;
     if (host && !host.skipped && host.text && !about.some((c) => c.posted_at === host.posted_at && c.text === host.text)) {
       renderAbout([{ text: host.text, prompt: round.prompt, author_role: host.author_role, posted_at: host.posted_at }, ...about]);
@@ -510,7 +620,14 @@ export function createRoundStudent(deps) {
     }
     renderRound();
     renderClassmates();
-    if (round && round.status === "open" && (!wasOpen || changed)) announce("Your teacher opened a round. Read the question and share your answer.");
+    if (round && round.status === "open" && (!wasOpen || changed)) {
+      const say = "Your teacher opened a round. Read the question and share your answer.";
+      if (live) attention(byId("round-open"), { say, title: "New question" });
+      else announce(say);
+    }
+    if (live && round && round.status === "closed" && wasOpen && !changed) {
+      attention(byId("round-open"), { say: "Your teacher closed the round.", title: "Round closed" });
+    }
   }
 
   /** @param {Card} card */
@@ -520,6 +637,11 @@ export function createRoundStudent(deps) {
     const merged = { ...old, ...card };
     state.cards.set(card.id, merged);
     if (card.student_id === deps.me()) {
+      if (!state.editing && (memoryDraft || loadDraft(card.round_id))) {
+        memoryDraft = memoryDraft || loadDraft(card.round_id);
+        saveDraft(null); // posted (here or on another device): nothing left to keep
+        memoryDraft = null;
+      }
       state.takenDown = false;
       const wasPending = state.mine?.status === "pending";
       state.mine = merged;
@@ -547,7 +669,7 @@ export function createRoundStudent(deps) {
     /** @param {any} snap */
     snapshot(snap) {
       state.round = null;
-      applyRound(snap.round || null);
+      applyRound(snap.round || null, false);
       for (const card of snap.cards || []) upsert(card);
       state.thread = [];
       for (const reply of snap.replies || []) addReply(reply);
@@ -564,10 +686,14 @@ export function createRoundStudent(deps) {
       s.on("card.updated", (/** @type {{card: Card}} */ msg) => msg && msg.card && upsert(msg.card));
       s.on("card.removed", (/** @type {{card_id: string}} */ msg) => msg && remove(msg.card_id));
       s.on("spotlight", (/** @type {{card: Card | null}} */ msg) => {
+        const before = state.spotlight?.id;
         state.spotlight = msg ? msg.card : null;
         renderSpotlight();
-        if (state.spotlight) {
-          announce(state.spotlight.student_id === deps.me() ? "Your card is in the spotlight!" : `In the spotlight: ${state.spotlight.author}’s card.`);
+        if (state.spotlight && state.spotlight.id !== before) {
+          attention(byId("spotlight-view"), {
+            say: state.spotlight.student_id === deps.me() ? "Your card is in the spotlight!" : `In the spotlight: ${state.spotlight.author}’s card.`,
+            title: "Spotlight",
+          });
         }
       });
       s.on("reactions", (/** @type {{card_id: string, counts: Record<string, number>}} */ msg) => {
@@ -585,11 +711,29 @@ export function createRoundStudent(deps) {
     },
     wireControls() {
       byId("card-form").addEventListener("submit", onSubmit);
-      byId("card-text").addEventListener("input", updateCount);
+      byId("card-text").addEventListener("input", () => {
+        updateCount();
+        rememberForm();
+      });
       for (const radio of document.querySelectorAll('input[name="visibility"]')) {
-        radio.addEventListener("change", syncSpotlightBox);
+        radio.addEventListener("change", () => {
+          syncSpotlightBox();
+          rememberForm();
+        });
       }
+      byId("spotlight-ok").addEventListener("change", rememberForm);
       byId("card-photo").addEventListener("change", onPhotoChosen);
+      byId("photo-skip").addEventListener("click", () => {
+        state.photoWaived = true;
+        show("photo-problem", false);
+        /** @type {HTMLFormElement} */ (byId("card-form")).requestSubmit();
+      });
+      byId("photo-again").addEventListener("click", () => {
+        clearPhoto();
+        byId("card-photo").focus();
+        byId("card-photo").click();
+      });
+      byId("my-reply-text").addEventListener("input", updateReplyCount);
       byId("photo-remove").addEventListener("click", () => {
         clearPhoto();
         byId("card-photo").focus();

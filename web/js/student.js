@@ -1,5 +1,6 @@
 // Student page: join a class with a code and a name, then stay connected with a seat token.
 import { api } from "./api.js";
+import { setBaseTitle, wireAttention } from "./attention.js";
 import { byId, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, watchConnection } from "./socket.js";
 import { createRoundStudent } from "./round-student.js";
@@ -10,6 +11,7 @@ import { createRotationStudent } from "./rotation-student.js";
  */
 
 const sayJoin = statusLine("join-status");
+const sayRejoin = statusLine("rejoin-status");
 const say = statusLine("status");
 
 /** @type {{code: string, seat: Seat | null, socket: any}} */
@@ -94,6 +96,7 @@ function notice(text) {
 function showJoinForm(message) {
   show("inside", false);
   show("conn", false);
+  show("sound-toggle", false);
   show("join", true);
   notice(message || "");
   const codeInput = /** @type {HTMLInputElement} */ (byId("code"));
@@ -111,7 +114,7 @@ function renderName(name) {
 function renderClass(cls) {
   if (cls && cls.name) {
     setText("class-name", cls.name);
-    document.title = `${cls.name} — Rapport`;
+    setBaseTitle(`${cls.name} — Rapport`);
   }
 }
 
@@ -119,6 +122,7 @@ function showInside() {
   show("join", false);
   show("inside", true);
   show("conn", true);
+  show("sound-toggle", true);
   if (state.seat) renderName(state.seat.name);
 }
 
@@ -198,6 +202,13 @@ function startSocket() {
     }
   });
 
+  socket.on("seat.moved", (/** @type {{message?: string}} */ msg) => {
+    forgetSeat(state.code);
+    state.seat = null;
+    disconnect();
+    showJoinForm(`${(msg && msg.message) || "You opened this class on another device."} To come back here, make a rejoin code on that device (“Use another device”).`);
+  });
+
   socket.on("removed", (/** @type {{message?: string}} */ msg) => {
     forgetSeat(state.code);
     state.seat = null;
@@ -234,23 +245,13 @@ async function onJoin(event) {
   sayJoin("Joining…");
   try {
     const joined = await api("POST", "/api/join", { json: { code, name } });
-    state.code = code;
-    state.seat = {
-      seat_token: joined.seat_token,
-      class_id: joined.class_id,
-      name: joined.name,
-      student_id: joined.student_id,
-    };
-    saveSeat(code, state.seat);
-    if (codeFromPath() !== code) window.history.replaceState(null, "", `/j/${encodeURIComponent(code)}`);
-    sayJoin("");
-    notice("");
-    startSocket();
-    byId("welcome").setAttribute("tabindex", "-1");
-    byId("welcome").focus();
+    seated(code, joined);
   } catch (err) {
     const e = /** @type {any} */ (err);
-    sayJoin(e.message, "error");
+    sayJoin(e.code === "name_taken"
+      ? `${e.message} If that is you on another device, use “Already in this class on another device?” below.`
+      : e.message, "error");
+    if (e.code === "name_taken") /** @type {HTMLDetailsElement} */ (byId("rejoin")).open = true;
     const bad = e.code === "name_taken" ? nameInput : e.code === "not_found" ? codeInput : null;
     if (bad) {
       bad.setAttribute("aria-invalid", "true");
@@ -259,6 +260,101 @@ async function onJoin(event) {
   } finally {
     button.disabled = false;
   }
+}
+
+/**
+ * Seated (by joining or with a rejoin code): keep the seat on this device and go in.
+ * @param {string} code
+ * @param {{seat_token: string, class_id: string, name: string, student_id: string}} joined
+ */
+function seated(code, joined) {
+  state.code = code;
+  state.seat = {
+    seat_token: joined.seat_token,
+    class_id: joined.class_id,
+    name: joined.name,
+    student_id: joined.student_id,
+  };
+  saveSeat(code, state.seat);
+  if (codeFromPath() !== code || window.location.hash) {
+    window.history.replaceState(null, "", `/j/${encodeURIComponent(code)}`);
+  }
+  sayJoin("");
+  sayRejoin("");
+  notice("");
+  startSocket();
+  byId("welcome").setAttribute("tabindex", "-1");
+  byId("welcome").focus();
+}
+
+/**
+ * Take one's own seat to this device with a rejoin code.
+ * @param {string} code the class code
+ * @param {string} rejoinCode
+ */
+async function rejoin(code, rejoinCode) {
+  const input = /** @type {HTMLInputElement} */ (byId("rejoin-code"));
+  input.removeAttribute("aria-invalid");
+  if (!code) {
+    sayRejoin("Type the class code above first.", "error");
+    byId("code").focus();
+    return;
+  }
+  if (!rejoinCode) {
+    input.setAttribute("aria-invalid", "true");
+    sayRejoin("Type your rejoin code.", "error");
+    input.focus();
+    return;
+  }
+  sayRejoin("Getting your place back…");
+  try {
+    seated(code, await api("POST", "/api/rejoin", { json: { code, rejoin_code: rejoinCode } }));
+  } catch (err) {
+    const e = /** @type {any} */ (err);
+    byId("rejoin").setAttribute("open", "");
+    input.setAttribute("aria-invalid", "true");
+    sayRejoin(e.message, "error");
+    input.focus();
+  }
+}
+
+/** @param {Event} event */
+function onRejoin(event) {
+  event.preventDefault();
+  const code = normaliseCode(/** @type {HTMLInputElement} */ (byId("code")).value);
+  rejoin(code, normaliseCode(/** @type {HTMLInputElement} */ (byId("rejoin-code")).value));
+}
+
+async function onMakeRejoin() {
+  if (!state.socket) return;
+  try {
+    const made = await emitAck(state.socket, "seat.rejoin_code", {});
+    setText("my-rejoin-code", made.rejoin_code);
+    /** @type {HTMLInputElement} */ (byId("my-rejoin-link")).value = made.rejoin_url;
+    show("rejoin-shown", true);
+    setText("make-rejoin", "Make a new code");
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err), "error");
+  }
+}
+
+function updateNameCount() {
+  const name = /** @type {HTMLInputElement} */ (byId("name")).value;
+  setText("name-count", `${[...name].length} / 40 characters`);
+}
+
+/**
+ * A rejoin link (/j/CODE#rejoin=XXXX): the code stays in the fragment, never sent to a server.
+ * @returns {boolean} whether the page is rejoining with one
+ */
+function rejoinFromLink() {
+  const fromLink = new URLSearchParams(window.location.hash.slice(1)).get("rejoin");
+  const code = codeFromPath();
+  if (!fromLink || !code) return false;
+  window.history.replaceState(null, "", `/j/${encodeURIComponent(code)}`);
+  showJoinForm();
+  rejoin(code, normaliseCode(fromLink));
+  return true;
 }
 
 function onNotMe() {
@@ -272,8 +368,17 @@ function onNotMe() {
 function main() {
   byId("join-form").addEventListener("submit", onJoin);
   byId("not-me").addEventListener("click", onNotMe);
+  byId("rejoin-form").addEventListener("submit", onRejoin);
+  byId("make-rejoin").addEventListener("click", onMakeRejoin);
+  byId("name").addEventListener("input", updateNameCount);
+  wireAttention();
   round.wireControls();
   state.code = codeFromPath();
+  // A rejoin link opened in a tab already on this page changes only the fragment.
+  window.addEventListener("hashchange", () => {
+    if (rejoinFromLink()) disconnect();
+  });
+  if (rejoinFromLink()) return;
   state.seat = loadSeat(state.code);
   if (state.seat) startSocket();
   else showJoinForm();
