@@ -26,6 +26,41 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
     "object-src 'none'"
 )
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
+
+
+def security_policies(config: Config) -> tuple[str, str]:
+    """(Content-Security-Policy, Permissions-Policy). With Jitsi configured, pages may load
+    Jitsi's `external_api.js` and frame the meeting from that one origin, and the frame may use
+    camera, microphone and screen sharing; without it both are exactly the constants above."""
+    origin = config.video.origin
+    if origin is None:
+        return CSP, PERMISSIONS_POLICY
+    csp = _add_source(_add_source(CSP, "script-src", origin), "frame-src", origin)
+    permissions = PERMISSIONS_POLICY
+    for feature in ("camera", "microphone", "display-capture"):
+        permissions = _allow_feature(permissions, feature, origin)
+    return csp, permissions
+
+
+def _add_source(csp: str, directive: str, source: str) -> str:
+    parts = [p.strip() for p in csp.split(";")]
+    for i, part in enumerate(parts):
+        if part.split(" ", 1)[0] == directive:
+            parts[i] = f"{part} {source}"
+            return "; ".join(parts)
+    return "; ".join([*parts, f"{directive} {source}"])
+
+
+def _allow_feature(policy: str, feature: str, origin: str) -> str:
+    parts = [p.strip() for p in policy.split(",")]
+    for i, part in enumerate(parts):
+        name, _, allow = part.partition("=")
+        if name == feature:
+            sources = [*allow.strip("()").split(), f'"{origin}"']
+            parts[i] = f"{name}=({' '.join(sources)})"
+            return ", ".join(parts)
+    return ", ".join([*parts, f'{feature}=("{origin}")'])
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -88,13 +123,15 @@ def create_app(config: Config | None = None) -> Flask:
             return jsonify(error={"code": code, "message": exc.description}), exc.code
         return exc
 
+    csp, permissions_policy = security_policies(config)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+        response.headers["Permissions-Policy"] = permissions_policy
         return response
 
     return app

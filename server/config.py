@@ -29,9 +29,36 @@ SETTINGS: dict[str, str] = {
     "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
     "RAPPORT_RATE_LIMITS": "on (default) or off (only for load tests on a private network).",
     "RAPPORT_TRUSTED_PROXIES": "How many reverse proxies in front set X-Forwarded-* (0-5).",
+    "RAPPORT_JITSI_URL": "Jitsi Meet server, e.g. https://meet.school.example (enables Jitsi).",
+    "RAPPORT_JITSI_APP_ID": "Jitsi token authentication: the app id (with RAPPORT_JITSI_SECRET).",
+    "RAPPORT_JITSI_SECRET": "Jitsi token authentication: the shared secret (HS256).",
+    "RAPPORT_BBB_URL": "BigBlueButton API, e.g. https://bbb.school.example/bigbluebutton/api.",
+    "RAPPORT_BBB_SECRET": "BigBlueButton shared secret (bbb-conf --secret).",
+    "RAPPORT_BBB_CHECKSUM": "BigBlueButton checksum: sha1, sha256 (default), sha384 or sha512.",
+    "RAPPORT_ZOOM": "on: rotation screens give Zoom instructions (default off).",
 }
 STORE_MODES = ("redis", "private-redis", "memory")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+BBB_CHECKSUMS = ("sha1", "sha256", "sha384", "sha512")
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    """The one video platform Rapport drives, if any. Secrets stay on the server."""
+
+    platform: str | None = None  # None, "jitsi", "bbb" or "zoom"
+    url: str | None = None  # Jitsi origin, or BigBlueButton API base (no trailing slash)
+    app_id: str | None = None  # Jitsi tokens
+    secret: str | None = field(default=None, repr=False)  # Jitsi app secret / BBB shared secret
+    checksum: str = "sha256"  # BigBlueButton
+
+    @property
+    def origin(self) -> str | None:
+        """The Jitsi origin the teacher's page may load scripts and frames from."""
+        if self.platform != "jitsi" or not self.url:
+            return None
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 class ConfigError(ValueError):
@@ -51,6 +78,7 @@ class Config:
     log_level: str = "INFO"
     rate_limits: bool = True
     trusted_proxies: int = 0
+    video: VideoConfig = field(default_factory=VideoConfig)
     web_root: Path = REPO_ROOT / "web"
     prompts_dir: Path = REPO_ROOT / "prompts"
     testing: bool = False
@@ -111,6 +139,7 @@ class Config:
             log_level=log_level,
             rate_limits=rate_limits == "on",
             trusted_proxies=trusted_proxies,
+            video=_video_setting(env),
         )
 
     @property
@@ -121,6 +150,43 @@ class Config:
             parts = urlsplit(self.public_url)
             extra.append(f"{parts.scheme}://{parts.netloc}")
         return extra or None
+
+
+def _video_setting(env: Mapping[str, str]) -> VideoConfig:
+    jitsi = (env.get("RAPPORT_JITSI_URL") or "").strip()
+    bbb = (env.get("RAPPORT_BBB_URL") or "").strip()
+    zoom = (env.get("RAPPORT_ZOOM") or "off").strip().lower()
+    if zoom not in ("on", "off"):
+        raise ConfigError(f"RAPPORT_ZOOM={zoom!r} is not on or off")
+    chosen = [name for name, on in (("RAPPORT_JITSI_URL", jitsi), ("RAPPORT_BBB_URL", bbb),
+                                    ("RAPPORT_ZOOM", zoom == "on")) if on]
+    if len(chosen) > 1:
+        raise ConfigError(f"choose one video platform: {', '.join(chosen)} are all set")
+    app_id = (env.get("RAPPORT_JITSI_APP_ID") or "").strip() or None
+    jitsi_secret = env.get("RAPPORT_JITSI_SECRET") or None
+    if (app_id is None) != (jitsi_secret is None):
+        raise ConfigError("RAPPORT_JITSI_APP_ID and RAPPORT_JITSI_SECRET go together")
+    if app_id and not jitsi:
+        raise ConfigError("RAPPORT_JITSI_APP_ID needs RAPPORT_JITSI_URL")
+    if jitsi_secret and len(jitsi_secret) < 32:
+        raise ConfigError("RAPPORT_JITSI_SECRET must be at least 32 characters (HS256)")
+    bbb_secret = env.get("RAPPORT_BBB_SECRET") or None
+    if bool(bbb) != bool(bbb_secret):
+        raise ConfigError("RAPPORT_BBB_URL and RAPPORT_BBB_SECRET go together")
+    checksum = (env.get("RAPPORT_BBB_CHECKSUM") or "sha256").strip().lower()
+    if checksum not in BBB_CHECKSUMS:
+        raise ConfigError(f"RAPPORT_BBB_CHECKSUM={checksum!r} is not one of {BBB_CHECKSUMS}")
+    if jitsi:
+        origin = _check_origin("RAPPORT_JITSI_URL", jitsi).rstrip("/")
+        return VideoConfig("jitsi", origin, app_id, jitsi_secret)
+    if bbb:
+        url = _check_origin("RAPPORT_BBB_URL", bbb, allow_path=True).rstrip("/")
+        if not url.endswith("/api"):
+            url += "/api"  # accept .../bigbluebutton as well as .../bigbluebutton/api
+        return VideoConfig("bbb", url, None, bbb_secret, checksum)
+    if zoom == "on":
+        return VideoConfig("zoom")
+    return VideoConfig()
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

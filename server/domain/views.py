@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from server.domain.classes import Identity
 from server.domain.reach import join_link_warning
+from server.domain.video import video_view
 from server.store.redis_store import RedisStore
 
 
@@ -69,6 +70,7 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
         "class": class_view(ctx, record, for_staff=staff, host_url=host_url,
                             show_code=staff or identity.role == "stage"),
     }
+    me: dict[str, Any] | None = None
     if identity.role == "student":
         assert identity.student_id
         me = store.get_student(identity.class_id, identity.student_id)
@@ -88,6 +90,9 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
             snap["roster"] = list(roster.values())
     _round_part(ctx, identity, snap, server_time)
     _rotation_part(ctx, identity, snap, server_time)
+    video = video_view(ctx.config, identity, record, me)
+    if video is not None:  # only when a video platform is configured
+        snap["video"] = video
     return snap
 
 

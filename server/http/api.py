@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import urllib.request
 from typing import Any
 
 import redis
@@ -18,6 +19,7 @@ from server.domain import (
     rotations,
     rounds,
     spreadsheet,
+    video,
 )
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -28,6 +30,8 @@ from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
 
 bp = Blueprint("api", __name__)
 MAX_ROSTER_BYTES = 256 * 1024
+BBB_TIMEOUT_SECONDS = 5
+MAX_BBB_ANSWER = 64 * 1024
 
 
 @bp.errorhandler(DomainError)
@@ -296,6 +300,21 @@ def _group_rooms(rows: list[tuple[str, str]], names: dict[str, str]) -> list[tup
     for room, sid in rows:
         grouped.setdefault(room, []).append(names[sid])
     return list(grouped.items())
+
+
+@bp.post("/api/classes/<class_id>/video/bbb")
+def open_bbb_meeting(class_id: str) -> tuple[Response, int]:
+    """Create the class's BigBlueButton meeting with the rotation's breakout groups (staff)."""
+    svc = services()
+    identity = _for_class(class_id)
+    created = video.open_bbb_meeting(svc.config, svc.store, identity, fetch=_http_get)
+    return jsonify(created), 200
+
+
+def _http_get(url: str) -> str:
+    # Server to server, short: a slow BigBlueButton must not hold the teacher's request long.
+    with urllib.request.urlopen(url, timeout=BBB_TIMEOUT_SECONDS) as answer:
+        return answer.read(MAX_BBB_ANSWER).decode("utf-8", "replace")
 
 
 @bp.get("/api/classes/<class_id>/checkins.<fmt>")
