@@ -114,8 +114,8 @@ def test_tokens_moderator_for_staff_only() -> None:
         assert claims["context"]["user"]["moderator"] is moderator
         assert claims["context"]["user"]["affiliation"] == ("owner" if moderator else "member")
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(student, "another-secret-that-is-32-bytes-long", algorithms=["HS256"], audience="jitsi",
-                   options={"verify_exp": False, "verify_nbf": False})
+        jwt.decode(student, "another-secret-that-is-32-bytes-long", algorithms=["HS256"],
+                   audience="jitsi", options={"verify_exp": False, "verify_nbf": False})
 
 
 def test_no_token_without_token_auth() -> None:
