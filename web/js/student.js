@@ -5,6 +5,7 @@ import { byId, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, watchConnection } from "./socket.js";
 import { createRoundStudent } from "./round-student.js";
 import { createRotationStudent } from "./rotation-student.js";
+import { createVideoStudent } from "./video-student.js";
 
 /**
  * @typedef {{seat_token: string, class_id: string, name: string, student_id: string}} Seat
@@ -25,6 +26,7 @@ const round = createRoundStudent({
 });
 
 const rotation = createRotationStudent();
+const video = createVideoStudent();
 
 // ---------- seat storage ----------
 
@@ -175,6 +177,7 @@ function startSocket() {
     say("");
     round.snapshot(snap);
     rotation.snapshot(snap);
+    video.snapshot(snap);
   };
   socket.on("snapshot", onSnapshot);
   // The server asks for a resync after a store outage or a bulk change: fetch a fresh snapshot.
@@ -188,6 +191,7 @@ function startSocket() {
   });
   round.wireSocket(socket);
   rotation.wireSocket(socket);
+  video.wireSocket(socket);
 
   socket.on("class.updated", (/** @type {any} */ msg) => renderClass(msg.class || {}));
 

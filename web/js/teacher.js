@@ -4,6 +4,7 @@ import { byId, h, replace, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
 import { createRoundHost } from "./round-host.js";
 import { createRotationHost } from "./rotation-host.js";
+import { createVideoHost } from "./video-host.js";
 import { createCheckins } from "./checkins.js";
 import { createConnections } from "./connections.js";
 import { wireTabs } from "./tabs.js";
@@ -51,6 +52,13 @@ const rotationHost = createRotationHost({
   students: () => [...state.students.values()],
   say,
   onLive: (running) => show("tab-rooms-live", running),
+});
+
+const videoHost = createVideoHost({
+  key: () => state.key,
+  cls: () => state.cls,
+  students: () => [...state.students.values()],
+  say,
 });
 
 const checkins = createCheckins({
@@ -294,6 +302,7 @@ function renderSnapshot(snap) {
   show("dashboard", true);
   roundHost.snapshot(snap);
   rotationHost.snapshot(snap);
+  videoHost.snapshot(snap);
   // A fresh snapshot (reconnect, roster import): reload the open teacher-only tab.
   if (isTeacher() && tabs.current() === tabBefore) {
     if (tabBefore === "tab-checkins") checkins.load();
@@ -606,6 +615,7 @@ function wireSocket() {
   socket.on("resync", () => refreshSnapshot());
   roundHost.wireSocket(socket);
   rotationHost.wireSocket(socket);
+  videoHost.wireSocket(socket);
   socket.on("class.updated", (/** @type {{class: ClassInfo}} */ msg) => {
     if (state.cls && msg && msg.class) renderClass({ ...state.cls, ...msg.class });
   });
