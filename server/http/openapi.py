@@ -102,6 +102,22 @@ def _class_paths() -> dict[str, Any]:
                                            "room": {"type": "string"}}}}}}}}},
                 **_errors(400, 403, 404, 503)},
         }},
+        "/api/classes/{class_id}/video/bbb": {"post": {
+            "summary": "Create the class's BigBlueButton meeting with the rotation's breakout "
+                       "groups and get a moderator link (staff; only when BigBlueButton is "
+                       "configured, else 404): docs/VIDEO.md",
+            "security": BEARER, "parameters": _class_path(),
+            "responses": {"200": {"description": "created (or already running)", **_json({
+                "type": "object", "required": ["moderator_url", "duplicate", "rotation", "rooms"],
+                "properties": {
+                    "moderator_url": {"type": "string"},
+                    "duplicate": {"type": "boolean", "description":
+                                  "the meeting already existed: it keeps its first groups"},
+                    "rotation": {"type": ["integer", "null"], "description":
+                                 "1-based rotation whose rooms were given, or null"},
+                    "rooms": {"type": "integer"}}})},
+                **_errors(403, 404, 502, 503)},
+        }},
         "/api/classes/{class_id}/export": {"get": {
             "summary": "Everything the class holds, for the teacher to keep (end of term)",
             "description": "JSON keeps stored times as they are (epoch). " + CSV_NOTE,
