@@ -226,3 +226,10 @@ def test_create_meeting_reads_the_answer() -> None:
     with pytest.raises(bbb.VideoUnavailable, match="did not answer"):
         bbb.create_meeting(BBB, "m", "n", [], "T", "teacher", answer("<html>oops"))
     assert len(asked) == 4
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    from server.config import REPO_ROOT, SETTINGS
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert [name for name in SETTINGS if f"`{name}`" not in readme] == []
