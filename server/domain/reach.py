@@ -29,8 +29,8 @@ def join_link_warning(join_url: str, bind_host: str | None) -> str | None:
     if bind_host is not None and bind_host in ALL_INTERFACES:
         return ("Students on other devices cannot open this join link: it points to this "
                 "computer itself. Open this dashboard at one of the network addresses that "
-                "`rapport serve` printed when it started (not 127.0.0.1 or localhost), or set "
+                "rapport serve printed when it started (not 127.0.0.1 or localhost), or set "
                 "PUBLIC_URL to the address students can reach.")
     return ("Students on other devices cannot open this join link: Rapport answers only on "
-            "this computer. Restart it with `rapport serve --host 0.0.0.0` and open the "
+            "this computer. Restart it with “rapport serve --host 0.0.0.0” and open the "
             "network address it prints, or set PUBLIC_URL to the address students can reach.")

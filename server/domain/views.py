@@ -151,6 +151,9 @@ def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str
     if staff:
         view["answered"] = answered or []
         view["student_count"] = student_count
+    elif answered is not None:  # the stage: how many, never who
+        view["answered_count"] = len(answered)
+        view["student_count"] = student_count
     return view
 
 
@@ -162,9 +165,11 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
     class_id = identity.class_id
     record = rounds.current_round(store, class_id)
     staff = identity.is_staff
-    answered = store.answered(class_id, record["id"]) if record and staff else None
-    snap["round"] = round_view(record, staff=staff, answered=answered,
-                               student_count=len(snap.get("students", [])) if staff else None,
+    stage = identity.role == "stage"
+    answered = store.answered(class_id, record["id"]) if record and (staff or stage) else None
+    count = len(snap["students"]) if staff else \
+        len(store.list_students(class_id)) if stage else None
+    snap["round"] = round_view(record, staff=staff, answered=answered, student_count=count,
                                server_time=server_time)
     spotlight = rounds.spotlighted_card(store, class_id, record)
     snap["cards"], snap["replies"] = [], []

@@ -121,8 +121,12 @@ def round_updated(class_id: str, record: dict[str, Any]) -> None:
     socketio.emit("round.updated", {"round": staff_round(class_id, record)},
                   to=rooms.staff(class_id))
     public = views.round_view(record, staff=False, server_time=rounds.now_ms())
-    socketio.emit("round.updated", {"round": public},
-                  to=[rooms.students(class_id), rooms.stage(class_id)])
+    socketio.emit("round.updated", {"round": public}, to=rooms.students(class_id))
+    store = services().store
+    stage = views.round_view(record, staff=False, server_time=rounds.now_ms(),
+                             answered=store.answered(class_id, record["id"]),
+                             student_count=len(store.list_students(class_id)))
+    socketio.emit("round.updated", {"round": stage}, to=rooms.stage(class_id))
 
 
 def card_changed(class_id: str, before: dict[str, Any] | None,
@@ -151,9 +155,11 @@ def card_changed(class_id: str, before: dict[str, Any] | None,
 def answered(class_id: str, round_id: str) -> None:
     store = services().store
     ids = store.answered(class_id, round_id)
-    socketio.emit("answered", {"answered": ids, "count": len(ids),
-                               "student_count": len(store.list_students(class_id))},
+    students = len(store.list_students(class_id))
+    socketio.emit("answered", {"answered": ids, "count": len(ids), "student_count": students},
                   to=rooms.staff(class_id))
+    socketio.emit("answered", {"count": len(ids), "student_count": students},
+                  to=rooms.stage(class_id))
 
 
 def spotlight(class_id: str, card: dict[str, Any] | None) -> None:

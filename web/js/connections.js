@@ -1,7 +1,7 @@
 // The "Connections" tab (teacher only): the connection record per student, who has not been
 // reached lately, coverage by tag and connections per week (SVG charts with tables/text for
 // screen readers), reflection questions, and a private note per student.
-import { byId, h, replace, setText, show } from "./dom.js";
+import { byId, charCounter, h, replace, setText, show } from "./dom.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -76,6 +76,7 @@ export function createConnections(deps) {
       h("label", { for: id }, `Private note about ${entry.name}`),
       area,
       h("div", { class: "row" }, h("button", { type: "submit", class: "small" }, "Save note"), saved));
+    charCounter(area);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {

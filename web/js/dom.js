@@ -107,3 +107,27 @@ export function statusLine(target) {
     }
   };
 }
+
+let counterIds = 0;
+
+/**
+ * Show "n / max" beside a text field with a maxlength, so the limit is visible before anything
+ * is refused or cut. Uses `counter` when given, else adds a small hint after the field.
+ * @param {HTMLInputElement | HTMLTextAreaElement} field
+ * @param {HTMLElement} [counter]
+ * @returns {HTMLElement} the counter
+ */
+export function charCounter(field, counter) {
+  const max = Number(field.getAttribute("maxlength")) || 0;
+  const el = counter || h("span", { class: "hint count char-count", id: `char-count-${++counterIds}` });
+  if (!counter) field.after(el);
+  const described = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+  if (!described.includes(el.id)) field.setAttribute("aria-describedby", [...described, el.id].join(" "));
+  const update = () => {
+    el.textContent = `${field.value.length} / ${max}`;
+    el.classList.toggle("at-limit", field.value.length >= max);
+  };
+  field.addEventListener("input", update);
+  update();
+  return el;
+}

@@ -1,6 +1,7 @@
 // Landing page: create a class, or go to the student join page.
 import { api } from "./api.js";
-import { byId, statusLine } from "./dom.js";
+import { byId, charCounter, h, replace, show, statusLine } from "./dom.js";
+import * as remembered from "./remembered.js";
 
 /** @param {string} raw */
 function normaliseCode(raw) {
@@ -22,6 +23,7 @@ function setUpCreate() {
   const gradeSelect = /** @type {HTMLSelectElement} */ (byId("grade-band"));
   const say = statusLine("create-status");
   const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
+  charCounter(nameInput, byId("class-name-count"));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -40,7 +42,10 @@ function setUpCreate() {
         json: { name, grade_band: gradeSelect.value },
       });
       say("Class created. Opening your dashboard…", "ok");
+      remembered.remember({ class_id: created.class_id, name: created.name, role: "teacher", key: created.teacher_secret });
       try {
+        // The dashboard opens with the "save your teacher link" step for this new class.
+        window.sessionStorage.setItem("rapport.save-link", created.class_id);
         // The dashboard shows the co-host link, which only the create answer contains.
         window.sessionStorage.setItem(
           "rapport.cohost",
@@ -76,5 +81,28 @@ function setUpJoin() {
   });
 }
 
+/** The classes this browser remembers for their teacher or co-host: open or forget each. */
+function renderRemembered() {
+  const saved = remembered.list();
+  replace(byId("my-classes-list"), saved.map((c) => h("li", null,
+    h("span", { class: "class-list-name" }, c.name),
+    h("span", { class: "pill" }, c.role === "teacher" ? "Teacher" : "Co-host"),
+    h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, `Open ${c.name}`),
+    h("button", {
+      type: "button",
+      class: "secondary small",
+      "aria-label": `Forget ${c.name} on this device`,
+      on: {
+        click: () => {
+          remembered.forget(c.key);
+          renderRemembered();
+          byId("my-classes-title").focus();
+        },
+      },
+    }, "Forget on this device"))));
+  show("my-classes", saved.length > 0);
+}
+
 setUpCreate();
 setUpJoin();
+renderRemembered();

@@ -1,6 +1,6 @@
 // The "Round" panel of the teacher / co-host dashboard: pick a prompt, share first, open,
 // watch cards arrive, spotlight, moderate, reply privately, export.
-import { byId, h, replace, setText, show } from "./dom.js";
+import { byId, charCounter, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { downloadFile, localZone } from "./download.js";
 import { photoLoader } from "./photos.js";
@@ -381,6 +381,7 @@ export function createRoundHost(deps) {
       h("label", { for: inputId }, `Private reply to ${card.author}`),
       input,
       h("button", { type: "submit", class: "small" }, "Send privately"));
+    charCounter(input);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const text = input.value.trim();

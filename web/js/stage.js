@@ -45,6 +45,8 @@ function render() {
   const code = cls?.join_code || "";
   show("join", m === "join" && Boolean(code) && !cls?.locked);
   show("locked", m === "join" && Boolean(cls?.locked));
+  // During rounds, spotlights and rotations, late joiners still find the code in a corner.
+  show("corner-join", m !== "join" && Boolean(code) && !cls?.locked);
   document.body.dataset.mode = m;
   if (m === "round") renderRound();
   if (m === "spotlight") renderSpotlight();
@@ -62,6 +64,14 @@ function renderRound() {
   show("stage-host", shared);
   const note = round.status === "draft" ? "Get ready: the round opens in a moment." : "Share your answer on your device.";
   setText("stage-round-note", note);
+  renderAnswered();
+}
+
+function renderAnswered() {
+  const round = state.round;
+  const total = round && typeof round.student_count === "number" ? round.student_count : 0;
+  const count = round && typeof round.answered_count === "number" ? round.answered_count : 0;
+  setText("stage-answered", round && round.status === "open" && total ? `${count} of ${total} answered` : "");
 }
 
 function renderRotation() {
@@ -105,10 +115,12 @@ function renderClass(cls) {
   const code = cls.join_code || "";
   setText("join-code", code);
   setText("join-link", cls.join_url ? displayUrl(cls.join_url) : "");
-  const qr = /** @type {HTMLImageElement} */ (byId("qr"));
-  if (code) {
+  setText("corner-code", code);
+  setText("corner-link", cls.join_url ? displayUrl(cls.join_url) : "");
+  for (const id of ["qr", "corner-qr"]) {
+    const qr = /** @type {HTMLImageElement} */ (byId(id));
     const src = `/api/qr.svg?code=${encodeURIComponent(code)}`;
-    if (qr.getAttribute("src") !== src) qr.src = src;
+    if (code && qr.getAttribute("src") !== src) qr.src = src;
   }
   render();
 }
@@ -200,6 +212,11 @@ function main() {
     if (msg && msg.class) renderClass({ ...(state.cls || {}), ...msg.class });
   });
   socket.on("round.updated", (/** @type {any} */ msg) => msg && msg.round && applyRound(msg.round));
+  socket.on("answered", (/** @type {any} */ msg) => {
+    if (!state.round || !msg) return;
+    state.round = { ...state.round, answered_count: msg.count, student_count: msg.student_count };
+    renderAnswered();
+  });
   socket.on("rotation.updated", (/** @type {any} */ msg) => {
     state.rotation = msg ? msg.rotation : null;
     if (state.rotation && state.rotation.server_time) clock.sync(state.rotation.server_time);

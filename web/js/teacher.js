@@ -1,6 +1,6 @@
 // Teacher / co-host dashboard.
 import { api } from "./api.js";
-import { byId, h, replace, setText, show, statusLine } from "./dom.js";
+import { byId, charCounter, h, replace, setText, show, statusLine } from "./dom.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
 import { createRoundHost } from "./round-host.js";
 import { createRotationHost } from "./rotation-host.js";
@@ -8,10 +8,13 @@ import { createVideoHost } from "./video-host.js";
 import { createCheckins } from "./checkins.js";
 import { createConnections } from "./connections.js";
 import { wireTabs } from "./tabs.js";
+import { downloadFile, localZone } from "./download.js";
+import * as remembered from "./remembered.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
- *   join_code?: string, join_url?: string, store_warning?: string}} ClassInfo
+ *   join_code?: string, join_url?: string, store_warning?: string, join_warning?: string,
+ *   retention_days?: number}} ClassInfo
  * @typedef {{id: string, name: string, online: boolean, roster_id: string | null, tags?: string[]}} Student
  * @typedef {{role: string, you: any, class: ClassInfo, students?: Student[], roster?: any[]}} Snapshot
  */
@@ -111,6 +114,12 @@ function renderClass(cls) {
     if (qr.getAttribute("src") !== src) qr.src = src;
   }
   show(qr, Boolean(code));
+
+  setText("join-warning", cls.join_warning || "");
+  show("join-warning", Boolean(cls.join_warning));
+  const retention = /** @type {HTMLInputElement} */ (byId("retention-days"));
+  if (cls.retention_days && document.activeElement !== retention) retention.value = String(cls.retention_days);
+  renderOwnLink();
 
   const warning = byId("store-warning");
   if (cls.store_warning) {
@@ -299,7 +308,10 @@ function renderSnapshot(snap) {
   state.rosterSize = Array.isArray(snap.roster) ? snap.roster.length : null;
   renderRoster();
   renderCohost();
+  show("choose-class", false);
   show("dashboard", true);
+  if (!forgotten) remembered.remember({ class_id: snap.class.id, name: snap.class.name, role: snap.role, key: state.key });
+  offerSaveLink(snap.class.id);
   roundHost.snapshot(snap);
   rotationHost.snapshot(snap);
   videoHost.snapshot(snap);
@@ -447,6 +459,7 @@ function openRename(id) {
   // Replace the action buttons by the form.
   li.querySelector(".student-actions")?.remove();
   li.appendChild(form);
+  charCounter(input);
   input.focus();
   input.select();
 }
@@ -565,6 +578,183 @@ function onOpenStage(/** @type {MouseEvent} */ event) {
   window.open(`/stage#key=${encodeURIComponent(state.key)}`, "_blank", "noopener,noreferrer");
 }
 
+// ---------- the teacher's own link: save it, print it, forget it on this device ----------
+
+let forgotten = false;
+
+/** The link that opens this dashboard (the teacher's or co-host's own), from the join link's base. */
+function ownLink() {
+  const joinUrl = state.cls?.join_url || "";
+  const cut = joinUrl.lastIndexOf("/j/");
+  const base = cut >= 0 ? joinUrl.slice(0, cut) : window.location.origin;
+  return `${base}/teacher#key=${state.key}`;
+}
+
+function renderOwnLink() {
+  const teacher = isTeacher();
+  setText("save-link-title", teacher ? "Save your teacher link" : "Save your co-host link");
+  setText("own-link-show", teacher ? "Save my teacher link" : "Save my co-host link");
+  setText("own-link", state.cls ? ownLink() : "");
+}
+
+/** @param {boolean} open */
+function showSaveLink(open) {
+  show("save-link", open);
+  if (open) byId("save-link-title").focus();
+}
+
+/** Right after the class was made, show the "save this link" step once. @param {string} classId */
+function offerSaveLink(classId) {
+  try {
+    if (window.sessionStorage.getItem("rapport.save-link") !== classId) return;
+    window.sessionStorage.removeItem("rapport.save-link");
+  } catch {
+    return;
+  }
+  showSaveLink(true);
+}
+
+/** A file name made of the class name's letters and digits. */
+function fileStem() {
+  const name = (state.cls?.name || "class").normalize("NFKD").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  return `rapport-${name || "class"}-${isTeacher() ? "teacher" : "cohost"}-link`;
+}
+
+/** @param {string} text */
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function onOwnDownload() {
+  const link = ownLink();
+  const name = escapeHtml(state.cls?.name || "");
+  const role = isTeacher() ? "teacher" : "co-host";
+  const page = `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Rapport: ${name}</title>
+<h1>${name}</h1><p>Your Rapport ${role} link. Keep it private, like a password.</p>
+<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>\n`;
+  const url = URL.createObjectURL(new Blob([page], { type: "text/html" }));
+  const a = h("a", { href: url, download: `${fileStem()}.html`, hidden: true });
+  document.body.appendChild(a);
+  /** @type {HTMLAnchorElement} */ (a).click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  say("Saved a small file with your link. Keep it somewhere safe.", "ok");
+}
+
+function onOwnPrint() {
+  setText("print-class", state.cls?.name || "");
+  setText("print-role", isTeacher() ? "Your teacher link:" : "Your co-host link:");
+  setText("print-link", ownLink());
+  setText("print-code", state.cls?.join_code ? `Students join with the code ${state.cls.join_code}.` : "");
+  document.body.classList.add("printing-card");
+  window.addEventListener("afterprint", () => document.body.classList.remove("printing-card"), { once: true });
+  window.print();
+}
+
+function onForgetDevice() {
+  forgotten = true;
+  remembered.forget(state.key);
+  say("This browser no longer remembers this class. Keep your saved link: it is the way back in.", "ok");
+}
+
+// ---------- presenting: nothing private on a shared screen ----------
+
+const PRESENTING_KEY = "rapport.presenting";
+
+function readPresenting() {
+  try {
+    return window.localStorage.getItem(PRESENTING_KEY) === "on";
+  } catch {
+    return false;
+  }
+}
+
+/** @param {boolean} on */
+function setPresenting(on) {
+  document.body.classList.toggle("presenting", on);
+  const toggle = byId("presenting-toggle");
+  toggle.setAttribute("aria-pressed", String(on));
+  toggle.textContent = on ? "Presenting: on" : "Presenting: off";
+  show("presenting-note", on);
+  if (on) {
+    show("save-link", false);
+    if (tabs.current() === "tab-checkins" || tabs.current() === "tab-connections") tabs.select("tab-class");
+  }
+  try {
+    if (on) window.localStorage.setItem(PRESENTING_KEY, "on");
+    else window.localStorage.removeItem(PRESENTING_KEY);
+  } catch {
+    /* the mode still holds in this page */
+  }
+}
+
+// ---------- the class's data: export, retention, deletion ----------
+
+/** @param {"json" | "csv"} format */
+async function onClassExport(format) {
+  if (!state.cls) return;
+  try {
+    const path = `/api/classes/${encodeURIComponent(state.cls.id)}/export?format=${format}&tz=${encodeURIComponent(localZone())}`;
+    const name = await downloadFile(path, state.key, `class-${state.cls.id}.${format}`);
+    say(`Downloaded ${name}.`, "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
+/** @param {Event} event */
+async function onRetentionSubmit(event) {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (byId("retention-days"));
+  const days = Number(input.value);
+  if (!Number.isInteger(days) || days < 1 || days > 400) {
+    input.setAttribute("aria-invalid", "true");
+    say("Choose 1 to 400 days.", "error");
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  try {
+    const result = await emitAck(state.socket, "class.retention", { retention_days: days });
+    if (state.cls) state.cls.retention_days = result.retention_days;
+    say(`The class’s data is now kept for ${days} ${days === 1 ? "day" : "days"} after its last use.`, "ok");
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
+function onDeleteOpen() {
+  const input = /** @type {HTMLInputElement} */ (byId("delete-confirm-name"));
+  input.value = "";
+  input.removeAttribute("aria-invalid");
+  /** @type {HTMLDialogElement} */ (byId("delete-dialog")).showModal();
+  input.focus();
+}
+
+/** @param {Event} event */
+async function onDeleteConfirmed(event) {
+  event.preventDefault();
+  if (!state.cls) return;
+  const input = /** @type {HTMLInputElement} */ (byId("delete-confirm-name"));
+  if (input.value.trim() !== state.cls.name.trim()) {
+    input.setAttribute("aria-invalid", "true");
+    say("Type the class name exactly as shown to delete it.", "error");
+    input.focus();
+    return;
+  }
+  try {
+    await api("DELETE", `/api/classes/${encodeURIComponent(state.cls.id)}`, { token: state.key });
+    /** @type {HTMLDialogElement} */ (byId("delete-dialog")).close();
+    forgotten = true;
+    remembered.forget(state.key);
+    state.socket?.disconnect();
+    show("kicked", false);
+    fatal(`The class “${state.cls.name}” was deleted, with everything in it.`);
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+  }
+}
+
 // ---------- wiring ----------
 
 /** @param {string} text */
@@ -592,11 +782,7 @@ function wireSocket() {
 
   onRefused(socket, {
     onNotAuthorised: () => {
-      try {
-        window.sessionStorage.removeItem("rapport.key");
-      } catch {
-        /* ignore */
-      }
+      remembered.forget(state.key);
       fatal("This dashboard link does not work any more. It may have been replaced by a newer link, or the class was deleted. Open the newest link you have.");
     },
     onRetrying: () => {
@@ -612,6 +798,12 @@ function wireSocket() {
   });
 
   socket.on("snapshot", (/** @type {Snapshot} */ snap) => renderSnapshot(snap));
+  socket.on("class.deleted", () => {
+    forgotten = true;
+    remembered.forget(state.key);
+    show("kicked", false);
+    fatal(`The class${state.cls ? ` “${state.cls.name}”` : ""} was deleted, with everything in it.`);
+  });
   socket.on("resync", () => refreshSnapshot());
   roundHost.wireSocket(socket);
   rotationHost.wireSocket(socket);
@@ -662,6 +854,29 @@ function wireControls() {
     if (back) /** @type {HTMLElement} */ (back).focus();
   });
   byId("stage-link").addEventListener("click", onOpenStage);
+  for (const id of ["custom-text", "rot-message"]) charCounter(/** @type {HTMLInputElement} */ (byId(id)));
+  byId("presenting-toggle").addEventListener("click", () => setPresenting(!document.body.classList.contains("presenting")));
+  byId("own-link-show").addEventListener("click", () => showSaveLink(byId("save-link").hidden));
+  byId("own-done").addEventListener("click", () => {
+    showSaveLink(false);
+    byId("own-link-show").focus();
+  });
+  byId("own-copy").addEventListener("click", async () => {
+    const ok = await copyText(ownLink());
+    say(ok ? "Your link is copied. Paste it somewhere safe (not in the class chat)." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+  });
+  byId("own-download").addEventListener("click", onOwnDownload);
+  byId("own-print").addEventListener("click", onOwnPrint);
+  byId("forget-device").addEventListener("click", onForgetDevice);
+  byId("class-export-json").addEventListener("click", () => onClassExport("json"));
+  byId("class-export-csv").addEventListener("click", () => onClassExport("csv"));
+  byId("retention-form").addEventListener("submit", onRetentionSubmit);
+  byId("class-delete").addEventListener("click", onDeleteOpen);
+  byId("delete-form").addEventListener("submit", onDeleteConfirmed);
+  byId("delete-cancel").addEventListener("click", () => {
+    /** @type {HTMLDialogElement} */ (byId("delete-dialog")).close();
+    byId("class-delete").focus();
+  });
   roundHost.wireControls();
   rotationHost.wireControls();
   checkins.wireControls();
@@ -674,8 +889,24 @@ function wireControls() {
 
 function main() {
   reloadOnNewKey();
-  const key = takeStaffKey();
+  setPresenting(readPresenting());
+  let key = takeStaffKey();
   wireControls();
+  if (!key) {
+    // A closed tab or a restarted browser: the classes this device remembers.
+    const saved = remembered.list();
+    if (saved.length === 1) {
+      key = saved[0].key;
+    } else if (saved.length > 1) {
+      byId("conn").hidden = true;
+      replace(byId("choose-list"), saved.map((c) => h("li", null,
+        h("span", { class: "class-list-name" }, c.name),
+        h("span", { class: "pill" }, c.role === "teacher" ? "Teacher" : "Co-host"),
+        h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, `Open ${c.name}`))));
+      show("choose-class", true);
+      return;
+    }
+  }
   if (!key) {
     byId("conn").hidden = true;
     fatal("This page needs your teacher link. Open the link you got when you created the class (it ends with #key=…).");
