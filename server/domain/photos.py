@@ -35,6 +35,8 @@ def process_photo(data: bytes) -> bytes:
                 raise InvalidInput(
                     f"That image is {image.width} x {image.height} pixels: too large. "
                     "Please send a normal photo.")
+            # A JPEG can be decoded straight at a fraction of its size: far less work and memory.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             image.load()
     except InvalidInput:
         raise
@@ -47,7 +49,9 @@ def process_photo(data: bytes) -> bytes:
     except (OSError, ValueError, SyntaxError):
         raise InvalidInput("That photo seems to be damaged. Try another one.") from None
     image = ImageOps.exif_transpose(image)
-    if image.mode not in ("RGB", "L"):
+    if image.mode == "1":
+        image = image.convert("L")  # nothing to flatten: a quarter of the memory of RGBA
+    elif image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, (255, 255, 255))
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))

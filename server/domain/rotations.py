@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -18,19 +17,12 @@ from server.domain.classes import Identity, require_staff
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
-from server.domain.rounds import Clock, now_ms
+from server.domain.rounds import Clock, Runner, now_ms, run_here
 from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
 from server.store.redis_store import RedisStore
 
 PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
 REPLAN_SECONDS = 0.5
-Runner = Callable[[Callable[[], Any]], Any]  # runs CPU-bound work off the event loop
-
-
-def _direct(fn: Callable[[], Any]) -> Any:
-    return fn()
-
-
 def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
              fixed: list[list[list[str]]] | None = None, time_limit: float = PLAN_SECONDS
              ) -> PlanRequest:
@@ -60,7 +52,7 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                size: int | None, rooms: int | None, rotations: int, minutes: int,
                absent: list[str], apart: list[list[str]], together: list[list[str]],
                checkin_room: int = 0, seed: int = 0, leftover: str = DEFAULT_LEFTOVER,
-               run: Runner = _direct, clock: Clock = now_ms) -> dict[str, Any]:
+               run: Runner = run_here, clock: Clock = now_ms) -> dict[str, Any]:
     """A new draft plan for the students present now (online, not marked absent).
 
     With `checkin_room` > 0, room 1 of every rotation is the teacher's: that many students,
@@ -278,7 +270,7 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
 
 
 def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
-                 run: Runner = _direct) -> dict[str, Any] | None:
+                 run: Runner = run_here) -> dict[str, Any] | None:
     """Re-plan the rotations still to come without a student who dropped out of a running
     plan; the ones already run (and the one running now) stay as they were. None if nothing
     changed."""

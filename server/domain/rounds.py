@@ -27,10 +27,15 @@ MAX_CARD_TEXT = 500
 MAX_REPLY_TEXT = 1000
 MIN_TIMER, MAX_TIMER = 30, 3600
 Clock = Callable[[], int]
+Runner = Callable[[Callable[[], Any]], Any]  # runs CPU-bound work off the event loop
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def run_here(fn: Callable[[], Any]) -> Any:
+    return fn()
 
 
 def clean_text(raw: str, limit: int, what: str) -> str:
@@ -429,10 +434,11 @@ def set_approval(store: RedisStore, identity: Identity, approval_required: bool)
 # ---- photos and export -----------------------------------------------------------------------
 
 def store_photo(store: RedisStore, identity: Identity, data: bytes,
-                clock: Clock = now_ms) -> str:
-    """Check, clean and keep an uploaded photo; it is attached to a card when posted."""
+                clock: Clock = now_ms, run: Runner = run_here) -> str:
+    """Check, clean and keep an uploaded photo; it is attached to a card when posted.
+    Decoding is CPU work: `run` takes it off the event loop."""
     student_id = _require_student(identity)
-    jpeg = process_photo(data)
+    jpeg = run(lambda: process_photo(data))
     photo_id = secrets.token_hex(12)  # random, unguessable name
     meta = {"student_id": student_id, "card_id": None, "round_id": None,
             "uploaded_at": clock(), "bytes": len(jpeg)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import urllib.request
 from typing import Any
 
@@ -26,6 +27,7 @@ from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.http.openapi import openapi_document
 from server.realtime import broadcast
+from server.realtime.offload import run_blocking
 from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
 
 bp = Blueprint("api", __name__)
@@ -226,7 +228,7 @@ def upload_photo(class_id: str) -> tuple[Response, int]:
     if upload is None:
         raise InvalidInput("Send the photo as multipart/form-data in a field named 'photo'.")
     data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
-    photo_id = rounds.store_photo(services().store, identity, data)
+    photo_id = rounds.store_photo(services().store, identity, data, run=run_blocking)
     return jsonify(photo_id=photo_id), 201
 
 
@@ -245,13 +247,11 @@ def export_round(class_id: str, round_id: str) -> Response:
     export = rounds.export_round(services().store, identity, round_id)
     if request.args.get("format", "json") == "csv":
         where = spreadsheet.zone(request.args.get("tz"))
-        rows = rounds.export_round_rows(export, where)
-        body = spreadsheet.csv_text(rounds.EXPORT_COLUMNS,
-                                    ([row[c] for c in rounds.EXPORT_COLUMNS] for row in rows))
+        body = run_blocking(lambda: spreadsheet.csv_text(
+            rounds.EXPORT_COLUMNS, ([row[c] for c in rounds.EXPORT_COLUMNS]
+                                    for row in rounds.export_round_rows(export, where))))
         return _download(body, "text/csv", f"round-{round_id}.csv")
-    response = jsonify(export)
-    response.headers["Content-Disposition"] = f"attachment; filename=round-{round_id}.json"
-    return response
+    return _json_download(export, f"round-{round_id}.json")
 
 
 @bp.get("/api/classes/<class_id>/rotations/<int:number>/export")
@@ -336,15 +336,19 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     return response
 
 
+def _json_download(data: Any, filename: str) -> Response:
+    """A whole class can be megabytes of JSON: serialise it off the event loop."""
+    return _download(run_blocking(lambda: json.dumps(data)), "application/json", filename)
+
+
 @bp.get("/api/classes/<class_id>/export")
 def export_class(class_id: str) -> Response:
     data = export.export_class(services().store, _for_class(class_id))
     if request.args.get("format", "json") == "csv":
-        body = export.cards_csv(data, spreadsheet.zone(request.args.get("tz")))
-        return _download(body, "text/csv", f"class-{class_id}-cards.csv")
-    response = jsonify(data)
-    response.headers["Content-Disposition"] = f"attachment; filename=class-{class_id}.json"
-    return response
+        where = spreadsheet.zone(request.args.get("tz"))
+        return _download(run_blocking(lambda: export.cards_csv(data, where)), "text/csv",
+                         f"class-{class_id}-cards.csv")
+    return _json_download(data, f"class-{class_id}.json")
 
 
 @bp.delete("/api/classes/<class_id>/students/<student_id>")

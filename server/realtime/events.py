@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 from flask import request, session
-from flask_socketio import SocketIO, disconnect, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room
 from pydantic import BaseModel
 
 from server.context import services
@@ -131,23 +131,12 @@ def handler(schema: type[BaseModel], fn: Handler) -> Callable[..., Ack]:
 
 # ---- connection ------------------------------------------------------------------------------
 
-def on_connect(auth: Any = None) -> None:
-    svc = services()
-    token = auth.get("token") if isinstance(auth, dict) else None
-    view = auth.get("view") if isinstance(auth, dict) else None
-    try:
-        identity = classes.authenticate(svc.store, token, view)
-        snap = views.snapshot(svc, identity, request.host_url, rounds.now_ms()) \
-            if identity else None
-    except redis.RedisError:
-        # Not the client's fault: it should retry, and keep its seat token.
-        _store_failed()
-        raise ConnectionRefusedError("unavailable") from None
-    if identity is None or snap is None:
-        raise ConnectionRefusedError("not_authorised")
-    token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
-    session["identity"] = identity
-    session["token_hash"] = token_hash
+def _refuse(code: str, message: str) -> ConnectionRefusedError:
+    """The client's `connect_error` gets `message` = the code and `data` = {code, message}."""
+    return ConnectionRefusedError(code, {"code": code, "message": message})
+
+
+def _join_rooms(identity: Identity) -> None:
     class_id = identity.class_id
     join_room(rooms.everyone(class_id))
     if identity.is_staff:
@@ -160,10 +149,35 @@ def on_connect(auth: Any = None) -> None:
         assert identity.student_id
         join_room(rooms.students(class_id))
         join_room(rooms.student(class_id, identity.student_id))
-    opened = svc.store.socket_opened(class_id, request.sid,  # type: ignore[attr-defined]
-                                     token_hash, identity.student_id)
+
+
+def on_connect(auth: Any = None) -> None:
+    svc = services()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    view = auth.get("view") if isinstance(auth, dict) else None
+    try:
+        identity = classes.authenticate(svc.store, token, view)
+        if identity is None:
+            raise _refuse("not_authorised", "This link or seat is not valid any more.")
+        # Rooms first, snapshot second: an event sent in between reaches this socket (before
+        # the snapshot, which already includes it) instead of being lost.
+        _join_rooms(identity)
+        snap = views.snapshot(svc, identity, request.host_url, rounds.now_ms())
+        if snap is None:
+            raise _refuse("not_authorised", "This class or seat does not exist any more.")
+        token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
+        session["identity"] = identity
+        session["token_hash"] = token_hash
+        opened = svc.store.socket_opened(identity.class_id,
+                                         request.sid,  # type: ignore[attr-defined]
+                                         token_hash, identity.student_id)
+    except redis.RedisError:
+        # Not the client's fault: it should retry, and keep its seat token.
+        _store_failed()
+        raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
+                      ) from None
     if identity.student_id and opened == 1:
-        broadcast.presence(class_id, identity.student_id, True)
+        broadcast.presence(identity.class_id, identity.student_id, True)
     emit("snapshot", snap)
 
 

@@ -83,7 +83,7 @@ def test_every_key_has_a_ttl_after_a_full_journey(live_server, redis_url, client
     r = redis.Redis.from_url(redis_url, decode_responses=True)
     keys = list(r.scan_iter(match="rp:*", count=1000))
     assert any(k.startswith(f"rp:class:{klass.class_id}:round:") for k in keys)
-    without_ttl = [k for k in keys if r.ttl(k) < 0]
+    without_ttl = [k for k in keys if r.ttl(k) == -1]  # -2: deleted meanwhile by another test
     assert without_ttl == []
 
 

@@ -21,6 +21,7 @@ import redis
 import requests
 
 from tests.conftest import create_class, free_port, need
+from tests.integration.test_connections import refusal
 from tests.integration.test_rounds import card, ok, start_open_round
 
 
@@ -97,6 +98,8 @@ def test_redis_killed_mid_round(own_redis, make_server, clients) -> None:
     health = requests.get(f"{server.url}/healthz", timeout=15)
     assert health.status_code == 503 and health.json()["redis"] == "down"
     assert server.proc is not None and server.proc.poll() is None
+    # A new connection is refused as "unavailable" (retry, keep the seat), not "not_authorised".
+    assert refusal(server.url, {"token": seats[0]["seat_token"]})["message"] == "unavailable"
 
     own_redis.start()
     # It recovers on its own: clients are told to resync, and the cards are all there.
