@@ -190,6 +190,10 @@ def test_jitsi_moves_matched_participants(
                                                              timeout=T)
     sends_before_replan = len([c for c in commands(tp) if c[0] == "sendParticipantToRoom"])
     assert sends_before_replan == 4
+    tp.set_viewport_size(PHONE)  # a co-host running the lesson from a phone
+    assert_fits(tp)
+    shot(tp, "video-jitsi-host-phone")
+    tp.set_viewport_size(LAPTOP)
 
     # Ana's phone names her room and says the teacher moves her.
     expect(ana.page.locator("#rotation-video")).to_have_text(

@@ -233,3 +233,18 @@ def test_every_setting_is_in_the_readme() -> None:
 
     readme = (REPO_ROOT / "README.md").read_text()
     assert [name for name in SETTINGS if f"`{name}`" not in readme] == []
+
+
+def test_stylesheets_have_balanced_braces() -> None:
+    """A rule left open swallows every rule after it (the video styles once were)."""
+    import re
+
+    from server.config import REPO_ROOT
+
+    for path in (REPO_ROOT / "web" / "css").glob("*.css"):
+        text = re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S)
+        depth = 0
+        for char in text:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0, path.name
+        assert depth == 0, path.name
