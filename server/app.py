@@ -154,9 +154,9 @@ def _log_translations(translations: PromptTranslations) -> None:
     """Missing and stale translations fall back to English, so they do not stop the server;
     say so in the log (the unit tests refuse them in the shipped files)."""
     log = logging.getLogger("rapport.prompts")
-    for catalog in translations.languages.values():
-        if catalog.missing or catalog.stale:
-            log.warning("prompt translations %s; run `rapport prompt-translations update`",
-                        catalog.summary())
-        else:
-            log.info("prompt translations %s", catalog.summary())
+    outdated = [c.summary() for c in translations.languages.values() if c.missing or c.stale]
+    if outdated:
+        log.warning("prompt translations out of date (English shown instead): %s; run "
+                    "`rapport prompt-translations update`", "; ".join(outdated))
+    elif translations.languages:
+        log.info("prompt translations: %s", "; ".join(translations.summary()))

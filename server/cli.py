@@ -79,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return planner_cli.run(args)
     if args.command == "prompt-translations":
+        if args.add and args.action != "update":
+            parser.error("--add goes with update: rapport prompt-translations update --add LANG")
         return prompt_translations(args.action, args.add, args.prompts)
     parser.print_help()
     return 0

@@ -66,7 +66,9 @@ def test_shipped_files_are_what_the_update_tool_writes(tmp_path: Path) -> None:
     """A translator's editor may rewrap lines; the shipped files stay in the one canonical
     form, so that a review diff shows only real changes."""
     prompts = _copy_prompts(tmp_path)
-    assert update_files(prompts / "i18n", load_library(prompts)) == []
+    rewritten = update_files(prompts / "i18n", load_library(prompts))
+    assert rewritten == [], (
+        f"{rewritten}: run `rapport prompt-translations update` and commit the result")
 
 
 def test_the_check_command_passes_on_the_shipped_files(
@@ -98,20 +100,17 @@ def test_shipped_translations_keep_blanks_and_are_honestly_marked_draft(
 # What the checks refuse: each test breaks a copy of the shipped Spanish file one way
 
 
-def _copy_prompts(tmp_path: Path) -> Path:
+def _copy_prompts(tmp_path: Path, pattern: str = "*.po") -> Path:
     prompts = tmp_path / "prompts"
     (prompts / "i18n").mkdir(parents=True)
     shutil.copy(DEFAULT_PROMPTS_DIR / "library.json", prompts / "library.json")
-    for path in I18N.glob("*.po"):
+    for path in I18N.glob(pattern):
         shutil.copy(path, prompts / "i18n" / path.name)
     return prompts
 
 
 def _spanish_only(tmp_path: Path) -> tuple[Path, Path]:
-    prompts = _copy_prompts(tmp_path)
-    for path in (prompts / "i18n").glob("*.po"):
-        if path.name != "es.po":
-            path.unlink()
+    prompts = _copy_prompts(tmp_path, "es.po")
     return prompts, prompts / "i18n" / "es.po"
 
 
@@ -330,3 +329,18 @@ def test_a_teacher_prompt_is_shown_as_written_and_unknown_ids_are_not_found(
                              "text": "¿Cuál es tu canción favorita?"}
     with pytest.raises(NotFound):
         localized_prompt(library, shipped, "no-such-prompt", "es")
+
+
+def test_the_server_refuses_to_start_with_a_broken_translation(tmp_path: Path) -> None:
+    """create_app checks the files beside the library, before it opens the store."""
+    from server.app import create_app
+    from server.config import Config
+
+    prompts, es = _spanish_only(tmp_path)
+    po = es.read_text(encoding="utf-8")
+    es.write_text(po.replace('msgstr "Ahora mismo estoy aprendiendo a ..."',
+                             'msgstr "Ahora mismo estoy aprendiendo a"'), encoding="utf-8")
+    config = Config(secret_key="x" * 32, async_mode="threading", store_mode="memory",
+                    prompts_dir=prompts, testing=True)
+    with pytest.raises(PromptLibraryError, match=r"i18n/es\.po.*professional-learning-right-now"):
+        create_app(config)
