@@ -166,8 +166,8 @@ class PromptTranslations:
             "lang": lang,
             "text": piece("text", prompt.text),
             "starter": piece("starter", prompt.starter),
-            "original": {"lang": SOURCE_LANGUAGE, "text": prompt.text,
-                         "starter": prompt.starter},
+            "original": {"lang": None if prompt.custom else SOURCE_LANGUAGE,
+                         "text": prompt.text, "starter": prompt.starter},
         }
 
     def summary(self) -> list[str]:

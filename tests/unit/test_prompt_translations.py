@@ -327,6 +327,7 @@ def test_a_teacher_prompt_is_shown_as_written_and_unknown_ids_are_not_found(
     shown = shipped.localize(custom, "es")
     assert shown["text"] == {"lang": None, "dir": "auto", "status": "custom",
                              "text": "¿Cuál es tu canción favorita?"}
+    assert shown["original"]["lang"] is None
     with pytest.raises(NotFound):
         localized_prompt(library, shipped, "no-such-prompt", "es")
 
