@@ -90,7 +90,7 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
             snap["roster"] = list(roster.values())
     _round_part(ctx, identity, snap, server_time)
     _rotation_part(ctx, identity, snap, server_time)
-    video = video_view(ctx.config, identity, record, me)
+    video = video_view(ctx.config, identity, me)
     if video is not None:  # only when a video platform is configured
         snap["video"] = video
     return snap

@@ -132,10 +132,10 @@ def test_no_token_without_token_auth() -> None:
 
 def test_snapshot_views_keep_secrets_on_the_server() -> None:
     config = Config(secret_key="k" * 16, video=JITSI)
-    student = video_view(config, Identity("c1", "student", "s1"), {},
-                         {"id": "s1", "name": "Ana"}, now=1_000)
-    teacher = video_view(config, Identity("c1", "teacher"), {}, None, now=1_000)
-    stage = video_view(config, Identity("c1", "stage"), {}, None, now=1_000)
+    student = video_view(config, Identity("c1", "student", "s1"), {"id": "s1", "name": "Ana"},
+                         now=1_000)
+    teacher = video_view(config, Identity("c1", "teacher"), None, now=1_000)
+    stage = video_view(config, Identity("c1", "stage"), None, now=1_000)
     assert stage is None
     assert set(student or {}) == {"platform", "join_url"}
     token = dict(parse_qsl(urlsplit(student["join_url"]).query))["jwt"]  # type: ignore[index]
@@ -144,7 +144,7 @@ def test_snapshot_views_keep_secrets_on_the_server() -> None:
     assert jwt.decode(teacher["jwt"], options={"verify_signature": False})["moderator"] is True
     for view in (student, teacher):
         assert SECRET not in json.dumps(view) and "k" * 16 not in json.dumps(view)
-    assert video_view(Config(secret_key="k" * 16), Identity("c1", "teacher"), {}, None) is None
+    assert video_view(Config(secret_key="k" * 16), Identity("c1", "teacher"), None) is None
 
 
 # ---- BigBlueButton ---------------------------------------------------------------------------

@@ -18,8 +18,13 @@ from server.domain.video import bbb, jitsi
 from server.store.redis_store import RedisStore
 
 
-def video_view(config: Config, identity: Identity, class_record: dict[str, Any],
-               student: dict[str, Any] | None, now: float | None = None) -> dict[str, Any] | None:
+def staff_name(identity: Identity) -> str:
+    """How staff appear in the call (students are matched by their own names, never these)."""
+    return "Teacher" if identity.role == "teacher" else "Co-host"
+
+
+def video_view(config: Config, identity: Identity, student: dict[str, Any] | None,
+               now: float | None = None) -> dict[str, Any] | None:
     """The call as `identity` sees it, or None (nothing configured, or the stage)."""
     video = config.video
     if video.platform is None or identity.role == "stage":
@@ -31,7 +36,7 @@ def video_view(config: Config, identity: Identity, class_record: dict[str, Any],
     if video.platform == "jitsi":
         room = jitsi.meeting_room(config.secret_key, class_id)
         if identity.is_staff:
-            name = "Teacher" if identity.role == "teacher" else "Co-host"
+            name = staff_name(identity)
             return {"platform": "jitsi", **jitsi.embed_options(video, room),
                     "display_name": name,
                     "jwt": jitsi.token(video, room=room, user_id=f"{class_id}:{identity.role}",
@@ -69,7 +74,7 @@ def open_bbb_meeting(config: Config, store: RedisStore, identity: Identity, *,
         rooms = rotation["rotations"][number]
     created = bbb.create_meeting(
         config.video, bbb.meeting_id(config.secret_key, identity.class_id), record["name"],
-        rooms, moderator_name="Teacher" if identity.role == "teacher" else "Co-host",
+        rooms, moderator_name=staff_name(identity),
         moderator_id=identity.role, fetch=fetch)
     return {"moderator_url": created.moderator_url, "duplicate": created.duplicate,
             "rotation": None if number is None else number + 1, "rooms": len(rooms)}
