@@ -203,6 +203,12 @@ def test_offensive_text_is_flagged_for_review_not_deleted(live_server, clients) 
     seen = teacher.wait_for("card.added", lambda d: d["card"]["id"] == posted["id"])
     assert seen["card"]["flagged"] is True and seen["card"]["text"] == "this is shit"
     assert all(e["card"]["id"] != posted["id"] for e in ben.received("card.added"))
+    # Who a student is, and their family's names, are never held (issue 10).
+    proud = ok(ben.call("card.submit", card("ben-proud-0001", "I am gay and proud. Dick is "
+                                                              "my grandpa")))["card"]
+    assert proud["status"] == "visible"
+    seen = teacher.wait_for("card.added", lambda d: d["card"]["id"] == proud["id"])
+    assert seen["card"]["flagged"] is False
 
 
 def test_timer_closes_round_once_and_survives_restart(make_server, redis_url, clients) -> None:
