@@ -4,7 +4,7 @@ The stand-in (tests/browser/jitsi_standin/external_api.js) is served from a seco
 origin by a tiny HTTP server in this test; it implements the documented IFrame API calls and
 events and records what it is asked. The teacher opens the call on the "Breakout rooms" tab;
 four participants are in the call (three named as in Rapport, one phone that needs a manual
-match) and one student is missing. Start, a re-plan after a student drops out of Rapport,
+match) with a co-host moderator, and one student is missing. Start, a re-plan after a student drops out of Rapport,
 skip and end must produce exactly the right calls, and who could not be moved is listed.
 The Content Security Policy lets the page load the stand-in only because Jitsi is configured.
 """
@@ -154,7 +154,9 @@ def test_jitsi_moves_matched_participants(
     # In the call: Ana, " ben " (as typed), Chi, and a phone nobody recognises. Eve is absent.
     for name in ("Ana", " ben ", "Chi", "Dev's iPad"):
         tp.evaluate("(n) => window.__jitsi._join(n)", name)
+    tp.evaluate("() => window.__jitsi._join('Co-host', 'moderator')")  # staff: not a student
     expect(card.locator("#video-unmatched")).to_contain_text("Dev's iPad", timeout=T)
+    expect(card.locator("#video-unmatched li")).to_have_count(1)
     assert commands(tp) == []  # nothing to move before a rotation runs
 
     # Plan 2 rotations of rooms of 2, start.
@@ -169,7 +171,7 @@ def test_jitsi_moves_matched_participants(
     rooms_1 = room_of(first, 0)
     room_names = sorted(set(rooms_1.values()))
     expected = {"Ana": rooms_1["Ana"], " ben ": rooms_1["Ben"], "Chi": rooms_1["Chi"],
-                "Dev's iPad": "main"}
+                "Dev's iPad": "main", "Co-host": "main"}
     tp.wait_for_function("(want) => Object.entries(want).every(([n, r]) => "
                          "window.__jitsi._where()[n] === r)", arg=expected, timeout=T)
     calls = commands(tp)
@@ -216,7 +218,7 @@ def test_jitsi_moves_matched_participants(
     expect(panel.locator("#rot-heading")).to_have_text(re.compile("^Rotation 2 of 3"), timeout=T)
     rooms_2 = room_of(replanned, 1)
     expected_2 = {"Ana": rooms_2["Ana"], " ben ": rooms_2["Ben"], "Chi": "main",
-                  "Dev's iPad": rooms_2["Dev"]}
+                  "Dev's iPad": rooms_2["Dev"], "Co-host": "main"}
     tp.wait_for_function("(want) => Object.entries(want).every(([n, r]) => "
                          "window.__jitsi._where()[n] === r)", arg=expected_2, timeout=T)
     moved_now = [c for c in commands(tp) if c[0] == "sendParticipantToRoom"][sends_before_replan:]

@@ -17,8 +17,8 @@
  * @typedef {{jid?: string, id?: string, displayName?: string, role?: string}} JitsiParticipant
  * @typedef {{id: string, jid?: string, name?: string, isMainRoom?: boolean,
  *   participants?: Record<string, JitsiParticipant>}} JitsiRoom
- * @typedef {{ref: string, id: string, name: string, roomId: string, studentId: string | null,
- *   why?: string}} Person
+ * @typedef {{ref: string, id: string, name: string, roomId: string, role: string,
+ *   studentId: string | null, why?: string}} Person
  * @typedef {{ref: string, name: string, student: string, roomId: string, roomName: string}} Move
  * @typedef {{people: Person[], moves: Move[], missingRooms: string[], close: string[],
  *   notInCall: {name: string, room: string}[], unmatched: Person[], mainId: string | null}} MovePlan
@@ -36,7 +36,7 @@ export function normaliseName(name) {
  * Everyone in the call, in any room, except this page's own participant.
  * @param {Record<string, JitsiRoom>} rooms
  * @param {string | null} myId
- * @returns {{ref: string, id: string, name: string, roomId: string}[]}
+ * @returns {{ref: string, id: string, name: string, roomId: string, role: string}[]}
  */
 function peopleIn(rooms, myId) {
   const people = [];
@@ -45,7 +45,7 @@ function peopleIn(rooms, myId) {
       const ref = p.jid || jid;
       const id = p.id || ref.split("/").pop() || ref;
       if (myId && (id === myId || ref === myId)) continue;
-      people.push({ ref, id, name: p.displayName || "", roomId: room.id });
+      people.push({ ref, id, name: p.displayName || "", roomId: room.id, role: p.role || "" });
     }
   }
   return people;
@@ -78,7 +78,7 @@ export function planMoves({ rooms, rotation, students, manual, myId }) {
     return { ...p, studentId: wanted };
   });
   /** @type {MovePlan} */
-  const plan = { people, moves: [], missingRooms: [], close: [], notInCall: [], unmatched: people.filter((p) => !p.studentId), mainId: main ? main.id : null };
+  const plan = { people, moves: [], missingRooms: [], close: [], notInCall: [], unmatched: people.filter((p) => !p.studentId && (p.role !== "moderator" || p.why)), mainId: main ? main.id : null };
   if (!rotation || rotation.status !== "running") {
     if (rotation && rotation.status === "ended") {
       plan.close = list.filter((r) => !r.isMainRoom && Object.keys(r.participants || {}).length).map((r) => r.id);

@@ -97,10 +97,10 @@
     }
 
     // ---- test hooks ----
-    _join(displayName) {
+    _join(displayName, role) {
       const id = `p${Object.values(this._rooms).reduce((n, r) => n + Object.keys(r.participants).length, 0) + 1}x`;
       const jid = `${this._rooms.main.jid}/${id}`;
-      this._rooms.main.participants[jid] = { id, jid, displayName, role: "participant" };
+      this._rooms.main.participants[jid] = { id, jid, displayName, role: role || "participant" };
       this._emit("participantJoined", { id, displayName });
       this._updated();
       return id;
