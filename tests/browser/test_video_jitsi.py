@@ -4,8 +4,9 @@ The stand-in (tests/browser/jitsi_standin/external_api.js) is served from a seco
 origin by a tiny HTTP server in this test; it implements the documented IFrame API calls and
 events and records what it is asked. The teacher opens the call on the "Breakout rooms" tab;
 four participants are in the call (three named as in Rapport, one phone that needs a manual
-match) with a co-host moderator, and one student is missing. Start, a re-plan after a student drops out of Rapport,
-skip and end must produce exactly the right calls, and who could not be moved is listed.
+match) with a co-host moderator, and one student is missing. Start, a re-plan after a student
+drops out of Rapport, skip and end must produce exactly the right calls, and who could not be
+moved is listed.
 The Content Security Policy lets the page load the stand-in only because Jitsi is configured.
 """
 
