@@ -25,6 +25,7 @@ from server.domain import (
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.photos import MAX_UPLOAD_BYTES
+from server.domain.reach import join_link_warning
 from server.http.openapi import openapi_document
 from server.realtime import broadcast
 from server.realtime.offload import run_blocking
@@ -104,7 +105,13 @@ def create_class() -> tuple[Response, int]:
         teacher_url=svc.page_url("teacher", made.teacher_secret, request.host_url),
         cohost_secret=made.cohost_secret,
         cohost_url=svc.page_url("teacher", made.cohost_secret, request.host_url),
+        **_join_warning(svc.join_url(made.join_code, request.host_url), svc.config.bind_host),
     ), 201
+
+
+def _join_warning(join_url: str, bind_host: str | None) -> dict[str, str]:
+    warning = join_link_warning(join_url, bind_host)
+    return {"join_warning": warning} if warning else {}
 
 
 @bp.post("/api/join")

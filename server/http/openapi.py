@@ -196,9 +196,14 @@ def openapi_document() -> dict[str, Any]:
         "type": "object",
         "required": ["class_id", "name", "grade_band", "join_code", "join_url",
                      "teacher_secret", "teacher_url", "cohost_secret", "cohost_url"],
-        "properties": {k: {"type": "string"} for k in (
+        "properties": {**{k: {"type": "string"} for k in (
             "class_id", "name", "grade_band", "join_code", "join_url", "teacher_secret",
             "teacher_url", "cohost_secret", "cohost_url")},
+            "join_warning": {
+                "type": "string",
+                "description": "present when join_url points to this computer only (loopback, "
+                               "no PUBLIC_URL): a sentence saying students on other devices "
+                               "cannot open it and what to do"}},
     }
     joined = {
         "type": "object", "required": ["class_id", "student_id", "name", "seat_token"],

@@ -89,7 +89,8 @@ def test_teacher_closes_the_tab_and_is_back_in_the_class(live_server, browser, c
     expect(page.locator("#fatal")).to_contain_text("needs your teacher link", timeout=T)
 
 
-def test_loopback_join_link_is_called_out(live_server, make_server, browser, contexts) -> None:
+def test_loopback_join_link_is_called_out(live_server, make_server, redis_url, browser,
+                                          contexts) -> None:
     teacher = new_page(browser, contexts, LAPTOP)
     teacher_creates_class(teacher.page, live_server.url)
     warning = teacher.page.locator("#join-warning")
@@ -98,7 +99,7 @@ def test_loopback_join_link_is_called_out(live_server, make_server, browser, con
     expect(warning).to_contain_text("--host 0.0.0.0")
     shot(teacher.page, "teacher-loopback-warning")
 
-    public = make_server(PUBLIC_URL="https://rapport.school.example")
+    public = make_server(PUBLIC_URL="https://rapport.school.example", REDIS_URL=redis_url)
     other = new_page(browser, contexts, LAPTOP)
     teacher_creates_class(other.page, public.url)
     expect(other.page.locator("#join-link")).to_have_text(

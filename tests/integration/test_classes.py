@@ -336,3 +336,12 @@ def test_rejoin_codes_cannot_take_another_seat(live_server, klass: ClassInfo, cl
     bad = requests.post(f"{live_server.url}/api/rejoin",
                         json={"code": klass.join_code, "rejoin_code": 5}, timeout=10)
     assert bad.status_code == 400
+
+
+def test_a_loopback_join_link_comes_with_a_warning(live_server, clients) -> None:
+    # The browser test shows the warning is absent with a public PUBLIC_URL.
+    made = requests.post(f"{live_server.url}/api/classes",
+                         json={"name": "Loop", "grade_band": "6-8"}, timeout=10).json()
+    assert "--host 0.0.0.0" in made["join_warning"]
+    teacher = clients(live_server.url, {"token": made["teacher_secret"]})
+    assert teacher.wait_for("snapshot")["class"]["join_warning"] == made["join_warning"]
