@@ -268,7 +268,9 @@ def import_roster(store: RedisStore, identity: Identity, csv_text: str) -> int:
     try:
         entries: list[RosterEntry] = parse_roster_csv(csv_text)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        reason = str(exc).rstrip(".")
+        raise InvalidInput("The roster was not imported (nothing changed). "
+                           f"{reason[:1].upper()}{reason[1:]}.") from None
     records = [
         {"id": f"r{i + 1}", "name": e.name, "email": e.email, "tags": list(e.tags)}
         for i, e in enumerate(entries)

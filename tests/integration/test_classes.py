@@ -187,6 +187,13 @@ def test_rename_and_roster_link(live_server, klass, clients) -> None:
     linked = {s["id"]: s["roster_id"] for s in snap["students"]}
     assert linked[jon["student_id"]] == "r2"
     assert [e["name"] for e in snap["roster"]] == ["Ivy Lee", "Jon"]
+    # A broken file is refused in plain words and changes nothing.
+    r = requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
+                      data="name,email,tags\nAna,not-an-address,\n", timeout=10,
+                      headers={"Authorization": f"Bearer {klass.teacher_secret}"})
+    assert r.status_code == 400 and r.json()["error"]["message"] == (
+        "The roster was not imported (nothing changed). "
+        "Line 2: 'not-an-address' does not look like an e-mail address.")
     # The co-host cannot import a roster.
     r = requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster", data=csv,
                       headers={"Authorization": f"Bearer {klass.cohost_secret}"}, timeout=10)

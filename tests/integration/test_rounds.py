@@ -59,6 +59,10 @@ def test_thirty_students_privacy_and_counts(live_server, clients) -> None:
     answered = teacher.wait_for("answered", lambda d: d["count"] == 30)
     assert sorted(answered["answered"]) == sorted(s["student_id"] for s in seats)
     assert answered["student_count"] == 30
+    # The stage shows how many answered, never who.
+    assert stage.wait_for("answered", lambda d: d["count"] == 30) == {"count": 30,
+                                                                      "student_count": 30}
+    assert not any(s["student_id"] in repr(stage.events) for s in seats)
     arrived = {e["card"]["id"] for e in teacher.received("card.added")}
     assert len(arrived) == 30 and private["card"]["id"] in arrived
     # Replies: teacher to the private card, the author answers.
