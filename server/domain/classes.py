@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -306,8 +307,10 @@ def delete_class(store: RedisStore, identity: Identity) -> None:
     store.delete_class(identity.class_id)
 
 
-def forget_student(store: RedisStore, identity: Identity, student_id: str) -> None:
-    """Delete a student and all their data, on request (journey 8)."""
+def forget_student(store: RedisStore, identity: Identity, student_id: str,
+                   rate_actions: Iterable[str] = ()) -> None:
+    """Delete a student and all their data, on request (journey 8), with the rate-limit
+    buckets their seat has for `rate_actions`."""
     require_teacher(identity)
     _require_student(store, identity.class_id, student_id, removed_ok=True)
-    store.forget_student(identity.class_id, student_id)
+    store.forget_student(identity.class_id, student_id, rate_actions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import urllib.request
 from typing import Any
 
@@ -11,7 +12,7 @@ import redis
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from server.context import services
+from server.context import Services, services
 from server.domain import (
     classes,
     export,
@@ -24,14 +25,17 @@ from server.domain import (
 )
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from server.domain.limits import LIMITS
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.domain.reach import join_link_warning
+from server.extensions import socketio
 from server.http.openapi import openapi_document
 from server.realtime import broadcast
 from server.realtime.offload import run_blocking
 from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
 
 bp = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
 MAX_ROSTER_BYTES = 256 * 1024
 BBB_TIMEOUT_SECONDS = 5
 MAX_BBB_ANSWER = 64 * 1024
@@ -221,6 +225,7 @@ def delete_class(class_id: str) -> tuple[str, int]:
     sids = svc.store.sockets_of(class_id, everyone=True)
     classes.delete_class(svc.store, identity)
     broadcast.class_deleted(class_id, sids)
+    _rewrite_append_only_file(svc)
     return "", 204
 
 
@@ -363,9 +368,28 @@ def forget_student(class_id: str, student_id: str) -> tuple[str, int]:
     svc = services()
     identity = _for_class(class_id)
     sids = svc.store.sockets_of(class_id, student_id=student_id)
-    classes.forget_student(svc.store, identity, student_id)
+    classes.forget_student(svc.store, identity, student_id, rate_actions=LIMITS)
     broadcast.student_forgotten(class_id, student_id, sids)
+    _rewrite_append_only_file(svc)
     return "", 204
+
+
+def _rewrite_append_only_file(svc: Services) -> None:
+    """After a deletion, the deleted data must leave the disk too: Redis rewrites its
+    append-only file (in the background; again after a rewrite that was already running)."""
+
+    def rewrite() -> None:
+        for _ in range(600):
+            outcome = svc.store.rewrite_append_only_file()
+            if outcome != "busy":
+                if outcome.startswith("refused"):
+                    log.warning("deleted data stays in Redis's append-only file until it is "
+                                "rewritten: run BGREWRITEAOF (docs/SECURITY.md, Data): %s",
+                                outcome)
+                return
+            socketio.sleep(1)  # an older rewrite is still running: ask again when it ends
+
+    socketio.start_background_task(rewrite)
 
 
 @bp.get("/api/openapi.json")

@@ -132,6 +132,10 @@ def _class_paths() -> dict[str, Any]:
         }},
         "/api/classes/{class_id}/students/{student_id}": {"delete": {
             "summary": "Delete a student and all their data (teacher)",
+            "description": ("Seat, name, roster row (name, e-mail, tags), cards, photos, "
+                            "replies, reactions, pair history, check-ins, notes and rate-limit "
+                            "buckets; then Redis rewrites its append-only file, when it keeps "
+                            "one."),
             "security": BEARER, "parameters": [*_class_path(), _path_param("student_id", ID)],
             "responses": {"204": {"description": "deleted"}, **_errors(403, 404, 503)},
         }},

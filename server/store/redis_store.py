@@ -1001,17 +1001,33 @@ class RedisStore:
 
     # ---- deleting one student's data ---------------------------------------------------------
 
-    def forget_student(self, class_id: str, student_id: str) -> None:
-        """Delete everything about one student: seat, cards, photos, replies, reactions they
-        gave, pair history, check-ins, notes, spotlights. One transaction."""
+    def forget_student(self, class_id: str, student_id: str,
+                       rate_actions: Iterable[str] = ()) -> None:
+        """Delete everything about one student: seat, name, roster row, cards, photos, replies,
+        reactions they gave, pair history, check-ins, notes, spotlights, their rate-limit
+        buckets for `rate_actions`. One transaction."""
         student = self.get_student(class_id, student_id)
         pipe = self.r.pipeline(transaction=True)
         if student is not None:
             pipe.delete(cred_key(student["seat_hash"]))
-            pipe.hdel(names_key(class_id), student["norm"])
             pipe.hdel(students_key(class_id), student_id)
             if student.get("rejoin_hash"):
                 pipe.hdel(rejoin_key(class_id), student["rejoin_hash"])
+        for norm, holder in self.r.hgetall(names_key(class_id)).items():
+            if holder == student_id:
+                pipe.hdel(names_key(class_id), norm)
+        # Their roster row (name, e-mail, tags): the one linked to them, or the one under
+        # their name (which a join links automatically).
+        roster_names = self.r.hgetall(roster_names_key(class_id))
+        rows = {student.get("roster_id"), roster_names.get(student["norm"])} if student else set()
+        rows.discard(None)
+        for row in rows:
+            pipe.hdel(roster_key(class_id), row)
+        for norm, row in roster_names.items():
+            if row in rows:
+                pipe.hdel(roster_names_key(class_id), norm)
+        for action in rate_actions:
+            pipe.delete(rate_key(action, student_id))
         for round_id in self.list_round_ids(class_id):
             cards = [c for c in self.list_cards(class_id, round_id)
                      if c["student_id"] == student_id]
@@ -1058,6 +1074,22 @@ class RedisStore:
                 pipe.hdel(sockets_key(class_id), sid)
         pipe.execute()
         self._forget_in_rotation(class_id, student_id)
+
+    def rewrite_append_only_file(self) -> str:
+        """Have Redis rewrite its append-only file, so deleted data leaves the disk as well.
+
+        Returns 'started' (or scheduled after a running snapshot), 'off' (this Redis keeps no
+        append-only file), 'busy' (a rewrite that began before the deletion is running: ask
+        again when it ends) or 'refused: <why>' (e.g. an ACL without BGREWRITEAOF)."""
+        try:
+            if str(self.r.info("persistence").get("aof_enabled", "0")) != "1":
+                return "off"
+            self.r.bgrewriteaof()
+            return "started"
+        except redis.ResponseError as exc:
+            if "already in progress" in str(exc):
+                return "busy"
+            return f"refused: {exc}"
 
     def _forget_in_rotation(self, class_id: str, student_id: str) -> None:
         def change(record: Record) -> Record | None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +15,9 @@ import redis
 import requests
 from PIL import Image
 
+from server.domain.limits import LIMITS
 from server.store.redis_store import SLIDE_EVERY_SECONDS, RedisStore
-from tests.conftest import ClassInfo, create_class
+from tests.conftest import ClassInfo, create_class, need
 from tests.integration.test_rounds import card, ok, start_open_round, upload
 
 pytestmark = pytest.mark.redis
@@ -85,6 +90,16 @@ def test_every_key_has_a_ttl_after_a_full_journey(live_server, redis_url, client
     assert any(k.startswith(f"rp:class:{klass.class_id}:round:") for k in keys)
     without_ttl = [k for k in keys if r.ttl(k) == -1]  # -2: deleted meanwhile by another test
     assert without_ttl == []
+
+
+def wait_until(condition: Callable[[], object], timeout: float) -> bool:
+    """Poll an outside process (Redis writing its files) until `condition` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
 
 
 def keys_of_class(r: redis.Redis, class_id: str) -> list[str]:
@@ -164,14 +179,25 @@ def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clien
     ana = seats[0]["student_id"]
     r = redis.Redis.from_url(redis_url, decode_responses=True)
     assert ana in class_dump(r, klass.class_id)
+    # This server runs without rate limits; give her seat the buckets a limited one keeps.
+    store = RedisStore(r)
+    for action in LIMITS:
+        store.take_token(action, ana, per_minute=10, burst=10, now_ms=1)
+    assert len(list(r.scan_iter(match=f"rp:rate:*:{ana}", count=1000))) == len(LIMITS)
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
     resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/{ana}",
                            headers=auth, timeout=10)
     assert resp.status_code == 204
     dump = class_dump(r, klass.class_id)
     for trace in (ana, made["ana"]["id"], made["photo_id"], "Ana's green box", "Love the box!",
-                  "Ana: maps", seats[0]["seat_token"]):
+                  "Ana: maps", seats[0]["seat_token"], "ana@school.example", "ELL"):
         assert trace not in dump, trace
+    # Roster row and both name indexes (joined name, roster name) are gone with her.
+    assert r.hgetall(f"rp:class:{klass.class_id}:roster") == {}
+    assert "ana" not in r.hgetall(f"rp:class:{klass.class_id}:names")
+    assert r.hgetall(f"rp:class:{klass.class_id}:roster-names") == {}
+    # And so are her seat's rate-limit buckets (none left for any action).
+    assert list(r.scan_iter(match=f"rp:rate:*:{ana}", count=1000)) == []
     # Others' data is intact, and Ana's reaction to Cy's card is taken back.
     data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
                         headers=auth, timeout=10).json()
@@ -224,3 +250,31 @@ def test_retention_change_applies_to_every_key_at_once(live_server, redis_url, c
     assert len(mine) > 20
     ttls = {k: r.ttl(k) for k in mine}
     assert all(29 * 86400 < t <= 30 * 86400 for t in ttls.values()), ttls
+
+
+def files_holding(folder: Path, text: str) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_deleted_data_leaves_the_private_redis_append_only_file(make_server, clients) -> None:
+    """The laptop shape: after a deletion the private Redis rewrites its append-only file, so
+    the deleted words are not left on disk (before it, they sit there as plain commands)."""
+    need(shutil.which("redis-server") is not None, "redis-server is not installed")
+    server = make_server(ASYNC_MODE="gevent", RAPPORT_STORE="private-redis")
+    aof = Path(server.env["RAPPORT_INSTANCE_PATH"]) / "redis"
+    klass = create_class(server.url)
+    seat = klass.join("Ana")
+    teacher = clients(server.url, {"token": klass.teacher_secret})
+    teacher.wait_for("snapshot")
+    start_open_round(teacher)
+    kid = clients(server.url, {"token": seat["seat_token"]})
+    kid.wait_for("snapshot")
+    words = "zebra-words-only-ana-wrote-4711"
+    ok(kid.call("card.submit", card("ana-aof-card-1", words, "teacher")))
+    assert wait_until(lambda: files_holding(aof, words), 10), "the card never reached the AOF"
+    resp = requests.delete(f"{server.url}/api/classes/{klass.class_id}/students/"
+                           f"{seat['student_id']}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                           timeout=10)
+    assert resp.status_code == 204
+    assert wait_until(lambda: not files_holding(aof, words), 20), files_holding(aof, words)
