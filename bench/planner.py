@@ -1,9 +1,12 @@
 """Benchmark the breakout planner on the shared instances against two baselines.
 
-Usage: python bench/planner.py [--instances PATH] [--seeds N] [--search-only]
+Usage: python bench/planner.py [--instances PATH] [--seeds N] [--search-only] [--families]
 Prints one row per instance: the planner's repeats and lower bound, the target, seconds
 until the target was first reached, total seconds, and the repeats of a random-rooms
-baseline and a greedy-per-round baseline (no search).  Always exits 0.
+baseline and a greedy-per-round baseline (no search).  ``--families`` prints instead one
+row per design family of classroom size (n <= 40, as many rotations as the design allows,
+8 s limit): whether a design with no repeated pair is known, the worst repeats over the
+seeds, the lower bound, how many seeds proved optimal, and the slowest run.  Always exits 0.
 """
 
 from __future__ import annotations
@@ -104,6 +107,81 @@ def run_instance(spec: dict[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
+# (family, n, room size, rotations, a design with no repeated pair is known)
+FAMILIES: list[tuple[str, int, int, int, bool]] = [
+    ("round robin", 20, 2, 19, True),
+    ("round robin", 40, 2, 39, True),
+    ("AG(2,3) = KTS(9)", 9, 3, 4, True),
+    ("TD(3,4); NKTS(12) none", 12, 3, 4, True),
+    ("KTS(15)", 15, 3, 7, True),
+    ("NKTS(18)", 18, 3, 8, True),
+    ("KTS(21)", 21, 3, 10, True),
+    ("NKTS(24)", 24, 3, 11, True),
+    ("AG(3,3) = KTS(27)", 27, 3, 13, True),
+    ("NKTS(30)", 30, 3, 14, True),
+    ("KTS(33)", 33, 3, 16, True),
+    ("NKTS(36)", 36, 3, 17, True),
+    ("KTS(39)", 39, 3, 19, True),
+    ("AG(2,4)", 16, 4, 5, True),
+    ("TD(4,5)", 20, 4, 5, True),
+    ("golfers 6-4-6", 24, 4, 6, True),
+    ("RBIBD(28,4,1)", 28, 4, 9, True),
+    ("golfers 8-4-10", 32, 4, 10, True),
+    ("TD(4,9)", 36, 4, 9, True),
+    ("RBIBD(40,4,1) = PG(3,3)", 40, 4, 13, True),
+    ("AG(2,5)", 25, 5, 6, True),
+    ("TD(5,7)", 35, 5, 7, True),
+    ("TD(5,8)", 40, 5, 8, True),
+    ("KTS(15) - 1 point", 14, 3, 7, True),
+    ("NKTS(24) - 1 point", 23, 3, 11, True),
+    ("RBIBD(28,4,1) - 1 point", 27, 4, 9, True),
+    ("TD(4,8) - 3 points", 29, 4, 8, True),
+    ("RBIBD(40,4,1) - 1 point", 39, 4, 13, True),
+    ("no NKTS(12)", 12, 3, 5, False),
+    ("golfers 5-4-6", 20, 4, 6, False),
+    ("golfers 6-4-7", 24, 4, 7, False),
+    ("golfers 6-5-7", 30, 5, 7, False),
+    ("golfers 7-5-8", 35, 5, 8, False),
+    ("golfers 9-4-11", 36, 4, 11, False),
+    ("TD(6,6) none", 36, 6, 6, False),
+    ("past NKTS(18)", 18, 3, 9, False),
+    ("past RBIBD(28,4,1)", 28, 4, 10, False),
+    ("RBIBD(28,4,1) - 2 points", 26, 4, 9, False),
+]
+
+
+def run_families(seeds: int) -> None:
+    header = (
+        f"{'family':<26} {'n':>3} {'k':>2} {'rot':>3} {'known':>5} {'R':>4} {'LB':>4} "
+        f"{'gap':>4} {'optimal':>7} {'zero':>4} {'t_max':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for family, n, size, rotations, known in FAMILIES:
+        results = []
+        for seed in range(seeds):
+            request = PlanRequest(
+                students=[str(i) for i in range(1, n + 1)],
+                size=size,
+                rotations=rotations,
+                seed=seed,
+                time_limit=8.0,
+            )
+            started = time.perf_counter()
+            stats = plan(request).stats
+            results.append((stats, time.perf_counter() - started))
+        worst = max(stats.repeats for stats, _ in results)
+        bound = max(stats.lower_bound for stats, _ in results)
+        optimal = sum(stats.optimal for stats, _ in results)
+        zero = all(stats.repeats == 0 for stats, _ in results)
+        print(
+            f"{family:<26} {n:>3} {size:>2} {rotations:>3} {'yes' if known else 'no':>5} "
+            f"{worst:>4} {bound:>4} {worst - bound:>4} {f'{optimal}/{seeds}':>7} "
+            f"{'yes' if zero else 'no':>4} {max(t for _, t in results):>6.2f}",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=Path, default=DEFAULT_INSTANCES)
@@ -113,8 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="disable the algebraic constructions (greedy start + tabu search only)",
     )
+    parser.add_argument(
+        "--families", action="store_true", help="the design-family table instead (n <= 40)"
+    )
     args = parser.parse_args(argv)
     engine.USE_CONSTRUCTIONS = not args.search_only
+    if args.families:
+        run_families(args.seeds)
+        return 0
     specs = json.loads(args.instances.read_text(encoding="utf-8"))["instances"]
     header = (
         f"{'instance':<26} {'n':>4} {'k':>3} {'rot':>3} {'R':>4} {'LB':>4} {'target':>6} "

@@ -16,7 +16,11 @@ never by time, so results only depend on the random generator.
 
 from __future__ import annotations
 
+import json
 import random
+from functools import cache
+from itertools import combinations
+from pathlib import Path
 
 
 def round_robin(n: int, rotations: int) -> list[list[list[int]]]:
@@ -387,3 +391,136 @@ def kirkman_cyclic(n: int, rotations: int) -> list[list[list[int]]]:
                     return []  # pragma: no cover
                 seen.add(pair)
     return classes[:rotations]
+
+
+# -- stored cyclic designs (tables/designs.json, found by bench/find_designs.py) ------------
+
+TABLE_PATH = Path(__file__).with_name("tables") / "designs.json"
+
+
+def expand_cyclic(
+    q: int, levels: int, invariant: list[list[int]], base: list[list[list[int]]]
+) -> list[list[list[int]]]:
+    """Rotations of a cyclic design: the q translates x -> x + s of the ``base`` class, then
+    one rotation per ``invariant`` offset list {(s + a_l, l)}.  Points (x, level) are
+    numbered level * q + x; a fixed point i (level -1 - i) is levels * q + i."""
+
+    def index(x: int, level: int) -> int:
+        return levels * q - 1 - level if level < 0 else level * q + x % q
+
+    classes = [[[index(x + s, level) for x, level in block] for block in base] for s in range(q)]
+    for offsets in invariant:
+        classes.append([[index(s + a, level) for level, a in enumerate(offsets)] for s in range(q)])
+    return classes
+
+
+def is_resolvable(classes: list[list[list[int]]], n: int, k: int) -> bool:
+    """Every rotation splits 0..n-1 into rooms of k, and no pair meets twice."""
+    seen: set[tuple[int, int]] = set()
+    for rotation in classes:
+        if sorted(p for room in rotation for p in room) != list(range(n)):
+            return False
+        for room in rotation:
+            if len(room) != k:
+                return False
+            for x, y in combinations(sorted(room), 2):
+                if (x, y) in seen:
+                    return False
+                seen.add((x, y))
+    return True
+
+
+@cache
+def stored_designs() -> dict[tuple[int, int], list[list[list[int]]]]:
+    """The table's designs, loaded once."""
+    return load_designs(TABLE_PATH)
+
+
+def load_designs(path: Path) -> dict[tuple[int, int], list[list[list[int]]]]:
+    """{(n, k): rotations} from a design table, each re-verified here: a rotation that is
+    not a partition into rooms of k, or a pair that meets twice, raises ValueError."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    designs: dict[tuple[int, int], list[list[list[int]]]] = {}
+    for name, entry in data.items():
+        if "rotations" in entry:  # written out in full
+            n, k, classes = entry["n"], entry["k"], entry["rotations"]
+        else:
+            q, levels, k = entry["q"], entry["levels"], entry["k"]
+            n = levels * q + entry["fixed"]
+            classes = expand_cyclic(q, levels, entry["invariant"], entry["base"])
+        if not is_resolvable(classes, n, k):
+            raise ValueError(f"stored design {name} has a repeated pair or a broken rotation")
+        if len(classes) > len(designs.get((n, k), [])):
+            designs[(n, k)] = classes
+    return designs
+
+
+def resolvable_designs(
+    k: int, rooms: int, rotations: int, rng: random.Random
+) -> list[list[list[list[int]]]]:
+    """Every construction for ``rooms`` rooms of exactly ``k`` (n = k * rooms points), each
+    cut to at most ``rotations`` rotations."""
+    n = k * rooms
+    found: list[list[list[list[int]]]] = []
+    if k == 2:
+        found.append(round_robin(n, rotations))
+    if n == 15 and k == 3:
+        found.append(kirkman_15(rotations))
+    if k == 3:
+        found.append(kirkman_cyclic(n, rotations))
+    found.append(subspace_classes(n, k, rotations, rng))
+    found.append(transversal_classes(n, rooms, rotations))
+    stored = stored_designs().get((n, k))
+    if stored:
+        found.append([[list(room) for room in rotation] for rotation in stored[:rotations]])
+    return [design for design in found if design]
+
+
+def delete_points(
+    design: list[list[list[int]]], count: int, rng: random.Random, node_limit: int = 5_000
+) -> list[list[list[int]]] | None:
+    """The design without ``count`` points that never share a room (so every rotation loses
+    one student from ``count`` different rooms: sizes k and k - 1), renumbered densely;
+    None when no such set was found."""
+    if count == 0:
+        return design
+    n = sum(len(room) for room in design[0])
+    met = [0] * n
+    for rotation in design:
+        for room in rotation:
+            mask = sum(1 << p for p in room)
+            for p in room:
+                met[p] |= mask
+    order = list(range(n))
+    rng.shuffle(order)
+    later = [0] * (n + 1)  # later[i]: the points order[i:] as a bit mask
+    for position in range(n - 1, -1, -1):
+        later[position] = later[position + 1] | 1 << order[position]
+    chosen: list[int] = []
+    nodes = [0]
+
+    def pick(start: int, blocked: int) -> bool:
+        if len(chosen) == count:
+            return True
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        for position in range(start, len(order)):
+            if (later[position] & ~blocked).bit_count() < count - len(chosen):
+                return False  # too few points left that meet nobody chosen
+            point = order[position]
+            if not blocked >> point & 1:
+                chosen.append(point)
+                if pick(position + 1, blocked | met[point]):
+                    return True
+                chosen.pop()
+        return False
+
+    if not pick(0, 0):
+        return None
+    gone = set(chosen)
+    renumber = {p: i for i, p in enumerate(p for p in range(n) if p not in gone)}
+    return [
+        [[renumber[p] for p in room if p not in gone] for room in rotation]
+        for rotation in design
+    ]

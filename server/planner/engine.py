@@ -6,13 +6,7 @@ import random
 import time
 from collections.abc import Callable
 
-from .constructions import (
-    kirkman_15,
-    kirkman_cyclic,
-    round_robin,
-    subspace_classes,
-    transversal_classes,
-)
+from .constructions import delete_points, resolvable_designs
 from .model import Instance, Plan, PlanRequest, build_instance
 from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
 from .stats import evaluate, lower_bound
@@ -135,16 +129,14 @@ def _constructed_start(
     rotations = instance.future_rotations
     if any(len(unit) > 1 for unit in instance.units):
         return None
+    # Designs for rooms of the largest size; the rooms one smaller lose a point each, taken
+    # from a set of points that never share a room in the rotations used.
+    largest, room_count = sizes[0], len(sizes)
     candidates: list[list[list[list[int]]]] = []
-    if sizes[0] == 2:
-        candidates.append(round_robin(n, rotations))
-    if len(set(sizes)) == 1:
-        if n == 15 and sizes[0] == 3:
-            candidates.append(kirkman_15(rotations))
-        if sizes[0] == 3:
-            candidates.append(kirkman_cyclic(n, rotations))
-        candidates.append(subspace_classes(n, sizes[0], rotations, rng))
-    candidates.append(transversal_classes(n, len(sizes), rotations))
+    for design in resolvable_designs(largest, room_count, rotations, rng):
+        trimmed = delete_points(design, largest * room_count - n, rng)
+        if trimmed is not None:
+            candidates.append(trimmed)
     wanted_sizes = sorted(sizes)
     candidates = [
         design
@@ -156,18 +148,15 @@ def _constructed_start(
     design = max(candidates, key=len)  # the first of the longest wins ties
     if len(design) < min(2, rotations):
         return None
-    # Relabel the design's points at random until no apart pair shares a room; with
+    # Relabel the design's points at random so that no apart pair shares a room; with
     # earlier meetings (history, run rotations) keep the cheapest of a few labellings.
     best_cost: int | None = None
     best_design: list[list[list[int]]] | None = None
-    feasible = 0
-    for _attempt in range(200):
-        labels = list(range(n))
-        rng.shuffle(labels)
+    for _attempt in range(20 if instance.prior else 1):
+        labels = apart_labels(design, n, instance.apart, rng)
+        if labels is None:
+            break
         relabelled = [[[labels[p] for p in room] for room in rotation] for rotation in design]
-        if not _respects_apart(relabelled, instance):
-            continue
-        feasible += 1
         if not instance.prior:
             best_design = relabelled
             break
@@ -175,8 +164,6 @@ def _constructed_start(
         cost = schedule.total_cost()
         if best_cost is None or cost < best_cost:
             best_cost, best_design = cost, relabelled
-        if feasible >= 20:
-            break
     if best_design is None:
         return None
     relabelled = best_design
@@ -188,13 +175,63 @@ def _constructed_start(
     return relabelled
 
 
-def _respects_apart(rotations: list[list[list[int]]], instance: Instance) -> bool:
-    if not instance.apart:
-        return True
-    for rotation in rotations:
+def apart_labels(
+    design: list[list[list[int]]],
+    n: int,
+    apart: set[tuple[int, int]],
+    rng: random.Random,
+    node_limit: int = 20_000,
+) -> list[int] | None:
+    """A random student for every design point (``labels[point]``) such that no apart pair
+    shares a room: the apart students go first, each to a free point that meets none of
+    its apart partners' points (backtracking), the others at random.  None if not found."""
+    met = [0] * n
+    for rotation in design:
         for room in rotation:
-            members = set(room)
-            for i, j in instance.apart:
-                if i in members and j in members:
-                    return False
-    return True
+            mask = sum(1 << p for p in room)
+            for p in room:
+                met[p] |= mask
+    partners: dict[int, set[int]] = {}
+    for i, j in apart:
+        partners.setdefault(i, set()).add(j)
+        partners.setdefault(j, set()).add(i)
+    students = sorted(partners, key=lambda s: (-len(partners[s]), rng.random()))
+    points = list(range(n))
+    rng.shuffle(points)
+    point_of: dict[int, int] = {}
+    taken = [0]
+    nodes = [0]
+
+    def place(index: int) -> bool:
+        if index == len(students):
+            return True
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        student = students[index]
+        avoid = 0
+        for other in partners[student]:
+            if other in point_of:
+                avoid |= met[point_of[other]]
+        for point in points:
+            if (taken[0] | avoid) >> point & 1:
+                continue
+            point_of[student] = point
+            taken[0] |= 1 << point
+            if place(index + 1):
+                return True
+            taken[0] &= ~(1 << point)
+            del point_of[student]
+        return False
+
+    if not place(0):
+        return None
+    labels = [-1] * n
+    for student, point in point_of.items():
+        labels[point] = student
+    rest = [s for s in range(n) if s not in point_of]
+    rng.shuffle(rest)
+    for point in range(n):
+        if labels[point] < 0:
+            labels[point] = rest.pop()
+    return labels

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from functools import cache
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,9 +15,13 @@ from hypothesis import strategies as st
 
 from server.planner import PlanError, PlanRequest, plan
 from server.planner.constructions import (
+    TABLE_PATH,
+    delete_points,
     kirkman_15,
     kirkman_cyclic,
+    load_designs,
     round_robin,
+    stored_designs,
     subspace_classes,
     transversal_classes,
 )
@@ -158,3 +164,55 @@ def test_iteration_cap_keeps_plans_reproducible() -> None:
         max_iterations=50,
     )
     assert plan(request).rotations == plan(dataclasses.replace(request)).rotations
+
+
+def test_stored_designs_are_verified_on_load(tmp_path: Path) -> None:
+    designs = load_designs(TABLE_PATH)
+    assert designs == stored_designs()
+    for (n, k), classes in designs.items():
+        _assert_no_repeats(classes, n, n // k)
+        assert all(len(room) == k for rotation in classes for room in rotation)
+    # a table with a pair that meets twice is refused
+    broken = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    name, entry = next(iter(broken.items()))
+    if "rotations" in entry:
+        entry["rotations"][1] = entry["rotations"][0]
+    else:
+        entry["invariant"].append(entry["invariant"][0] if entry["invariant"] else [0] * entry["k"])
+    path = tmp_path / "designs.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ValueError, match=name):
+        load_designs(path)
+
+
+def test_deleting_points_keeps_rooms_even() -> None:
+    import random
+
+    design = transversal_classes(32, 8, 8)  # TD(4, 8): groups of 8 never meet
+    trimmed = delete_points(design, 5, random.Random(0))
+    assert trimmed is not None
+    _assert_no_repeats(trimmed, 27, 8)
+    assert all(sorted(map(len, rotation)) == [3] * 5 + [4] * 3 for rotation in trimmed)
+    assert delete_points(kirkman_15(7), 2, random.Random(0)) is None  # every pair meets
+
+
+# every family of classroom size with a known design without a repeated pair (n <= 40,
+# as many rotations as the design allows; bench/planner.py --families measures the rest)
+PERFECT_FAMILIES = [
+    (20, 2, 19), (9, 3, 4), (12, 3, 4), (15, 3, 7), (21, 3, 10), (24, 3, 11), (27, 3, 13),
+    (33, 3, 16), (39, 3, 19), (16, 4, 5), (20, 4, 5), (28, 4, 9), (36, 4, 9), (25, 5, 6),
+    (35, 5, 7), (40, 5, 8), (14, 3, 7), (23, 3, 11), (27, 4, 9), (29, 4, 8),
+]
+
+
+@pytest.mark.parametrize(("n", "k", "rotations"), PERFECT_FAMILIES)
+def test_known_designs_are_planned_without_repeats(n: int, k: int, rotations: int) -> None:
+    # keep-apart pairs can hold without a repeat only where some pairs never meet
+    complete = rotations * (k - 1) >= n - 1
+    apart = [] if complete else [("s0", "s1"), ("s2", "s3")]
+    request = PlanRequest(students=[f"s{i}" for i in range(n)], size=k, rotations=rotations,
+                          apart=apart, seed=n, time_limit=8)
+    result = plan(request)
+    assert result.stats.repeats == 0 and result.stats.violations == 0
+    assert result.stats.optimal
+    assert len(result.rotations) == rotations

@@ -1,0 +1,270 @@
+"""Find the resolvable designs stored in ``server/planner/tables/designs.json``.
+
+Usage: python bench/find_designs.py [--only NAME ...] [--seconds S]
+
+Every design is a set of rotations (parallel classes) of n = levels * q + fixed points in rooms
+of k in which no pair meets twice.  Points are (x, level) with x in Z_q, plus a few fixed
+points that every translation leaves alone.  A design is
+* ``invariant`` classes: {(s + a_0, 0), ..., (s + a_{k-1}, k-1)} for s in Z_q (levels == k);
+* the q translates (x -> x + 1) of one ``base`` class.
+Two points meet in a translate of a base block iff their difference "orbit" (level pair and
+difference, up to sign on one level) is one of the block's, so a base class whose blocks
+cover distinct orbits, none of them covered by an invariant class, gives q + t rotations with
+no repeated pair.  The search is plain randomised backtracking over the base class (first
+uncovered point, then its room-mates), restarted with fresh invariant classes; seeds are
+fixed, so a run regenerates the same table.
+
+Designs without such a shape are found by the planner's own tabu search run for longer than
+a lesson allows (``TABU``: ``plan`` with the constructions off, seeds 0, 1, ... until a
+schedule has no repeated pair) and stored written out in full.
+``server/planner/constructions.py`` re-verifies every stored design on load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from server.planner import PlanRequest, engine, plan  # noqa: E402
+from server.planner.constructions import TABLE_PATH as TABLE  # noqa: E402
+from server.planner.constructions import expand_cyclic, is_resolvable  # noqa: E402
+
+# name: (q, levels, k, invariant classes, fixed points[, (m, shift)]): with (m, shift) the
+# base class is also invariant under (x, level) -> (m * x, level + shift), which shrinks the
+# search to one room per orbit of that map.
+SHAPES: dict[str, tuple[int, ...]] = {
+    "nkts-18": (8, 2, 3, 0, 2),  # nearly Kirkman: 18 in threes, 8 rotations
+    "nkts-24": (8, 3, 3, 3, 0),  # 24 in threes, 11 rotations
+    "nkts-30": (10, 3, 3, 4, 0),  # 30 in threes, 14 rotations
+    "nkts-36": (12, 3, 3, 5, 0),  # 36 in threes, 17 rotations
+    "rbibd-28-4": (7, 4, 4, 2, 0),  # resolvable (28, 4, 1): 28 in fours, 9 rotations
+    "rbibd-40-4": (13, 3, 4, 0, 1, 3, 1),  # resolvable (40, 4, 1): 40 in fours, 13 rotations
+    "golf-32-4-10": (8, 4, 4, 2, 0),  # social golfers 8-4-10: 32 in fours, 10 rotations
+    "golf-24-4-6": (6, 4, 4, 0, 0),  # 6-4-6: 24 in fours, 6 rotations
+    "golf-24-4-7": (6, 4, 4, 1, 0),  # 6-4-7: 24 in fours, 7 rotations
+    "golf-36-4-11": (9, 4, 4, 2, 0),  # 9-4-11: 36 in fours, 11 rotations
+    "golf-30-5-6": (6, 5, 5, 0, 0),  # 6-5-6: 30 in fives, 6 rotations
+    "golf-30-5-7": (6, 5, 5, 1, 0),  # 6-5-7: 30 in fives, 7 rotations
+    "golf-35-5-8": (7, 5, 5, 1, 0),  # 7-5-8: 35 in fives, 8 rotations
+    "golf-40-5-9": (8, 5, 5, 1, 0),  # 8-5-9: 40 in fives, 9 rotations
+    "golf-20-4-6": (5, 4, 4, 1, 0),  # 5-4-6: 20 in fours, 6 rotations
+}
+
+
+def orbit(a: tuple[int, int], b: tuple[int, int], q: int) -> tuple[int, int, int] | None:
+    """Difference orbit of two points (x, level); level -1 - i is the fixed point i.  None:
+    two fixed points, or a half orbit (difference q/2 on one level), which q translates
+    would cover twice."""
+    (x, low), (y, high) = sorted((a, b), key=lambda p: (p[1], p[0]))
+    if low < 0:
+        return None if high < 0 else (low, high, 0)
+    if low == high:
+        d = (y - x) % q
+        if 2 * d == q:
+            return None
+        return (low, low, min(d, q - d))
+    return (low, high, (y - x) % q)
+
+# name: (students, room size, rotations) for the tabu search
+TABU: dict[str, tuple[int, int, int]] = {
+    "nkts-18-tabu": (18, 3, 8),
+    "golf-24-4-6-tabu": (24, 4, 6),
+}
+
+
+def tabu_design(n: int, k: int, rotations: int, seconds: float) -> dict | None:
+    engine.USE_CONSTRUCTIONS = False
+    deadline = time.perf_counter() + seconds
+    seed = 0
+    while time.perf_counter() < deadline:
+        request = PlanRequest(students=[str(i) for i in range(n)], size=k, rotations=rotations,
+                              seed=seed, time_limit=max(0.0, deadline - time.perf_counter()))
+        result = plan(request)
+        if result.stats.repeats == 0:
+            classes = [[[int(s) for s in room] for room in rotation]
+                       for rotation in result.rotations]
+            return {"n": n, "k": k, "seed": seed, "rotations": classes}
+        seed += 1
+    return None
+
+
+class Search:
+    """Randomised backtracking for one shape (see the module docstring)."""
+
+    def __init__(self, q: int, levels: int, k: int, t: int, fixed: int, rng: random.Random,
+                 nodes_per_try: int, multiplier: tuple[int, int] = (1, 0)) -> None:
+        self.q, self.levels, self.k, self.t, self.fixed = q, levels, k, t, fixed
+        self.multiplier = multiplier
+        self.rng = rng
+        self.nodes_per_try = nodes_per_try
+        self.points = [(x, level) for level in range(levels) for x in range(q)]
+        self.free: set[tuple[int, int]] = set()
+        self.used: set[tuple[int, int, int]] = set()
+        self.blocks: list[list[tuple[int, int]]] = []
+        self.order: list[tuple[int, int]] = []
+        self.nodes = 0
+
+    def run(self, deadline: float) -> dict | None:
+        while time.perf_counter() < deadline:
+            invariant = self._invariant_classes()
+            if invariant is None or not self._fixed_point_rooms():
+                continue
+            self.order = [p for p in self.points if p in self.free]
+            self.rng.shuffle(self.order)
+            self.nodes = 0
+            if self._extend():
+                base = [[[x, level] for x, level in block] for block in self.blocks]
+                return {"q": self.q, "levels": self.levels, "k": self.k, "fixed": self.fixed,
+                        "invariant": invariant, "base": base}
+        return None
+
+    def _invariant_classes(self) -> list[list[int]] | None:
+        """t offset lists (a_0 = 0) whose rooms cover pairwise distinct orbits."""
+        self.used = set()
+        invariant: list[list[int]] = []
+        for _ in range(self.t):
+            for _attempt in range(200):
+                offsets = [0] + [self.rng.randrange(self.q) for _ in range(self.k - 1)]
+                covered = {(i, j, (offsets[j] - offsets[i]) % self.q)
+                           for i, j in itertools.combinations(range(self.k), 2)}
+                if not covered & self.used:
+                    self.used |= covered
+                    invariant.append(offsets)
+                    break
+            else:
+                return None
+        return invariant
+
+    def _fixed_point_rooms(self) -> bool:
+        """Room of fixed point i in the base class: it and k - 1 points of distinct levels."""
+        self.free = set(self.points)
+        self.blocks = []
+        for i in range(self.fixed):
+            levels = list(range(self.levels))
+            self.rng.shuffle(levels)
+            mates = [self.rng.choice([p for p in self.points if p[1] == level and p in self.free])
+                     for level in sorted(levels[: self.k - 1])]
+            if self.multiplier != (1, 0):
+                mates = [(0, level) for level in range(self.k - 1)]  # a room the map fixes
+            orbits = [orbit(a, b, self.q) for a, b in itertools.combinations(mates, 2)]
+            orbits += [(-1 - i, p[1], 0) for p in mates]
+            if None in orbits or len(set(orbits)) < len(orbits) or set(orbits) & self.used:
+                return False
+            self.used |= set(orbits)  # type: ignore[arg-type]
+            self.blocks.append([(0, -1 - i), *mates])
+            self.free -= set(mates)
+        return True
+
+    def _extend(self) -> bool:
+        self.nodes += 1
+        if self.nodes > self.nodes_per_try:
+            return False
+        if not self.free:
+            return True
+        anchor = next(p for p in self.order if p in self.free)
+        others = [p for p in self.order if p in self.free and p != anchor]
+        self.rng.shuffle(others)
+        return self._grow([anchor], others, set())
+
+    def _images(self, block: list[tuple[int, int]], added: set[tuple[int, int, int]]
+                ) -> tuple[list[list[tuple[int, int]]], set[tuple[int, int, int]]] | None:
+        """The block's orbit under the multiplier map and all orbits they cover, or None
+        when the images overlap, use taken points or cover an orbit twice."""
+        m, shift = self.multiplier
+        images = [sorted(block)]
+        while True:
+            nxt = sorted(((m * x) % self.q, (level + shift) % self.levels)
+                         for x, level in images[-1])
+            if nxt == images[0]:
+                break
+            images.append(nxt)
+        if len(images) == 1:
+            return images, added
+        points = [p for image in images for p in image]
+        if len(set(points)) < len(points) or any(p not in self.free for p in points):
+            return None
+        covered = set(added)
+        for image in images[1:]:
+            for a, b in itertools.combinations(image, 2):
+                o = orbit(a, b, self.q)
+                if o is None or o in covered or o in self.used:
+                    return None
+                covered.add(o)
+        return images, covered
+
+    def _grow(self, block: list[tuple[int, int]], candidates: list[tuple[int, int]],
+              added: set[tuple[int, int, int]]) -> bool:
+        if len(block) == self.k:
+            orbit_of_block = self._images(block, added)
+            if orbit_of_block is None:
+                return False
+            images, covered = orbit_of_block
+            for image in images:
+                self.free.difference_update(image)
+                self.blocks.append(list(image))
+            self.used.update(covered)
+            if self._extend():
+                return True
+            self.used.difference_update(covered)
+            del self.blocks[len(self.blocks) - len(images):]
+            for image in images:
+                self.free.update(image)
+            return False
+        for position, p in enumerate(candidates):
+            new = [orbit(p, b, self.q) for b in block]
+            if None in new or len(set(new)) < len(new):
+                continue
+            if any(o in self.used or o in added for o in new):
+                continue
+            if self._grow([*block, p], candidates[position + 1:], added | set(new)):  # type: ignore[arg-type]
+                return True
+            if self.nodes > self.nodes_per_try:
+                return False
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--seconds", type=float, default=120.0, help="per design")
+    parser.add_argument("--nodes", type=int, default=3000, help="backtracking nodes per try")
+    args = parser.parse_args(argv)
+    for name in [*SHAPES, *TABU]:
+        if args.only is not None and name not in args.only:
+            continue
+        started = time.perf_counter()
+        if name in SHAPES:
+            q, levels, k, t, fixed, *multiplier = SHAPES[name]
+            n, rotations = levels * q + fixed, q + t
+            found = Search(q, levels, k, t, fixed, random.Random(name), args.nodes,
+                           (multiplier[0], multiplier[1]) if multiplier else (1, 0)).run(
+                started + args.seconds)
+            classes = [] if found is None else expand_cyclic(
+                q, levels, found["invariant"], found["base"])
+        else:
+            n, k, rotations = TABU[name]
+            found = tabu_design(n, k, rotations, args.seconds)
+            classes = [] if found is None else found["rotations"]
+        took = time.perf_counter() - started
+        if found is None:
+            print(f"{name}: not found in {took:.1f}s", flush=True)
+            continue
+        print(f"{name}: {n} in rooms of {k}, {rotations} rotations, {took:.1f}s", flush=True)
+        assert is_resolvable(classes, n, k), name
+        table = json.loads(TABLE.read_text(encoding="utf-8")) if TABLE.exists() else {}
+        table[name] = found
+        TABLE.write_text(json.dumps(dict(sorted(table.items())), separators=(",", ":")) + "\n",
+                         encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
