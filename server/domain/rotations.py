@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from server.domain.classes import Identity, require_staff
-from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
 from server.domain.rounds import Clock, Runner, now_ms, run_here
@@ -59,6 +59,11 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     the ones most due a one-on-one check-in, a different few each rotation.
     """
     require_staff(identity)
+    if checkin_room and identity.role != "teacher":
+        # Its order (who is most due a one-on-one) comes from the connection record, which is
+        # built from private cards, replies and check-ins: the teacher's alone.
+        raise Forbidden("Only the teacher can plan a check-in room: who is most due a "
+                        "one-on-one comes from their private connection record.")
     if checkin_room and rooms is not None and rooms < 2:
         raise InvalidInput("A check-in room needs at least one other room beside it.")
     current = store.get_rotation(identity.class_id)
@@ -102,6 +107,13 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                                       seed)
     store.put_rotation(identity.class_id, record)
     return record
+
+
+def require_email_access(identity: Identity) -> None:
+    """The Zoom pre-assign export is made of students' e-mail addresses: the teacher's only."""
+    if identity.role != "teacher":
+        raise Forbidden("Only the teacher can export for Zoom: it lists students' e-mail "
+                        "addresses. Use the CSV or the printable list.")
 
 
 def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:

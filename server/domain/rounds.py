@@ -112,6 +112,9 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
                 prompt=current["prompt"]["text"])
 
     def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        shared = record.get("host_card") or {}
+        if identity.role != "teacher" and shared.get("author_role") == "teacher":
+            raise Forbidden("The teacher has shared their own answer; only they can change it.")
         return None if record["status"] == "closed" else {"host_card": card}
 
     updated = store.update_round(identity.class_id, current["id"], change)

@@ -25,17 +25,29 @@ def self_student(student: dict[str, Any]) -> dict[str, Any]:
 
 
 def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
-                  online: bool, roster: dict[str, dict[str, Any]] | None = None
-                  ) -> dict[str, Any]:
+                  online: bool, roster: dict[str, dict[str, Any]] | None = None,
+                  role: str = "teacher") -> dict[str, Any]:
+    """A student as staff see them; roster tags (ELL, new, priority…) only for the teacher."""
     roster_id = student.get("roster_id")
-    entry = None
-    if roster_id:
-        entry = (roster or {}).get(roster_id) if roster is not None else \
-            store.get_roster_entry(class_id, roster_id)
-    return {
-        "id": student["id"], "name": student["name"], "online": online,
-        "roster_id": roster_id, "tags": (entry or {}).get("tags", []),
-    }
+    view = {"id": student["id"], "name": student["name"], "online": online,
+            "roster_id": roster_id}
+    if role == "teacher":
+        entry = None
+        if roster_id:
+            entry = (roster or {}).get(roster_id) if roster is not None else \
+                store.get_roster_entry(class_id, roster_id)
+        view["tags"] = (entry or {}).get("tags", [])
+    return view
+
+
+def answered_as(store: RedisStore, class_id: str, round_id: str, role: str) -> list[str]:
+    """Who answered the round, as `role` may know it: the teacher (and the stage, which only
+    counts them) every author; the co-host only the authors of class cards, which their cards
+    show anyway, so nothing tells a co-host who posted "just my teacher"."""
+    if role == "cohost":
+        return [c["student_id"] for c in store.list_cards(class_id, round_id)
+                if c["visibility"] == "class"]
+    return store.answered(class_id, round_id)
 
 
 def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
@@ -83,7 +95,8 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
         online = store.online_students(identity.class_id)
         roster = {e["id"]: e for e in store.list_roster(identity.class_id)}
         snap["students"] = [
-            staff_student(store, identity.class_id, s, online=s["id"] in online, roster=roster)
+            staff_student(store, identity.class_id, s, online=s["id"] in online, roster=roster,
+                          role=identity.role)
             for s in store.list_students(identity.class_id)
         ]
         if identity.role == "teacher":
@@ -166,7 +179,8 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
     record = rounds.current_round(store, class_id)
     staff = identity.is_staff
     stage = identity.role == "stage"
-    answered = store.answered(class_id, record["id"]) if record and (staff or stage) else None
+    answered = answered_as(store, class_id, record["id"], identity.role) \
+        if record and (staff or stage) else None
     count = len(snap["students"]) if staff else \
         len(store.list_students(class_id)) if stage else None
     snap["round"] = round_view(record, staff=staff, answered=answered, student_count=count,

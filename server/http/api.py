@@ -278,6 +278,7 @@ def export_rotation(class_id: str, number: int) -> Response:
     rows = rotations.export_rows(record, number, names)
     fmt = request.args.get("format", "csv")
     if fmt in ("zoom", "zoom-by-hand"):
+        rotations.require_email_access(identity)
         roster = {e["id"]: e for e in svc.store.list_roster(class_id)}
         emails = {sid: (roster.get(s.get("roster_id") or "") or {}).get("email")
                   for sid, s in students.items()}

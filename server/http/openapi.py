@@ -83,7 +83,9 @@ def _class_paths() -> dict[str, Any]:
             "description": "zoom: the students who have an e-mail in the roster (refused when "
                            "none has); zoom-by-hand: who must be assigned by hand in Zoom and "
                            "to which room; html: printable list with class name, date and the "
-                           "rotation's times (in `tz`). " + CSV_NOTE,
+                           "rotation's times (in `tz`). zoom and zoom-by-hand are the "
+                           "teacher's only (403 for a co-host: they hold e-mail addresses). "
+                           + CSV_NOTE,
             "security": BEARER,
             "parameters": [*_class_path(),
                            _path_param("number", {"type": "integer", "minimum": 0}),

@@ -6,6 +6,7 @@ room and the one student's room.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import has_request_context, request
@@ -16,17 +17,23 @@ from server.extensions import socketio
 from server.realtime import rooms
 
 
+def _to_staff(event: str, class_id: str, payload: Callable[[str], dict[str, Any]]) -> None:
+    """Emit to the teacher and the co-host, each the payload their role may see."""
+    socketio.emit(event, payload("teacher"), to=rooms.teacher(class_id))
+    socketio.emit(event, payload("cohost"), to=rooms.cohost(class_id))
+
+
 def student_joined(class_id: str, student: dict[str, Any]) -> None:
-    view = views.staff_student(services().store, class_id, student, online=False)
-    socketio.emit("student.joined", {"student": view}, to=rooms.staff(class_id))
+    store = services().store
+    _to_staff("student.joined", class_id, lambda role: {"student": views.staff_student(
+        store, class_id, student, online=False, role=role)})
 
 
 def student_updated(class_id: str, student: dict[str, Any]) -> None:
     store = services().store
     online = student["id"] in store.online_students(class_id)
-    socketio.emit("student.updated",
-                  {"student": views.staff_student(store, class_id, student, online=online)},
-                  to=rooms.staff(class_id))
+    _to_staff("student.updated", class_id, lambda role: {"student": views.staff_student(
+        store, class_id, student, online=online, role=role)})
     socketio.emit("student.updated", {"student": views.self_student(student)},
                   to=rooms.student(class_id, student["id"]))
 
@@ -110,16 +117,16 @@ def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def staff_round(class_id: str, record: dict[str, Any]) -> dict[str, Any] | None:
+def staff_round(class_id: str, record: dict[str, Any], role: str) -> dict[str, Any] | None:
     store = services().store
     return views.round_view(
-        record, staff=True, answered=store.answered(class_id, record["id"]),
+        record, staff=True, answered=views.answered_as(store, class_id, record["id"], role),
         student_count=len(store.list_students(class_id)), server_time=rounds.now_ms())
 
 
 def round_updated(class_id: str, record: dict[str, Any]) -> None:
-    socketio.emit("round.updated", {"round": staff_round(class_id, record)},
-                  to=rooms.staff(class_id))
+    _to_staff("round.updated", class_id,
+              lambda role: {"round": staff_round(class_id, record, role)})
     public = views.round_view(record, staff=False, server_time=rounds.now_ms())
     socketio.emit("round.updated", {"round": public}, to=rooms.students(class_id))
     store = services().store
@@ -156,8 +163,12 @@ def answered(class_id: str, round_id: str) -> None:
     store = services().store
     ids = store.answered(class_id, round_id)
     students = len(store.list_students(class_id))
-    socketio.emit("answered", {"answered": ids, "count": len(ids), "student_count": students},
-                  to=rooms.staff(class_id))
+
+    def answered_for(role: str) -> dict[str, Any]:
+        seen = ids if role == "teacher" else views.answered_as(store, class_id, round_id, role)
+        return {"answered": seen, "count": len(seen), "student_count": students}
+
+    _to_staff("answered", class_id, answered_for)
     socketio.emit("answered", {"count": len(ids), "student_count": students},
                   to=rooms.stage(class_id))
 

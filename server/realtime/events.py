@@ -286,7 +286,7 @@ def start_round(identity: Identity, body: StartRound) -> Ack:
 
 def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
     broadcast.round_updated(identity.class_id, record)
-    return {"round": broadcast.staff_round(identity.class_id, record)}
+    return {"round": broadcast.staff_round(identity.class_id, record, identity.role)}
 
 
 def host_card(identity: Identity, body: HostCard) -> Ack:
@@ -327,6 +327,8 @@ def edit_card(identity: Identity, body: EditCard) -> Ack:
     changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
     before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
     broadcast.card_changed(identity.class_id, before, after)
+    if before["visibility"] != after["visibility"]:  # the co-host's list follows class cards
+        broadcast.answered(identity.class_id, after["round_id"])
     return {"card": views.card_view("author", after)}
 
 

@@ -32,6 +32,7 @@ const STATE_LABELS = /** @type {Record<string, string>} */ ({
  *   students: () => {id: string, name: string, online: boolean}[],
  *   say: (text: string, kind?: "info" | "error" | "ok") => void,
  *   onLive?: (running: boolean) => void,
+ *   isTeacher: () => boolean,
  * }} deps
  */
 export function createRotationHost(deps) {
@@ -388,7 +389,8 @@ export function createRotationHost(deps) {
         h("div", { class: "row spread" },
           h("h3", { id: titleId }, `Rotation ${r + 1}`, " ", badge),
           h("span", { class: "row exports" },
-            h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": `Zoom CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV"),
+            // Made of roster e-mails: the teacher's only (the server refuses a co-host too).
+            deps.isTeacher() ? h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": `Zoom CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV") : null,
             h("button", { type: "button", class: "secondary small", dataset: { fkey: `csv-${r}` }, "aria-label": `CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "csv") } }, "CSV"),
             h("button", { type: "button", class: "secondary small", dataset: { fkey: `print-${r}` }, "aria-label": `Print rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "html") } }, "Print"))),
         h("ol", { class: "room-grid" }, roomEls));

@@ -55,6 +55,7 @@ const rotationHost = createRotationHost({
   students: () => [...state.students.values()],
   say,
   onLive: (running) => show("tab-rooms-live", running),
+  isTeacher,
 });
 
 const videoHost = createVideoHost({
