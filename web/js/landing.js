@@ -91,7 +91,7 @@ function renderRemembered() {
     h("button", {
       type: "button",
       class: "secondary small",
-      "aria-label": `Forget ${c.name} on this device`,
+      "aria-label": `Forget on this device: ${c.name}`, // the visible words first (WCAG 2.5.3)
       on: {
         click: () => {
           remembered.forget(c.key);

@@ -334,7 +334,8 @@ export function createRoundHost(deps) {
         type: "button", class: on ? "small" : "secondary small", dataset: { action: "spotlight" },
         "aria-pressed": on ? "true" : "false", "aria-label": `Spotlight ${name}’s card`,
         on: { click: () => setSpotlight(on ? null : card.id) },
-      }, on ? "Spotlit" : "Spotlight"));
+        // One name in both states (aria-pressed says which); the visible word stays in it.
+      }, "Spotlight"));
     }
     if (card.status === "pending") {
       actions.push(h("button", {
