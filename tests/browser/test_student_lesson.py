@@ -134,6 +134,20 @@ def test_phone_student_keeps_drafts_posts_a_big_photo_and_sees_the_rotation(
     expect(page.get_by_label("Just my teacher")).to_be_checked()
     expect(page.get_by_label("My class")).not_to_be_checked()
     expect(answer).to_have_value("")
+    # A photo the browser cannot read: a plain message, and no card without it unless the
+    # student says so.
+    (tmp_path / "IMG_0002.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(2000))
+    page.get_by_label("Add a photo (optional)").set_input_files(str(tmp_path / "IMG_0002.heic"))
+    expect(page.locator("#photo-problem")).to_contain_text("cannot open that photo", timeout=T)
+    answer.fill("Here Comes the Sun")
+    page.get_by_role("button", name="Post my card").click()
+    expect(page.locator("#card-status")).to_contain_text("post without it", timeout=T)
+    expect(page.locator("#my-card")).to_be_hidden()
+    shot(page, "student-photo-refused-phone")
+    page.get_by_role("button", name="Post without the photo").click()
+    expect(page.locator("#my-card .card-text")).to_have_text("Here Comes the Sun", timeout=T)
+    expect(page.locator("#my-card img.card-photo")).to_have_count(0)
+
     ben_card = ben.call("card.submit", {
         "client_id": "benbenbenbenbenben01", "text": "Anything by the Beatles, sorry. " * 8,
         "visibility": "class", "spotlight_ok": True})
@@ -158,12 +172,27 @@ def test_phone_student_keeps_drafts_posts_a_big_photo_and_sees_the_rotation(
         page.screenshot(path=str(Path(SHOTS) / "student-rotation-viewport-phone.png"))
     shot(page, "student-rotation-seen-phone")
 
-    # It moves on: seen again, from the bottom of the page.
+    # It moves on: seen again, from the bottom of the page, with the tab title marked while
+    # the page is not looked at, a vibration and a tone (made in the page).
+    page.evaluate("""() => {
+        window.signals = [];
+        document.hasFocus = () => false;  // the student is in the video call's window
+        navigator.vibrate = (pattern) => { window.signals.push('vibrate'); return true; };
+        const start = OscillatorNode.prototype.start;
+        OscillatorNode.prototype.start = function (...args) {
+            window.signals.push('tone');
+            return start.apply(this, args);
+        };
+    }""")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     expect(room).not_to_be_in_viewport(timeout=T)
     host("rotation.skip", {})
     expect(page.locator("#rotation-title")).to_have_text("Rotation 2 of 2", timeout=T)
     expect(room).to_be_in_viewport(ratio=1, timeout=T)
+    expect(page).to_have_title("• Room 1 — Rapport")
+    assert page.evaluate("window.signals") == ["vibrate", "tone"]
+    page.evaluate("delete document.hasFocus; window.dispatchEvent(new Event('focus'))")
+    expect(page).to_have_title("Room 12 English — Rapport")
 
     # A spotlight is brought into view too.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -175,6 +204,12 @@ def test_phone_student_keeps_drafts_posts_a_big_photo_and_sees_the_rotation(
     expect(page.locator("#sound-toggle")).to_have_text("Sound on")
     page.locator("#sound-toggle").click()
     expect(page.locator("#sound-toggle")).to_have_text("Sound off")
+    page.evaluate("window.signals = []")
+    host("spotlight.set", {"card_id": None})
+    host("spotlight.set", {"card_id": ben_card["card"]["id"]})
+    expect(page.locator("#attention-live")).to_have_text("In the spotlight: Ben’s card.",
+                                                         timeout=T)
+    assert "tone" not in page.evaluate("window.signals")
     page.reload()
     expect(page.locator("#sound-toggle")).to_have_text("Sound off", timeout=T)
     assert_fits(page)
@@ -246,6 +281,21 @@ def test_student_takes_their_seat_to_a_second_device(
     assert phone.page.evaluate(seat_of, code) == first_id
     expect(lp.locator("#join")).to_be_visible(timeout=T)
     expect(students).to_have_count(1)
+
+    # The teacher confirms "this is Ana" and gives her a code for the other device.
+    tp = teacher.page
+    students.first.get_by_role("button", name="Rejoin code for Ana (a new device)").click()
+    given = students.first.locator(".rejoin-box .code")
+    expect(given).to_have_text(re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$"), timeout=T)
+    shot(tp, "teacher-rejoin-code-laptop")
+    lp.get_by_label("Rejoin code").fill(given.inner_text())
+    lp.get_by_role("button", name="Get my place back").click()
+    expect(lp.locator("#welcome")).to_be_visible(timeout=T)
+    assert lp.evaluate(seat_of, code) == first_id
+    expect(phone.page.locator("#join")).to_be_visible(timeout=T)
+    students.first.get_by_role("button", name="Done").click()
+    expect(students).to_have_count(1)
+    expect(students.first.locator(".dot")).to_have_text("online", timeout=T)
     assert_fits(phone.page)
     # The only console errors allowed are the browser's notes on the refused requests (409/404).
     for who in (phone, laptop):

@@ -160,7 +160,7 @@ function buildRow(student) {
  * @param {Student} student
  */
 function fillRow(li, student) {
-  if (li.querySelector(".rename-form")) {
+  if (li.querySelector(".rename-form, .rejoin-box")) {
     // Keep the open form; only update the presence text.
     const dot = li.querySelector(".dot");
     if (dot) updateDot(/** @type {HTMLElement} */ (dot), student.online);
@@ -178,6 +178,12 @@ function fillRow(li, student) {
         "aria-label": `Rename ${student.name}`,
         on: { click: () => openRename(student.id) },
       }, "Rename"),
+      h("button", {
+        type: "button",
+        class: "secondary small",
+        "aria-label": `Rejoin code for ${student.name} (a new device)`,
+        on: { click: () => showRejoinCode(student.id) },
+      }, "New device"),
       h("button", {
         type: "button",
         class: "danger small",
@@ -463,6 +469,40 @@ function openRename(id) {
   charCounter(input);
   input.focus();
   input.select();
+}
+
+/**
+ * "This is the same student": a one-time code that gives this student's seat to their new
+ * device (instead of a second seat under a new name). Shown in the row until closed.
+ * @param {string} id
+ */
+async function showRejoinCode(id) {
+  const student = state.students.get(id);
+  const li = state.rows.get(id);
+  if (!student || !li) return;
+  let made;
+  try {
+    made = await emitAck(state.socket, "seat.rejoin_code", { student_id: id });
+  } catch (err) {
+    say(/** @type {Error} */ (err).message, "error");
+    return;
+  }
+  const close = () => {
+    box.remove();
+    const current = state.students.get(id);
+    if (current) fillRow(li, current);
+    /** @type {HTMLElement | null} */ (li.querySelector("button"))?.focus();
+  };
+  // data-private: hidden while presenting (a code on a shared screen opens the seat).
+  const box = h("div", { class: "rejoin-box", role: "group", "aria-label": `Rejoin code for ${student.name}`, "data-private": true },
+    h("p", { class: "small" }, `Only if you are sure this is ${student.name}: tell them this code privately. `
+      + "On their new device they choose “Already in this class on another device?” and type it. "
+      + "It works once; their old device leaves the class."),
+    h("strong", { class: "code" }, made.rejoin_code),
+    h("button", { type: "button", class: "secondary small", on: { click: close } }, "Done"));
+  li.querySelector(".student-actions")?.remove();
+  li.appendChild(box);
+  /** @type {HTMLElement} */ (box.querySelector("button")).focus();
 }
 
 /** @type {string | null} */
