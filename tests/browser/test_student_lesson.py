@@ -284,7 +284,7 @@ def test_student_takes_their_seat_to_a_second_device(
 
     # The teacher confirms "this is Ana" and gives her a code for the other device.
     tp = teacher.page
-    students.first.get_by_role("button", name="Rejoin code for Ana (a new device)").click()
+    students.first.get_by_role("button", name="New device: rejoin code for Ana").click()
     given = students.first.locator(".rejoin-box .code")
     expect(given).to_have_text(re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$"), timeout=T)
     shot(tp, "teacher-rejoin-code-laptop")

@@ -181,7 +181,7 @@ function fillRow(li, student) {
       h("button", {
         type: "button",
         class: "secondary small",
-        "aria-label": `Rejoin code for ${student.name} (a new device)`,
+        "aria-label": `New device: rejoin code for ${student.name}`,
         on: { click: () => showRejoinCode(student.id) },
       }, "New device"),
       h("button", {
