@@ -111,7 +111,9 @@ export function attention(target, what) {
     marked = true;
     document.title = `• ${what.title}${TITLE_SUFFIX}`;
   }
-  if (typeof navigator.vibrate === "function") {
+  // Browsers refuse (and log an error) before the person has used the page.
+  const used = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+  if (used && typeof navigator.vibrate === "function") {
     try {
       navigator.vibrate([120, 60, 120]);
     } catch {
