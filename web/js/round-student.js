@@ -637,11 +637,9 @@ export function createRoundStudent(deps) {
     const merged = { ...old, ...card };
     state.cards.set(card.id, merged);
     if (card.student_id === deps.me()) {
-      if (!state.editing && (memoryDraft || loadDraft(card.round_id))) {
-        memoryDraft = memoryDraft || loadDraft(card.round_id);
-        saveDraft(null); // posted (here or on another device): nothing left to keep
-        memoryDraft = null;
-      }
+      // Posted (here or on another device): no draft left to keep.
+      storeDraft(card.round_id, null);
+      if (memoryDraft && memoryDraft.round_id === card.round_id) memoryDraft = null;
       state.takenDown = false;
       const wasPending = state.mine?.status === "pending";
       state.mine = merged;
