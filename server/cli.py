@@ -146,7 +146,9 @@ def serve(host: str, port: int | None) -> int:
     from server.app import create_app
     from server.extensions import socketio
 
-    config = replace(config, bind_host=host)
+    network = tuple(f"http://{_url_host(a)}:{port}" for a in lan_addresses()) \
+        if host in ("0.0.0.0", "::", "") else ()
+    config = replace(config, bind_host=host, network_urls=network)
     app = create_app(config)
     handle = app.extensions["rapport"].handle
 
@@ -159,7 +161,7 @@ def serve(host: str, port: int | None) -> int:
     signal.signal(signal.SIGTERM, stop)
     print(f"Rapport is serving on http://{_url_host(host)}:{port} ({config.async_mode}, "
           f"store: {app.extensions['rapport'].handle.mode})", file=sys.stderr, flush=True)
-    print(reach_text(host, port, config.public_url), file=sys.stderr, flush=True)
+    print(reach_text(host, port, config.public_url, network), file=sys.stderr, flush=True)
     try:
         socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
                      log_output=False, allow_unsafe_werkzeug=config.async_mode == "threading")
@@ -198,17 +200,16 @@ def lan_addresses() -> list[str]:
     return [a for a in unique if not is_loopback(a) and not a.startswith("fe80")]
 
 
-def reach_text(host: str, port: int, public_url: str | None) -> str:
+def reach_text(host: str, port: int, public_url: str | None,
+               network_urls: Sequence[str] = ()) -> str:
     """Where teachers and students can open Rapport, in plain words."""
     from server.domain.reach import ALL_INTERFACES, is_loopback
 
     lines = []
     if host in ALL_INTERFACES:
-        addresses = lan_addresses()
         lines.append(f"Open it on this computer at http://127.0.0.1:{port}")
-        if addresses:
-            lines.append("Students on the same network can reach: " + ", ".join(
-                f"http://{_url_host(a)}:{port}" for a in addresses))
+        if network_urls:
+            lines.append("Students on the same network can reach: " + ", ".join(network_urls))
             lines.append("Open your dashboard at one of those addresses, so that join links "
                          "and QR codes use it.")
         else:

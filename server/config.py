@@ -83,6 +83,7 @@ class Config:
     prompts_dir: Path = REPO_ROOT / "prompts"
     testing: bool = False
     bind_host: str | None = None  # the address `rapport serve` listens on; None when unknown
+    network_urls: tuple[str, ...] = ()  # where `rapport serve` answers on the network
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

@@ -4,6 +4,7 @@ teacher's own computer, and nothing else tells them so.)"""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -22,10 +23,17 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def join_link_warning(join_url: str, bind_host: str | None) -> str | None:
-    """A plain sentence for the teacher when the join link cannot work on students' devices."""
+def join_link_warning(join_url: str, bind_host: str | None,
+                      network_urls: Sequence[str] = ()) -> str | None:
+    """A plain sentence for the teacher when the join link cannot work on students' devices.
+    `network_urls`: where this server answers on the network, when `rapport serve` knows."""
     if not is_loopback(urlsplit(join_url).hostname):
         return None
+    if bind_host is not None and bind_host in ALL_INTERFACES and network_urls:
+        return ("Students on other devices cannot open this join link: it points to this "
+                f"computer itself. Open this dashboard at {network_urls[0]} instead (students "
+                "on your network can reach that address), or set PUBLIC_URL to the address "
+                "students can reach.")
     if bind_host is not None and bind_host in ALL_INTERFACES:
         return ("Students on other devices cannot open this join link: it points to this "
                 "computer itself. Open this dashboard at one of the network addresses that "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from server.domain.classes import Identity
-from server.domain.reach import join_link_warning
+from server.domain.reach import ALL_INTERFACES, join_link_warning
 from server.domain.video import video_view
 from server.store.redis_store import RedisStore
 
@@ -61,9 +61,11 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     if for_staff:
         view["retention_days"] = record["retention_days"]
         warning = join_link_warning(ctx.join_url(record["join_code"], host_url or ""),
-                                    ctx.config.bind_host)
+                                    ctx.config.bind_host, ctx.config.network_urls)
         if warning:
             view["join_warning"] = warning
+            if ctx.config.network_urls and ctx.config.bind_host in ALL_INTERFACES:
+                view["network_url"] = ctx.config.network_urls[0]
         if ctx.handle.warning:
             view["store_warning"] = ctx.handle.warning
     return view

@@ -109,12 +109,13 @@ def create_class() -> tuple[Response, int]:
         teacher_url=svc.page_url("teacher", made.teacher_secret, request.host_url),
         cohost_secret=made.cohost_secret,
         cohost_url=svc.page_url("teacher", made.cohost_secret, request.host_url),
-        **_join_warning(svc.join_url(made.join_code, request.host_url), svc.config.bind_host),
+        **_join_warning(svc.join_url(made.join_code, request.host_url)),
     ), 201
 
 
-def _join_warning(join_url: str, bind_host: str | None) -> dict[str, str]:
-    warning = join_link_warning(join_url, bind_host)
+def _join_warning(join_url: str) -> dict[str, str]:
+    config = services().config
+    warning = join_link_warning(join_url, config.bind_host, config.network_urls)
     return {"join_warning": warning} if warning else {}
 
 

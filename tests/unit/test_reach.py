@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.cli import reach_text
+from server.cli import lan_addresses, reach_text
 from server.domain.reach import is_loopback, join_link_warning
 
 
@@ -24,13 +24,19 @@ def test_join_link_warning() -> None:
     assert local and "--host 0.0.0.0" in local and "PUBLIC_URL" in local
     everywhere = join_link_warning("http://localhost:5000/j/ABC", "0.0.0.0")
     assert everywhere and "network addresses" in everywhere
+    named = join_link_warning("http://127.0.0.1:5000/j/ABC", "0.0.0.0",
+                              ["http://192.168.1.20:5000"])
+    assert named and "Open this dashboard at http://192.168.1.20:5000 instead" in named
     assert join_link_warning("http://127.0.0.1:5000/j/ABC", None)  # unknown bind: still warn
 
 
 def test_serve_says_where_it_can_be_reached() -> None:
-    everywhere = reach_text("0.0.0.0", 5000, None)
-    assert "http://127.0.0.1:5000" in everywhere
-    assert "127.0.0.1" not in everywhere.split("\n", 1)[1]  # the LAN lines list no loopback
+    everywhere = reach_text("0.0.0.0", 5000, None, ["http://192.168.1.20:5000"])
+    assert everywhere.splitlines()[:2] == [
+        "Open it on this computer at http://127.0.0.1:5000",
+        "Students on the same network can reach: http://192.168.1.20:5000"]
+    assert "may not reach it" in reach_text("0.0.0.0", 5000, None)
+    assert all(not is_loopback(a) for a in lan_addresses())
     assert "--host 0.0.0.0" in reach_text("127.0.0.1", 5000, None)
     behind_proxy = reach_text("127.0.0.1", 5000, "https://rapport.school.example")
     assert behind_proxy == "Join links and QR codes use PUBLIC_URL: https://rapport.school.example"

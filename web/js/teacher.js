@@ -13,7 +13,7 @@ import * as remembered from "./remembered.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
- *   join_code?: string, join_url?: string, store_warning?: string, join_warning?: string,
+ *   join_code?: string, join_url?: string, store_warning?: string, join_warning?: string, network_url?: string,
  *   retention_days?: number}} ClassInfo
  * @typedef {{id: string, name: string, online: boolean, roster_id: string | null, tags?: string[]}} Student
  * @typedef {{role: string, you: any, class: ClassInfo, students?: Student[], roster?: any[]}} Snapshot
@@ -116,7 +116,15 @@ function renderClass(cls) {
   }
   show(qr, Boolean(code));
 
-  setText("join-warning", cls.join_warning || "");
+  const networkUrl = cls.network_url || "";
+  replace(byId("join-warning"), h("p", null, cls.join_warning || ""), networkUrl
+    ? h("button", {
+      type: "button",
+      class: "small",
+      // The key travels in the fragment only, as with every staff link.
+      on: { click: () => window.location.assign(`${networkUrl}/teacher#key=${encodeURIComponent(state.key)}`) },
+    }, `Open this dashboard at ${networkUrl}`)
+    : null);
   show("join-warning", Boolean(cls.join_warning));
   const retention = /** @type {HTMLInputElement} */ (byId("retention-days"));
   if (cls.retention_days && document.activeElement !== retention) retention.value = String(cls.retention_days);
