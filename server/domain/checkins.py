@@ -69,6 +69,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain.errors import InvalidInput
+from server.domain.spreadsheet import safe_cell
 
 DEFAULT_TAG_WEIGHTS: Mapping[str, float] = {"ELL": 2, "new": 2, "priority": 2}
 MAX_STUDENTS = 1000
@@ -473,11 +474,6 @@ def plan_checkins(students: Iterable[CheckinStudent | Mapping[str, Any]], slots_
 
 # ---- exports ---------------------------------------------------------------------------------
 
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def plan_to_csv(plan: CheckinPlan, names: Mapping[str, str]) -> str:
     """Columns week, slot (1-based), student, tags, reason. Unknown names fall back to the id."""
     buffer = io.StringIO()
@@ -485,8 +481,8 @@ def plan_to_csv(plan: CheckinPlan, names: Mapping[str, str]) -> str:
     writer.writerow(["week", "slot", "student", "tags", "reason"])
     for slot in plan.slots():
         writer.writerow([slot.week, slot.slot + 1,
-                         _spreadsheet_safe(names.get(slot.student_id, slot.student_id)),
-                         _spreadsheet_safe(", ".join(plan.tags.get(slot.student_id, ()))),
+                         safe_cell(names.get(slot.student_id, slot.student_id)),
+                         safe_cell(", ".join(plan.tags.get(slot.student_id, ()))),
                          slot.why])
     return buffer.getvalue()
 
