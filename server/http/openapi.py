@@ -130,7 +130,7 @@ def _class_paths() -> dict[str, Any]:
             "responses": {"200": {"description": "JSON (everything) or CSV (every card)",
                                   "content": {"application/json": {"schema": {"type": "object"}},
                                               "text/csv": {"schema": {"type": "string"}}}},
-                          **_errors(403, 404, 503)},
+                          **_errors(400, 403, 404, 503)},
         }},
         "/api/classes/{class_id}/students/{student_id}": {"delete": {
             "summary": "Delete a student and all their data (teacher)",
