@@ -109,6 +109,7 @@ def test_main_states_have_no_axe_violations(live_server, browser: Browser,
 
     # ---- a round: teacher's card, students post, the stage ----
     stage = open_stage_with_axe(browser, axe_contexts, tp, base)
+    audit.check((stage, "stage: before a round"))
     teacher_starts_round(tp, "I keep vinyl records: my favourite is a 1972 jazz album.")
     expect(ana.locator("#card-form")).to_be_visible(timeout=T)
     audit.check((ana, "student: round open with the teacher's card"), (stage, "stage: round"))
@@ -124,6 +125,11 @@ def test_main_states_have_no_axe_violations(live_server, browser: Browser,
     expect(stage.locator("#spotlight .stage-card-text")).to_have_text(card_text, timeout=T)
     audit.check((tp, "teacher: spotlight"), (ben, "student: spotlight"),
                 (stage, "stage: spotlight"))
+    tp.locator("#presenting-toggle").click()
+    expect(tp.locator("#presenting-toggle")).to_have_attribute("aria-pressed", "true")
+    audit.check((tp, "teacher: presenting"))
+    tp.locator("#presenting-toggle").click()
+    expect(tp.locator("#presenting-toggle")).to_have_attribute("aria-pressed", "false")
 
     # ---- a rotation ----
     tp.get_by_role("tab", name="Breakout rooms").click()
@@ -153,12 +159,18 @@ def test_main_states_have_no_axe_violations(live_server, browser: Browser,
     expect(tp.locator("#conn-table tbody tr").first).to_be_visible(timeout=T)
     audit.check((tp, "teacher: connections"))
 
+    # ---- the round closes ----
+    tp.get_by_role("tab", name="Class & show-and-tell").click()
+    tp.locator("#round-panel").get_by_role("button", name="Close", exact=True).click()
+    expect(ben.locator("#closed-text")).to_be_visible(timeout=T)
+    audit.check((tp, "teacher: round closed"), (ben, "student: round closed"))
+
     # ---- the landing page remembers the class ----
     tp.goto(base + "/")
     expect(tp.get_by_role("button", name="Create class")).to_be_visible(timeout=T)
     audit.check((tp, "landing: a class remembered"))
 
-    assert len(audit.checked) == 38
+    assert len(audit.checked) == 46
     print(f"axe-core: {len(audit.checked)} page states checked in {audit.seconds:.1f} s")
     assert not audit.found, "axe-core violations:\n" + describe(audit.found)
 
