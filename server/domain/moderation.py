@@ -96,7 +96,7 @@ IDENTITY_WORDS = (
     "nigerian", "niger", "nigeria", "polish", "irish", "roma", "romani", "immigrant",
     "refugee", "disabled", "deaf", "blind", "autistic", "autism", "adhd", "dyslexic",
     "wheelchair", "girl", "boy", "woman", "man", "mom", "dad", "aunt", "uncle", "grandpa",
-    "grandma", "negro",
+    "grandma",
 )
 
 # Words that may stand between "you" (or "is a") and the insult: "you're such a stupid little".

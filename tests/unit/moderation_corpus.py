@@ -127,7 +127,7 @@ BENIGN = [
     "The classic car show was amazing",
     "My mom is a therapist",
     "I love the word cucumber",
-    "My grandma's name is Titty Kate, it's a family joke",
+    "A great tit and two blue tits visited our feeder",
     "I learned to knit at my nan's",
     "We cooked a whole chicken",
     "The button on my coat fell off",
