@@ -63,7 +63,9 @@ def _allow_feature(policy: str, feature: str, origin: str) -> str:
     return ", ".join([*parts, f'{feature}=("{origin}")'])
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: Config | None = None, *, process_name: str | None = None) -> Flask:
+    """`process_name` names this process among those sharing the store (host:port when
+    serving): a restart under the same name drops the sockets its previous run left behind."""
     config = config or Config.from_env()
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -85,7 +87,7 @@ def create_app(config: Config | None = None) -> Flask:
     translations = load_translations(config.prompts_dir / "i18n", library)
     _log_translations(translations)
     handle = open_store(config)
-    store = RedisStore(handle.client, config.retention_days)
+    store = RedisStore(handle.client, config.retention_days, process_name=process_name)
     services = Services(config=config, handle=handle, library=library, store=store,
                         limits=RateLimits(store, enabled=config.rate_limits),
                         translations=translations)

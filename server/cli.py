@@ -141,6 +141,7 @@ def serve(host: str, port: int | None) -> int:
             return 2
         port = int(raw)
 
+    import socket
     from dataclasses import replace
 
     from server.app import create_app
@@ -149,7 +150,7 @@ def serve(host: str, port: int | None) -> int:
     network = tuple(f"http://{_url_host(a)}:{port}" for a in lan_addresses()) \
         if host in ("0.0.0.0", "::", "") else ()
     config = replace(config, bind_host=host, network_urls=network)
-    app = create_app(config)
+    app = create_app(config, process_name=f"{socket.gethostname()}:{port}")
     handle = app.extensions["rapport"].handle
 
     def stop(*_: object) -> None:

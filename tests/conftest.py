@@ -148,6 +148,8 @@ class Recorder:
         self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.5,
                                    reconnection_delay_max=2, randomization_factor=0)
         self.sio.on("*", self._record)
+        # Recorded too, so a test can wait for the server to close the socket.
+        self.sio.on("disconnect", lambda *_: self._record("disconnect"))
         self.auth = auth
         self.headers = headers or {}
 

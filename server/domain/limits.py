@@ -35,6 +35,14 @@ LIMITS: dict[str, Limit] = {
 }
 
 
+# Open sockets one credential may hold at once; a new one beyond the cap closes the oldest.
+# A student: phone, laptop and a stray tab; staff: dashboard and stage on a few screens.
+SEAT_SOCKETS = 4
+STAFF_SOCKETS = 8
+# From one address (with rate limits on): a whole school can sit behind one NAT address.
+ADDRESS_SOCKETS = 300
+
+
 class RateLimits:
     def __init__(self, store: RedisStore, enabled: bool = True) -> None:
         self.store = store

@@ -88,6 +88,19 @@ def roster_changed(class_id: str) -> None:
     socketio.emit("resync", {}, to=rooms.staff(class_id))
 
 
+def sockets_replaced(sids: list[str]) -> None:
+    """Sockets beyond a seat's (or an address's) cap: told why, then closed, oldest first."""
+    payload = {"reason": "too_many_connections",
+               "message": "This class was opened on another screen, so this one was closed. "
+                          "Reload the page to use it here instead."}
+    for sid in sids:
+        # A socket of this process is closed at once, so tell it directly (the queue would
+        # deliver after the close); another process's gets message and close in queue order.
+        here = socketio.server.manager.is_connected(sid, "/")
+        socketio.emit("closed", payload, to=sid, ignore_queue=here)
+    _disconnect(sids)
+
+
 def _disconnect(sids: list[str]) -> None:
     # With a message queue this reaches sockets held by other processes too.
     for sid in sids:

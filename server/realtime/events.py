@@ -18,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, j
 from pydantic import BaseModel
 
 from server.context import services
-from server.domain import classes, followup, rotations, rounds, views
+from server.domain import classes, followup, limits, rotations, rounds, views
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.realtime import broadcast, rooms
@@ -64,12 +64,6 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def _store_failed() -> None:
-    scheduler = services().scheduler
-    if scheduler is not None:
-        scheduler.store_failed()
-
-
 def current_identity() -> Identity:
     """The sender's identity, re-checked against the store on every event."""
     identity: Identity | None = session.get("identity")
@@ -83,33 +77,57 @@ def current_identity() -> Identity:
 
 
 class FloodGuard:
-    """Per-socket token bucket in process memory: a flooding socket is refused before any
-    Redis round trip. Generous enough for any real use of the protocol."""
+    """Token buckets in process memory, per socket, per seat (every socket opened with one
+    credential together) and per address: a flood is refused before any Redis round trip.
+    Generous enough for any real use of the protocol; a snapshot costs more than a click."""
 
-    RATE_PER_SECOND = 20.0
-    BURST = 60.0
+    SOCKET = (20.0, 60.0)  # (tokens per second, burst)
+    SEAT = (30.0, 90.0)
+    ADDRESS = (300.0, 900.0)  # a whole school can sit behind one address
+    PRUNE_EVERY = 5000
 
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._calls = 0
 
-    def allow(self, sid: str) -> bool:
+    def allow(self, sid: str, seat: str | None = None, address: str | None = None,
+              cost: float = 1.0) -> bool:
         now = time.monotonic()
-        tokens, last = self._buckets.get(sid, (self.BURST, now))
-        tokens = min(self.BURST, tokens + (now - last) * self.RATE_PER_SECOND)
-        allowed = tokens >= 1
-        self._buckets[sid] = (tokens - 1 if allowed else tokens, now)
+        wanted = [(f"s:{sid}", self.SOCKET)]
+        if seat:
+            wanted.append((f"c:{seat}", self.SEAT))
+        if address:
+            wanted.append((f"a:{address}", self.ADDRESS))
+        levels = []
+        for key, (rate, burst) in wanted:
+            tokens, last = self._buckets.get(key, (burst, now))
+            levels.append((key, min(burst, tokens + (now - last) * rate)))
+        allowed = all(tokens >= cost for _, tokens in levels)
+        for key, tokens in levels:
+            self._buckets[key] = (tokens - cost if allowed else tokens, now)
+        self._calls += 1
+        if self._calls % self.PRUNE_EVERY == 0:  # buckets idle for a minute are full again
+            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
         return allowed
 
     def forget(self, sid: str) -> None:
-        self._buckets.pop(sid, None)
+        self._buckets.pop(f"s:{sid}", None)
 
 
 flood_guard = FloodGuard()
+EVENT_COST = {"get_snapshot": 5.0}  # a snapshot is a dozen store reads
+
+
+def _flood_allowed(cost: float = 1.0) -> bool:
+    return flood_guard.allow(request.sid,  # type: ignore[attr-defined]
+                             session.get("token_hash"), session.get("address"), cost)
 
 
 def handler(schema: type[BaseModel], fn: Handler) -> Callable[..., Ack]:
+    cost = EVENT_COST.get(fn.__name__, 1.0)
+
     def run(data: Any = None, *extra: Any) -> Ack:
-        if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+        if not _flood_allowed(cost):
             return _error("rate_limited", "Too many messages. Slow down a little.")
         if extra:
             return _error("invalid", "Send one JSON object per event.")
@@ -121,12 +139,26 @@ def handler(schema: type[BaseModel], fn: Handler) -> Callable[..., Ack]:
         except DomainError as exc:
             return {"ok": False, "error": exc.to_dict()}
         except redis.RedisError:
+            # Maybe only slow, not down: this client retries; nobody else is told anything
+            # (the scheduler decides what is an outage worth a resync).
             log.warning("store unavailable during %s", fn.__name__)
-            _store_failed()
-            return _error("unavailable", "The server cannot reach its store. Try again shortly.")
+            return _error("unavailable", "The server cannot reach its store in time. It may or "
+                          "may not have done this: try again.")
 
     run.__name__ = fn.__name__
     return run
+
+
+def client_address() -> str:
+    """The client's address, trusting X-Forwarded-For as far as HTTP requests do (ProxyFix
+    never sees Socket.IO's requests, which are answered before Flask's app)."""
+    hops = services().config.trusted_proxies
+    if hops:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
+                     if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "unknown"
 
 
 # ---- connection ------------------------------------------------------------------------------
@@ -166,19 +198,25 @@ def on_connect(auth: Any = None) -> None:
         if snap is None:
             raise _refuse("not_authorised", "This class or seat does not exist any more.")
         token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
+        address = client_address()
         session["identity"] = identity
         session["token_hash"] = token_hash
-        opened = svc.store.socket_opened(identity.class_id,
-                                         request.sid,  # type: ignore[attr-defined]
-                                         token_hash, identity.student_id)
+        session["address"] = address if svc.limits.enabled else None
+        opened = svc.store.socket_opened(
+            identity.class_id, request.sid, token_hash,  # type: ignore[attr-defined]
+            identity.student_id, address=address,
+            seat_cap=limits.STAFF_SOCKETS if identity.is_staff or identity.role == "stage"
+            else limits.SEAT_SOCKETS,
+            address_cap=limits.ADDRESS_SOCKETS if svc.limits.enabled else None)
     except redis.RedisError:
         # Not the client's fault: it should retry, and keep its seat token.
-        _store_failed()
         raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
                       ) from None
-    if identity.student_id and opened == 1:
+    if identity.student_id and opened.student_sockets == 1:
         broadcast.presence(identity.class_id, identity.student_id, True)
     emit("snapshot", snap)
+    if opened.close:
+        broadcast.sockets_replaced(opened.close)
 
 
 def on_disconnect(*_args: Any) -> None:
@@ -503,7 +541,7 @@ EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
 
 
 def on_unknown_event(event: str, *_args: Any) -> Ack:
-    if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+    if not _flood_allowed():
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 

@@ -1,4 +1,5 @@
-"""Background work of each process: fire due deadlines, flush coalesced reaction counts.
+"""Background work of each process: fire due deadlines, flush coalesced reaction counts,
+say the process is alive and purge the sockets of processes that are not.
 
 Deadlines live in Redis (a sorted set shared by every process), so they survive restarts;
 ZREM decides which process fires each one, so a deadline fires exactly once.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import redis
 from flask import Flask
@@ -18,10 +20,12 @@ from server.context import Services
 from server.domain import rotations, rounds
 from server.extensions import socketio
 from server.realtime import broadcast
+from server.store.redis_store import HEARTBEAT_SECONDS
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
 FLUSH_SECONDS = 0.5
+RESYNC_COOLDOWN_SECONDS = 30.0
 
 
 class Scheduler:
@@ -31,11 +35,20 @@ class Scheduler:
         self._lock = threading.Lock()  # patched to a green lock under gevent/eventlet
         self._started = False
         self._store_down = False
+        self._resync_pending = False
+        self._last_resync = -RESYNC_COOLDOWN_SECONDS
 
     def start(self) -> None:
         if not self._started:
             self._started = True
+            try:
+                # At once, not on the first beat: a restart under the same name makes the
+                # previous run's sockets ghosts before anyone can be shown them as online.
+                self.app.extensions["rapport"].store.heartbeat()
+            except redis.RedisError:
+                log.warning("heartbeat: store unavailable at start")
             socketio.start_background_task(self._run)
+            socketio.start_background_task(self._keep_alive)
 
     def reaction_changed(self, class_id: str, round_id: str, card_id: str) -> None:
         with self._lock:
@@ -51,26 +64,48 @@ class Scheduler:
                 with self.app.app_context():
                     self.fire_due_deadlines()
                     if self._store_down:
-                        self._store_recovered()
+                        self._store_down = False
+                        self._resync_pending = True
+                        log.warning("store is back")
+                    self._resync_if_due()
                     if tick % ticks_per_flush == 0:
                         self.flush_reactions()
             except redis.RedisError:
+                # This loop reads the store ten times a second: its failing is a real outage.
+                # A handler's timeout is not (the store may just be slow): that client gets
+                # `unavailable` and retries, and nobody else is disturbed.
                 if not self._store_down:
                     log.warning("store unavailable; actions are refused until it is back")
                 self._store_down = True
             except Exception:  # keep the loop alive whatever one iteration hit
                 log.exception("background work failed")
 
-    def store_failed(self) -> None:
-        """A handler could not reach the store: resync everyone once it answers again."""
-        self._store_down = True
-
-    def _store_recovered(self) -> None:
-        """The store is back: every client here fetches a fresh snapshot. Sent to this
+    def _resync_if_due(self) -> None:
+        """After an outage every client here fetches a fresh snapshot: once, and never more
+        often than every RESYNC_COOLDOWN_SECONDS however often the store flaps. Sent to this
         process's sockets directly, since the message queue may still be reconnecting."""
-        self._store_down = False
-        log.warning("store is back; asking clients to resync")
-        socketio.server.emit("resync", {}, namespace="/", ignore_queue=True)
+        now = time.monotonic()
+        if self._resync_pending and now - self._last_resync >= RESYNC_COOLDOWN_SECONDS:
+            self._resync_pending = False
+            self._last_resync = now
+            log.warning("asking clients to resync")
+            socketio.server.emit("resync", {}, namespace="/", ignore_queue=True)
+
+    def _keep_alive(self) -> None:
+        """Heartbeat of this process, and the purge of processes that died without a word:
+        their students go offline. Separate from `_run`, so a slow store here delays no timer."""
+        while True:
+            try:
+                with self.app.app_context():
+                    svc: Services = self.app.extensions["rapport"]
+                    svc.store.heartbeat()
+                    for class_id, student_id in svc.store.purge_dead_processes():
+                        broadcast.presence(class_id, student_id, False)
+            except redis.RedisError:
+                log.warning("heartbeat: store unavailable")
+            except Exception:
+                log.exception("heartbeat failed")
+            socketio.sleep(HEARTBEAT_SECONDS)
 
     def fire_due_deadlines(self) -> None:
         svc: Services = self.app.extensions["rapport"]

@@ -10,9 +10,12 @@ class's last activity (sliding TTL: `_refresh` on every write, `SLIDE_CLASS` hou
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import redis
 
@@ -21,6 +24,16 @@ TTL_CACHE_SECONDS = 60
 REACTIONS = ("heart", "clap", "smile", "star", "wow")
 T = TypeVar("T")
 Record = dict[str, Any]  # a JSON object as stored
+
+
+HEARTBEAT_SECONDS = 5  # how often a process says it is alive
+HEARTBEAT_TTL = 20  # a process silent this long is dead: its sockets are ghosts
+PROCESS_KEYS_TTL = 86400  # registries of sockets outlive any heartbeat gap, not forever
+
+
+class SocketOpened(NamedTuple):
+    student_sockets: int  # the student's live sockets now (0 for staff)
+    close: list[str]  # the oldest sockets beyond a cap: to be closed
 
 
 class StoreUnavailable(Exception):
@@ -149,6 +162,25 @@ def notes_key(class_id: str) -> str:
 
 def rate_key(action: str, subject: str) -> str:
     return f"{PREFIX}:rate:{action}:{subject}"  # hash: token bucket {t: tokens, ts: ms}
+
+
+def process_key(name: str) -> str:
+    # string: the boot id of the live process called `name`; expires HEARTBEAT_TTL after its
+    # last heartbeat, so a crashed process's key is gone within that time (or replaced at once
+    # when the same host:port starts again)
+    return f"{PREFIX}:proc:{name}"
+
+
+def processes_key() -> str:
+    return f"{PREFIX}:procs"  # set: "name|boot" of every process that registered sockets
+
+
+def process_sockets_key(member: str) -> str:
+    return f"{PREFIX}:proc-sockets:{member}"  # set: "class_id sid" of that process's sockets
+
+
+def address_sockets_key(address: str) -> str:
+    return f"{PREFIX}:addr-sockets:{address}"  # sorted set: "class_id sid" by opening time (ms)
 
 
 def deadlines_key() -> str:
@@ -282,8 +314,13 @@ SLIDE_EVERY_SECONDS = 3600.0
 
 class RedisStore:
     def __init__(self, client: redis.Redis, default_retention_days: int = 180,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 process_name: str | None = None) -> None:
         self.r = client
+        # This process: a stable name (host:port when serving) and a fresh id per start.
+        name = process_name or f"{socket.gethostname()}:{os.getpid()}"
+        self.process = f"{name}|{secrets.token_hex(6)}"
+        self._mine: dict[str, tuple[str, str]] = {}  # sid -> (class id, stored entry)
         self.default_retention_days = default_retention_days
         self._ttl_cache: dict[str, tuple[int, float]] = {}  # class -> (ttl, read at)
         self._clock = clock
@@ -602,35 +639,79 @@ class RedisStore:
     # ---- open sockets and presence ----------------------------------------------------------
 
     def _sockets(self, class_id: str, client: Any = None) -> dict[str, Record]:
+        """The class's sockets held by live processes (a crashed process's are ghosts)."""
         raw = (client or self.r).hgetall(sockets_key(class_id))
-        return {sid: json.loads(v) for sid, v in raw.items()}
+        entries = {sid: json.loads(v) for sid, v in raw.items()}
+        alive = self._live_processes({e.get("proc", "") for e in entries.values()})
+        return {sid: e for sid, e in entries.items() if e.get("proc") in alive}
 
-    def socket_opened(self, class_id: str, sid: str, cred_hash: str,
-                      student_id: str | None) -> int:
-        """Record an open socket; returns how many the student now has open (0 for staff)."""
+    def _live_processes(self, members: Iterable[str]) -> set[str]:
+        members = [m for m in members if "|" in m]
+        if not members:
+            return set()
+        boots = self.r.mget([process_key(m.rsplit("|", 1)[0]) for m in members])
+        return {m for m, boot in zip(members, boots, strict=True)
+                if boot == m.rsplit("|", 1)[1]}
+
+    def socket_opened(self, class_id: str, sid: str, cred_hash: str, student_id: str | None,
+                      *, address: str, seat_cap: int, address_cap: int | None) -> SocketOpened:
+        """Record an open socket of this process. Beyond `seat_cap` live sockets on one
+        credential, or `address_cap` from one address, the oldest are returned to be closed."""
+        now = int(time.time() * 1000)
+        entry = _dumps({"cred": cred_hash, "student_id": student_id, "proc": self.process,
+                        "addr": address, "at": now})
+        self._mine[sid] = (class_id, entry)
+        ref = f"{class_id} {sid}"
         pipe = self.r.pipeline()
-        pipe.hset(sockets_key(class_id), sid,
-                  _dumps({"cred": cred_hash, "student_id": student_id}))
+        pipe.hset(sockets_key(class_id), sid, entry)
         pipe.expire(sockets_key(class_id), self._ttl(class_id))
-        pipe.hvals(sockets_key(class_id))
+        self._register(pipe, ref, address, now)
+        pipe.zremrangebyscore(address_sockets_key(address), "-inf", now - PROCESS_KEYS_TTL * 1000)
+        pipe.zrange(address_sockets_key(address), 0, -1)
+        at = len(pipe) - 1
         self._slide(pipe, class_id)  # opening the class is activity, even with nothing written
-        values = pipe.execute()[2]
+        by_address = pipe.execute()[at]
+        live = self._sockets(class_id)
+        others = sorted((e["at"], s) for s, e in live.items()
+                        if e["cred"] == cred_hash and s != sid)
+        close = [s for _, s in others[:max(0, len(others) + 1 - seat_cap)]]
+        by_address = [r for r in by_address if r != ref]
+        if address_cap is not None and len(by_address) + 1 > address_cap:
+            oldest = by_address[:len(by_address) + 1 - address_cap]
+            self.r.zrem(address_sockets_key(address), *oldest)  # gone even if a ghost
+            close += [r.split(" ", 1)[1] for r in oldest if r.split(" ", 1)[1] not in close]
         if student_id is None:
-            return 0
-        return sum(1 for v in values if json.loads(v).get("student_id") == student_id)
+            return SocketOpened(0, close)
+        mine = sum(1 for s, e in live.items() if e.get("student_id") == student_id
+                   and s not in close)
+        return SocketOpened(mine, close)
+
+    def _register(self, pipe: Any, ref: str, address: str, now: int) -> None:
+        """Index a socket under this process (for the purge if it dies) and its address."""
+        pipe.sadd(process_sockets_key(self.process), ref)
+        pipe.expire(process_sockets_key(self.process), PROCESS_KEYS_TTL)
+        pipe.sadd(processes_key(), self.process)
+        pipe.expire(processes_key(), PROCESS_KEYS_TTL)
+        pipe.zadd(address_sockets_key(address), {ref: now})
+        pipe.expire(address_sockets_key(address), PROCESS_KEYS_TTL)
 
     def socket_closed(self, class_id: str, sid: str) -> tuple[str | None, int]:
-        """Forget a socket; returns (its student id or None, sockets that student still has)."""
+        """Forget a socket; returns (its student id or None, live sockets that student has)."""
+        self._mine.pop(sid, None)
         pipe = self.r.pipeline()
         pipe.hget(sockets_key(class_id), sid)
         pipe.hdel(sockets_key(class_id), sid)
-        pipe.hvals(sockets_key(class_id))
+        pipe.srem(process_sockets_key(self.process), f"{class_id} {sid}")
         pipe.expire(sockets_key(class_id), self._ttl(class_id))
-        raw, _, values, _ = pipe.execute()
-        student_id = json.loads(raw).get("student_id") if raw else None
+        raw = pipe.execute()[0]
+        entry = json.loads(raw) if raw else {}
+        if entry.get("addr"):
+            self.r.zrem(address_sockets_key(entry["addr"]), f"{class_id} {sid}")
+        student_id = entry.get("student_id")
         if student_id is None:
             return None, 0
-        return student_id, sum(1 for v in values if json.loads(v).get("student_id") == student_id)
+        return student_id, sum(1 for e in self._sockets(class_id).values()
+                               if e.get("student_id") == student_id)
 
     def online_students(self, class_id: str) -> set[str]:
         return {s["student_id"] for s in self._sockets(class_id).values() if s.get("student_id")}
@@ -640,6 +721,55 @@ class RedisStore:
         return [sid for sid, s in self._sockets(class_id).items()
                 if everyone or (cred_hash and s["cred"] == cred_hash)
                 or (student_id and s.get("student_id") == student_id)]
+
+    # ---- processes: heartbeat and the purge of crashed ones -----------------------------------
+
+    def heartbeat(self) -> None:
+        """Say this process is alive. Starting under the name of a crashed process (same
+        host:port) makes that one dead at once. If our key had lapsed (a long store outage)
+        another process may have purged our sockets: register them again."""
+        name, boot = self.process.rsplit("|", 1)
+        pipe = self.r.pipeline()
+        pipe.get(process_key(name))
+        pipe.set(process_key(name), boot, ex=HEARTBEAT_TTL)
+        pipe.expire(process_sockets_key(self.process), PROCESS_KEYS_TTL)
+        pipe.expire(processes_key(), PROCESS_KEYS_TTL)
+        previous = pipe.execute()[0]
+        if previous != boot and self._mine:
+            now = int(time.time() * 1000)
+            pipe = self.r.pipeline()
+            for sid, (class_id, entry) in list(self._mine.items()):
+                pipe.hset(sockets_key(class_id), sid, entry)
+                self._register(pipe, f"{class_id} {sid}", json.loads(entry)["addr"], now)
+            pipe.execute()
+
+    def purge_dead_processes(self) -> list[tuple[str, str]]:
+        """Drop the sockets of processes that stopped without saying so (kill -9, power cut).
+        Returns (class id, student id) of students left with no live socket."""
+        members = list(self.r.smembers(processes_key()))
+        dead = [m for m in members if m not in self._live_processes(members)]
+        touched: set[tuple[str, str]] = set()
+        for member in dead:
+            refs = [ref.split(" ", 1) for ref in self.r.smembers(process_sockets_key(member))]
+            pipe = self.r.pipeline(transaction=False)
+            for class_id, sid in refs:
+                pipe.hget(sockets_key(class_id), sid)
+            entries = pipe.execute()
+            pipe = self.r.pipeline()
+            for (class_id, sid), raw in zip(refs, entries, strict=True):
+                entry = json.loads(raw) if raw else {}
+                if entry.get("proc") not in (None, member):
+                    continue  # the sid was reused by a live process: not ours to drop
+                pipe.hdel(sockets_key(class_id), sid)
+                if entry.get("addr"):
+                    pipe.zrem(address_sockets_key(entry["addr"]), f"{class_id} {sid}")
+                if entry.get("student_id"):
+                    touched.add((class_id, entry["student_id"]))
+            pipe.delete(process_sockets_key(member))
+            pipe.srem(processes_key(), member)
+            pipe.execute()
+        return sorted((class_id, student_id) for class_id, student_id in touched
+                      if student_id not in self.online_students(class_id))
 
     # ---- rounds ------------------------------------------------------------------------------
 

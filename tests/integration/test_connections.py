@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 import socketio
 
+from server.domain.limits import SEAT_SOCKETS
 from tests.conftest import create_class
+from tests.integration.test_rounds import ok
 
 pytestmark = pytest.mark.redis
 
@@ -31,3 +33,32 @@ def test_a_refused_connection_says_why(live_server) -> None:
         data = refusal(live_server.url, auth)
         assert data["message"] == "not_authorised"
         assert data["data"]["code"] == "not_authorised" and data["data"]["message"]
+
+
+def test_a_seat_beyond_its_socket_cap_closes_the_oldest(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    seat = klass.join("Ana")
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    first = clients(live_server.url, {"token": seat["seat_token"]})
+    first.wait_for("snapshot")
+    rest = [clients(live_server.url, {"token": seat["seat_token"]}) for _ in range(SEAT_SOCKETS)]
+    closed = first.wait_for("closed")
+    assert closed["reason"] == "too_many_connections" and "another screen" in closed["message"]
+    first.wait_for("disconnect")
+    assert all(r.sio.connected for r in rest)
+    assert ok(rest[-1].call("snapshot.get", {}))["snapshot"]["you"]["name"] == "Ana"
+    # The student never looked offline to the teacher.
+    presence = teacher.received("presence")
+    assert presence and all(p["online"] for p in presence)
+
+
+def test_one_seat_cannot_flood_through_many_sockets(live_server, clients) -> None:
+    """Each socket stays under its own budget; together they exceed the seat's."""
+    klass = create_class(live_server.url)
+    seat = klass.join("Ana")
+    sockets = [clients(live_server.url, {"token": seat["seat_token"]}) for _ in range(3)]
+    codes = []
+    for s in sockets:
+        codes += [s.call("checkins.get", {})["error"]["code"] for _ in range(40)]
+    assert codes.count("forbidden") >= 90  # the seat's burst, at least
+    assert "rate_limited" in codes

@@ -227,3 +227,65 @@ def test_client_offline_for_30_seconds_comes_back_the_same(live_server, clients)
         teacher.wait_for("presence", lambda d: d["online"] is True)
     finally:
         proxy.close()
+
+
+def test_ghosts_of_a_killed_server_are_not_online(redis_url, make_server, clients) -> None:
+    """kill -9 with students connected, restart: nobody is shown online, nobody gets a room."""
+    server = make_server(REDIS_URL=redis_url, ASYNC_MODE="gevent")
+    klass = create_class(server.url)
+    teacher = clients(server.url, {"token": klass.teacher_secret})
+    seats = [klass.join(n) for n in ("Ana", "Ben", "Cy", "Di")]
+    for s in seats:
+        clients(server.url, {"token": s["seat_token"]}).wait_for("snapshot")
+    for s in seats:
+        teacher.wait_for("presence", lambda d, s=s: d == {"student_id": s["student_id"],
+                                                          "online": True})
+    server.stop("kill")
+    server.start()
+    teacher = clients(server.url, {"token": klass.teacher_secret})
+    snap = teacher.wait_for("snapshot")
+    assert [s["online"] for s in snap["students"]] == [False] * 4
+    planned = teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5})
+    assert planned["ok"] is False and "no students present" in planned["error"]["message"]
+    # One student comes back: online again, and the only one a plan places.
+    clients(server.url, {"token": seats[0]["seat_token"]}).wait_for("snapshot")
+    teacher.wait_for("presence", lambda d: d == {"student_id": seats[0]["student_id"],
+                                                 "online": True})
+    snap = ok(teacher.call("snapshot.get", {}))["snapshot"]
+    online = {s["id"] for s in snap["students"] if s["online"]}
+    assert online == {seats[0]["student_id"]}
+    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
+    plan = teacher.wait_for("rotation.updated")["rotation"]
+    placed = {s["id"] for rotation in plan["rotations"] for room in rotation for s in room}
+    assert placed == {seats[0]["student_id"]}
+
+
+def test_a_store_timeout_is_no_outage_and_may_have_happened(own_redis, make_server,
+                                                             clients) -> None:
+    """Writes stall for ~5.6 s (CLIENT PAUSE WRITE) while reads go on: a student's card times
+    out as `unavailable` ("may or may not have happened"). Nobody is told to resync (that is
+    for real outages), and retries with the same client id make one card."""
+    server = make_server(REDIS_URL=own_redis.url, ASYNC_MODE="gevent")
+    klass = create_class(server.url)
+    other = create_class(server.url, name="Another class")
+    teacher = clients(server.url, {"token": klass.teacher_secret})
+    bystander = clients(server.url, {"token": other.teacher_secret})
+    kid = clients(server.url, {"token": klass.join("Ana")["seat_token"]})
+    opened = start_open_round(teacher, timer=600)
+    bystander.wait_for("snapshot")
+    admin = redis.Redis(port=own_redis.port)
+    admin.execute_command("CLIENT", "PAUSE", 5600, "WRITE")
+    first = kid.call("card.submit", card("slow-store-1", "Hello"), timeout=20)
+    assert first["ok"] is False and first["error"]["code"] == "unavailable"
+    assert "may or may not" in first["error"]["message"]
+    retried = ok(kid.call("card.submit", card("slow-store-1", "Hello"), timeout=20))
+    again = ok(kid.call("card.submit", card("slow-store-1", "Hello")))
+    assert again["duplicate"] is True and again["card"]["id"] == retried["card"]["id"]
+    # Barrier: the scheduler fires a timer after the failure (its writes wait for the pause
+    # to end), and a round trip follows; any resync would have been sent before both.
+    admin.zadd("rp:deadlines", {f"round|{klass.class_id}|{opened['id']}": 0})
+    teacher.wait_for("round.updated", lambda d: d["round"]["status"] == "closed", timeout=20)
+    ok(bystander.call("snapshot.get", {}))
+    ok(teacher.call("snapshot.get", {}))
+    assert teacher.received("resync") == [] and bystander.received("resync") == []
+    assert [c["card"]["author"] for c in teacher.received("card.added")] == ["Ana"]

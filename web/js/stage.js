@@ -199,6 +199,8 @@ function main() {
     },
     onRetrying: () => message("Could not connect just now. Trying again in a few seconds…"),
   });
+  // Sent just before the server closes this socket on purpose (opened on too many screens).
+  socket.on("closed", (/** @type {{message?: string}} */ msg) => message((msg && msg.message) || ""));
   socket.on("snapshot", applySnapshot);
   socket.on("resync", async () => {
     try {

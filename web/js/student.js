@@ -167,6 +167,8 @@ function startSocket() {
     },
     onRetrying: () => say("Could not connect just now. Trying again in a few seconds…", "error"),
   });
+  // Sent just before the server closes this socket on purpose (the class opened on too many screens).
+  socket.on("closed", (/** @type {{message?: string}} */ msg) => say((msg && msg.message) || "", "error"));
   const onSnapshot = (/** @type {any} */ snap) => {
     renderClass(snap.class || {});
     if (snap.you && snap.you.name && state.seat) {

@@ -839,9 +839,14 @@ function wireSocket() {
       show("kicked", true);
     },
   });
+  // Sent just before the server closes a socket on purpose (e.g. opened on too many screens).
+  let closedMessage = "";
+  socket.on("closed", (/** @type {{message?: string}} */ msg) => {
+    closedMessage = (msg && msg.message) || "";
+  });
   socket.on("disconnect", (/** @type {string} */ reason) => {
     if (reason === "io server disconnect") {
-      setText("kicked-text", "The server closed this connection. If your link was changed, open the new one.");
+      setText("kicked-text", closedMessage || "The server closed this connection. If your link was changed, open the new one.");
       show("kicked", true);
     }
   });
