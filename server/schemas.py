@@ -89,6 +89,7 @@ _LABELS: dict[tuple[str, str] | str, str] = {
     ("SetNote", "text"): "The note",
     "text": "Your answer",
     "code": "The class code",
+    "rejoin_code": "The rejoin code",
     "custom_text": "Your prompt",
     "grade_band": "The grade band",
     "retention_days": "The retention period (days)",

@@ -118,6 +118,15 @@ def test_phone_student_keeps_drafts_posts_a_big_photo_and_sees_the_rotation(
         "Object.keys(localStorage).filter((k) => k.startsWith('rapport.draft.'))") == []
     shot(page, "student-posted-photo-phone")
 
+    # The teacher answers privately; the student's half-typed answer survives a reload too.
+    host("reply.send", {"card_id": mine["id"], "text": "What a lovely thing to keep."})
+    reply_box = page.get_by_label("Answer your teacher")
+    expect(reply_box).to_be_visible(timeout=T)
+    reply_box.fill("She gave it to me when I was seven")
+    expect(page.locator("#my-reply-count")).to_have_text("34 / 1000 characters")
+    page.reload()
+    expect(reply_box).to_have_value("She gave it to me when I was seven", timeout=T)
+
     # The round closes: the student's card is brought into view and takes the focus.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     host("round.close", {})

@@ -264,6 +264,46 @@ export function createRoundStudent(deps) {
       h("span", { class: "reply-from" }, r.from === "teacher" ? "Your teacher" : "You"), ": ", r.text)));
     show("my-thread", items.length > 0);
     show("my-reply-form", items.some((r) => r.from === "teacher"));
+    restoreReply();
+  }
+
+  // ---------- the answer to the teacher's reply: kept on this device until sent ----------
+
+  const REPLY_PREFIX = "rapport.reply.";
+  /** @type {string | null} the card whose answer the reply box holds */
+  let replyFor = null;
+
+  /** @param {string} cardId */
+  const replyKey = (cardId) => `${REPLY_PREFIX}${deps.classId()}.${deps.me()}.${cardId}`;
+
+  /** Put the saved answer for the student's current card in the box; forget older ones. */
+  function restoreReply() {
+    const cardId = state.mine ? state.mine.id : null;
+    if (cardId === replyFor) return;
+    replyFor = cardId;
+    const area = /** @type {HTMLTextAreaElement} */ (byId("my-reply-text"));
+    try {
+      area.value = (cardId && window.localStorage.getItem(replyKey(cardId))) || "";
+      const mine = `${REPLY_PREFIX}${deps.classId()}.${deps.me()}.`;
+      for (let i = window.localStorage.length - 1; i >= 0; i -= 1) {
+        const key = window.localStorage.key(i);
+        if (key && key.startsWith(mine) && (!cardId || key !== replyKey(cardId))) window.localStorage.removeItem(key);
+      }
+    } catch {
+      /* storage unavailable */
+    }
+    updateReplyCount();
+  }
+
+  function rememberReply() {
+    if (!replyFor) return;
+    const text = /** @type {HTMLTextAreaElement} */ (byId("my-reply-text")).value;
+    try {
+      if (text) window.localStorage.setItem(replyKey(replyFor), text);
+      else window.localStorage.removeItem(replyKey(replyFor));
+    } catch {
+      /* storage unavailable: the text lives as long as the page */
+    }
   }
 
   function renderRound() {
@@ -576,6 +616,7 @@ export function createRoundStudent(deps) {
       addReply(result.reply);
       area.value = "";
       updateReplyCount();
+      rememberReply();
     } catch (err) {
       announce(/** @type {Error} */ (err).message, "error");
     }
@@ -731,7 +772,10 @@ export function createRoundStudent(deps) {
         byId("card-photo").focus();
         byId("card-photo").click();
       });
-      byId("my-reply-text").addEventListener("input", updateReplyCount);
+      byId("my-reply-text").addEventListener("input", () => {
+        updateReplyCount();
+        rememberReply();
+      });
       byId("photo-remove").addEventListener("click", () => {
         clearPhoto();
         byId("card-photo").focus();
