@@ -125,6 +125,9 @@ function showInside() {
   show("inside", true);
   show("conn", true);
   show("sound-toggle", true);
+  // A rejoin code shown for an earlier seat (used or replaced since) is not shown again.
+  show("rejoin-shown", false);
+  setText("make-rejoin", "Show my rejoin code");
   if (state.seat) renderName(state.seat.name);
 }
 
