@@ -268,6 +268,9 @@ class Reply(Schema):
     card_id: CardId
     text: Annotated[str, Field(min_length=1, max_length=1100)]  # 1000 after trimming
     round_id: CardId | None = None
+    # Optional: a retry with the same id (after `unavailable` or a lost ack) is stored once.
+    client_id: Annotated[str, Field(min_length=8, max_length=64,
+                                    pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 # ---- rotations -------------------------------------------------------------------------------

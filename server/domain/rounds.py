@@ -7,6 +7,7 @@ milliseconds from an injectable clock so that tests can pin them.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 import unicodedata
@@ -402,9 +403,10 @@ def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) ->
 
 
 def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
-               round_id: str | None = None, clock: Clock = now_ms
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A private reply on a card's thread; returns (reply, card)."""
+               round_id: str | None = None, clock: Clock = now_ms,
+               client_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """A private reply on a card's thread; returns (reply, card, created). Sent again with the
+    same `client_id`, it returns the stored reply (created False) instead of a second one."""
     text = clean_text(text, MAX_REPLY_TEXT, "reply")
     current = require_round(store, identity.class_id)
     if round_id not in (None, current["id"]):
@@ -423,10 +425,18 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
         sender = "student"
     else:
         raise NotFound("No such card.")  # co-host, stage, other students: not theirs to see
-    reply = {"id": secrets.token_hex(6), "card_id": card_id, "round_id": current["id"],
+    reply_id = secrets.token_hex(6)
+    if client_id is not None:
+        # The same sender and client id always make the same reply id: a retry finds it.
+        reply_id = hashlib.sha256(f"{card_id}:{sender}:{client_id}".encode()).hexdigest()[:12]
+        thread = store.replies(identity.class_id, current["id"], [card_id]).get(card_id, [])
+        stored = next((r for r in thread if r["id"] == reply_id), None)
+        if stored is not None:
+            return stored, card, False
+    reply = {"id": reply_id, "card_id": card_id, "round_id": current["id"],
              "from": sender, "text": text, "at": clock()}
     store.add_reply(identity.class_id, current["id"], card_id, reply)
-    return reply, card
+    return reply, card, True
 
 
 def set_approval(store: RedisStore, identity: Identity, approval_required: bool) -> None:

@@ -420,10 +420,12 @@ def react(identity: Identity, body: React) -> Ack:
 
 def send_reply(identity: Identity, body: Reply) -> Ack:
     _limit("reply", identity)
-    message, card = rounds.send_reply(services().store, identity, body.card_id, body.text,
-                                      body.round_id)
-    broadcast.reply(identity.class_id, message, card)
-    return {"reply": message}
+    message, card, created = rounds.send_reply(services().store, identity, body.card_id,
+                                               body.text, body.round_id,
+                                               client_id=body.client_id)
+    if created:
+        broadcast.reply(identity.class_id, message, card)
+    return {"reply": message, "duplicate": not created}
 
 
 # ---- rotations -------------------------------------------------------------------------------

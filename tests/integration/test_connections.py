@@ -10,7 +10,7 @@ import socketio
 
 from server.domain.limits import SEAT_SOCKETS
 from tests.conftest import create_class
-from tests.integration.test_rounds import ok
+from tests.integration.test_rounds import card, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 
@@ -62,3 +62,22 @@ def test_one_seat_cannot_flood_through_many_sockets(live_server, clients) -> Non
         codes += [s.call("checkins.get", {})["error"]["code"] for _ in range(40)]
     assert codes.count("forbidden") >= 90  # the seat's burst, at least
     assert "rate_limited" in codes
+
+
+def test_a_retried_reply_is_stored_once(live_server, clients) -> None:
+    """`unavailable` may or may not have happened: the same client id makes one reply."""
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    kid = clients(live_server.url, {"token": klass.join("Ana")["seat_token"]})
+    start_open_round(teacher)
+    posted = ok(kid.call("card.submit", card("reply-retry-card", "My map", "teacher")))
+    send = {"card_id": posted["card"]["id"], "text": "Love it!", "client_id": "reply-retry-1"}
+    first = ok(teacher.call("reply.send", send))
+    again = ok(teacher.call("reply.send", send))
+    assert first["duplicate"] is False and again == {**first, "duplicate": True}
+    other = ok(teacher.call("reply.send", {**send, "client_id": "reply-retry-2"}))["reply"]
+    snap = ok(kid.call("snapshot.get", {}))["snapshot"]
+    assert [r["text"] for r in snap["replies"]] == ["Love it!", "Love it!"]
+    # Events keep their order: once the later reply is in, a resent one would be too.
+    kid.wait_for("reply", lambda d: d["reply"]["id"] == other["id"])
+    assert len(kid.received("reply")) == 2  # the retry was not sent to the student again

@@ -5,7 +5,7 @@ import { countdown, serverClock } from "./clock.js";
 import { downloadFile, localZone } from "./download.js";
 import { photoLoader } from "./photos.js";
 import { reactionSummary } from "./reactions.js";
-import { emitAck } from "./socket.js";
+import { emitAck, retryIds } from "./socket.js";
 
 /**
  * @typedef {{id: string, text: string, category: string, depth: string, side?: string,
@@ -35,6 +35,7 @@ const DEPTH_LABELS = /** @type {Record<string, string>} */ ({ light: "Light", me
  */
 export function createRoundHost(deps) {
   const clock = serverClock();
+  const replyIds = retryIds(); // a reply sent again after a failure keeps its id
   const photos = photoLoader(() => deps.cls()?.id || "", deps.key);
 
   const state = {
@@ -390,8 +391,9 @@ export function createRoundHost(deps) {
         input.focus();
         return;
       }
-      const result = await send("reply.send", { card_id: card.id, text });
+      const result = await send("reply.send", { card_id: card.id, text, client_id: replyIds.idFor(card.id, text) });
       if (result && result.reply) {
+        replyIds.done(card.id);
         addReply(result.reply);
         input.value = "";
         deps.say("Reply sent. Only this student sees it.", "ok");

@@ -6,7 +6,7 @@ import { countdown, serverClock } from "./clock.js";
 import { attention } from "./attention.js";
 import { photoLoader, shrinkPhoto } from "./photos.js";
 import { reactionButtons } from "./reactions.js";
-import { emitAck } from "./socket.js";
+import { emitAck, newClientId, retryIds } from "./socket.js";
 
 /**
  * @typedef {import("./round-host.js").Round} Round
@@ -21,16 +21,6 @@ const DRAFT_PREFIX = "rapport.draft.";
 
 /** The server refused the photo: the card is not posted without it unless the student says so. */
 class PhotoRefused extends Error {}
-
-/** A random client id, [A-Za-z0-9_-]{32}. */
-function newClientId() {
-  if (window.crypto && typeof window.crypto.randomUUID === "function") {
-    return window.crypto.randomUUID().replace(/-/g, "");
-  }
-  const bytes = new Uint8Array(16);
-  window.crypto.getRandomValues(bytes);
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * @param {{
@@ -602,6 +592,8 @@ export function createRoundStudent(deps) {
     }
   }
 
+  const replyIds = retryIds(); // a reply sent again after a failure keeps its id
+
   /** @param {Event} event */
   async function onReply(event) {
     event.preventDefault();
@@ -612,7 +604,9 @@ export function createRoundStudent(deps) {
       return;
     }
     try {
-      const result = await emitAck(deps.socket(), "reply.send", { card_id: state.mine.id, text });
+      const clientId = replyIds.idFor(state.mine.id, text);
+      const result = await emitAck(deps.socket(), "reply.send", { card_id: state.mine.id, text, client_id: clientId });
+      replyIds.done(state.mine.id);
       addReply(result.reply);
       area.value = "";
       updateReplyCount();

@@ -3,6 +3,39 @@ import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 10000;
 
+/** A random client id, [A-Za-z0-9_-]{32}. */
+export function newClientId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") {
+    return window.crypto.randomUUID().replace(/-/g, "");
+  }
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Client ids for things sent again by hand (a reply after "unavailable" or no answer): the
+ * same text for the same `key` keeps its id until `done(key)`, so the server stores it once.
+ */
+export function retryIds() {
+  /** @type {Map<string, {text: string, id: string}>} */
+  const pending = new Map();
+  return {
+    /** @param {string} key @param {string} text */
+    idFor(key, text) {
+      const known = pending.get(key);
+      if (known && known.text === text) return known.id;
+      const id = newClientId();
+      pending.set(key, { text, id });
+      return id;
+    },
+    /** @param {string} key */
+    done(key) {
+      pending.delete(key);
+    },
+  };
+}
+
 /**
  * Connect to the Rapport server (same origin, path /socket.io, namespace /).
  * @param {{token: string, view?: "stage"}} auth
