@@ -22,11 +22,13 @@ MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with roo
 MAX_HTTP_BODY = 6 * 1024 * 1024  # photo uploads (5 MB) plus multipart overhead
 
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+    "script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
     "object-src 'none'"
 )
-PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
+# The page itself may use the microphone: spoken answers, recorded only on the student's tap.
+PERMISSIONS_POLICY = "camera=(self), microphone=(self), geolocation=()"
 
 
 def security_policies(config: Config) -> tuple[str, str]:

@@ -175,6 +175,9 @@ def plain_error(model: str, error: Any) -> str:
 CardId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
 PhotoId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
 CardText = Annotated[str, Field(min_length=1, max_length=600)]  # 500 after trimming
+# A card with a spoken answer may have no words; without one the domain refuses empty text.
+CardAnswer = Annotated[str, Field(max_length=600)]
+AudioId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
 Visibility = Literal["teacher", "class"]
 Reaction = Literal["heart", "clap", "smile", "star", "wow"]
 
@@ -215,21 +218,24 @@ class ExtendRound(Schema):
 
 class SubmitCard(Schema):
     client_id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    text: CardText
+    text: CardAnswer
     visibility: Visibility
     spotlight_ok: bool
     photo_id: PhotoId | None = None
+    audio_id: AudioId | None = None
 
 
 class EditCard(Schema):
-    """Only the fields sent change; `photo_id: null` removes the photo, but the card's text,
+    """Only the fields sent change; `photo_id: null` removes the photo (`audio_id: null` the
+    recording), but the card's text,
     visibility and consent can never be null."""
 
     card_id: CardId
-    text: CardText | None = None
+    text: CardAnswer | None = None
     visibility: Visibility | None = None
     spotlight_ok: bool | None = None
     photo_id: PhotoId | None = None
+    audio_id: AudioId | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -10,8 +10,8 @@ from server.domain.spreadsheet import csv_text, iso_time
 from server.store.redis_store import RedisStore
 
 CARD_COLUMNS = ("round_id", "prompt", "card_id", "student_id", "student", "visibility",
-                "status", "spotlight_ok", "starred", "flagged", "text", "photo", "reactions",
-                "replies", "created_at")
+                "status", "spotlight_ok", "starred", "flagged", "text", "photo", "audio",
+                "reactions", "replies", "created_at")
 
 
 def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
@@ -32,7 +32,8 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
             "answered": store.answered(class_id, round_id),
             "cards": [{**{k: v for k, v in c.items() if k != "client_id"},
                        "reactions": counts.get(c["id"], {}),
-                       "replies": threads.get(c["id"], [])} for c in cards],
+                       "replies": threads.get(c["id"], []),
+                       **_audio_part(store, class_id, c)} for c in cards],
         })
     students = [{k: v for k, v in s.items() if k not in ("seat_hash", "norm", "rejoin_hash")}
                 for s in store.list_students(class_id, include_removed=True)]
@@ -53,6 +54,19 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
     }
 
 
+def _audio_part(store: RedisStore, class_id: str, card: dict[str, Any]) -> dict[str, Any]:
+    """A spoken answer travels inside the export (base64 of the file as recorded): the
+    teacher keeps it without a second download, and the file holds no other card's data."""
+    audio_id = card.get("audio_id")
+    meta = store.attachment_meta("audio", class_id, audio_id) if audio_id else None
+    data = store.attachment_data("audio", class_id, audio_id) if audio_id else None
+    if meta is None or data is None:
+        return {}
+    return {"audio": {"id": audio_id, "mime": meta["mime"],
+                      "duration_ms": meta["duration_ms"], "bytes": meta["bytes"],
+                      "base64": data}}
+
+
 def cards_csv(export: dict[str, Any], where: tzinfo = UTC) -> str:
     """Every card of every round, one row each, for a spreadsheet (times in `where`)."""
     names = {s["id"]: s["name"] for s in export["students"]}
@@ -65,7 +79,9 @@ def cards_csv(export: dict[str, Any], where: tzinfo = UTC) -> str:
                 "visibility": c["visibility"], "status": c["status"],
                 "spotlight_ok": c["spotlight_ok"], "starred": c.get("starred", False),
                 "flagged": c.get("flagged", False), "text": c["text"],
-                "photo": c.get("photo_id") or "", "reactions": sum(c["reactions"].values()),
+                "photo": c.get("photo_id") or "",
+                "audio": f"{c['audio']['duration_ms'] / 1000:.0f} s" if "audio" in c else "",
+                "reactions": sum(c["reactions"].values()),
                 "replies": " | ".join(f"{r['from']}: {r['text']}" for r in c["replies"]),
                 "created_at": iso_time(c["created_at"], where),
             }

@@ -32,6 +32,8 @@ LIMITS: dict[str, Limit] = {
     "reply": Limit(20, 10, "You are sending replies very fast. Wait a moment."),
     "upload": Limit(10, 5, "Too many photos at once. Wait a minute and try again."),
     "upload-ip": Limit(120, 60, "Too many photos from here at once. Wait a minute."),
+    "voice": Limit(10, 5, "Too many recordings at once. Wait a minute and try again."),
+    "voice-ip": Limit(120, 60, "Too many recordings from here at once. Wait a minute."),
 }
 
 

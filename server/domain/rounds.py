@@ -16,6 +16,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from server.domain import views
+from server.domain.audio import check_audio
 from server.domain.classes import Identity, require_class, require_staff, require_teacher
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.moderation import needs_review
@@ -211,21 +212,39 @@ def _status_for(store: RedisStore, class_id: str, visibility: str, text: str) ->
     return ("pending" if flagged or record.get("approval_required") else "visible"), flagged
 
 
-def _attach_photo(store: RedisStore, identity: Identity, photo_id: str | None,
-                  round_id: str, card_id: str) -> None:
-    if photo_id is None:
-        return
-    meta = store.photo_meta(identity.class_id, photo_id)
+ATTACHMENT_KINDS = ("photo", "audio")
+ATTACHMENT_NAMES = {"photo": "photo", "audio": "recording"}
+
+
+def _own_attachment(store: RedisStore, identity: Identity, kind: str,
+                    item_id: str) -> dict[str, Any]:
+    meta = store.attachment_meta(kind, identity.class_id, item_id)
     if meta is None or meta["student_id"] != identity.student_id:
-        raise NotFound("That photo was not found. Upload it again.")
+        raise NotFound(f"That {ATTACHMENT_NAMES[kind]} was not found. Upload it again.")
+    return meta
+
+
+def _attach(store: RedisStore, identity: Identity, kind: str, item_id: str | None,
+            round_id: str, card_id: str) -> None:
+    if item_id is None:
+        return
+    meta = _own_attachment(store, identity, kind, item_id)
     if meta.get("card_id") not in (None, card_id):
-        raise Conflict("That photo belongs to another card.")
-    store.set_photo_meta(identity.class_id, photo_id,
-                         {**meta, "round_id": round_id, "card_id": card_id})
+        raise Conflict(f"That {ATTACHMENT_NAMES[kind]} belongs to another card.")
+    store.set_attachment_meta(kind, identity.class_id, item_id,
+                              {**meta, "round_id": round_id, "card_id": card_id})
+
+
+def _card_text(text: str, audio_id: str | None) -> str:
+    """A spoken answer may come without words; otherwise the card needs its text."""
+    if audio_id is not None and not text.strip():
+        return ""
+    return clean_text(text, MAX_CARD_TEXT, "card")
 
 
 def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: str,
                 visibility: str, spotlight_ok: bool, photo_id: str | None,
+                audio_id: str | None = None,
                 clock: Clock = now_ms) -> tuple[dict[str, Any], bool]:
     """Post the student's card; returns (card, created). A retry returns the stored card."""
     student_id = _require_student(identity)
@@ -233,23 +252,23 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
     student = store.get_student(identity.class_id, student_id)
     if student is None:
         raise Forbidden("You are no longer in this class.")
-    text = clean_text(text, MAX_CARD_TEXT, "card")
+    text = _card_text(text, audio_id)
     status, flagged = _status_for(store, identity.class_id, visibility, text)
     now = clock()
     card = {
         "id": secrets.token_hex(6), "round_id": current["id"], "student_id": student_id,
         "author": student["name"], "client_id": client_id, "text": text,
         "visibility": visibility, "spotlight_ok": spotlight_ok, "photo_id": photo_id,
-        "status": status, "flagged": flagged, "starred": False,
+        "audio_id": audio_id, "status": status, "flagged": flagged, "starred": False,
         "created_at": now, "updated_at": now,
     }
-    if photo_id is not None:
-        meta = store.photo_meta(identity.class_id, photo_id)
-        if meta is None or meta["student_id"] != student_id:
-            raise NotFound("That photo was not found. Upload it again.")
+    for kind, item_id in (("photo", photo_id), ("audio", audio_id)):
+        if item_id is None:
+            continue
+        meta = _own_attachment(store, identity, kind, item_id)
         # Attached already: fine for a retry of this round's card (add_card sorts it out).
         if meta.get("card_id") and meta.get("round_id") != current["id"]:
-            raise Conflict("That photo belongs to another card.")
+            raise Conflict(f"That {ATTACHMENT_NAMES[kind]} belongs to another card.")
     outcome, stored = store.add_card(identity.class_id, current["id"], card)
     if outcome == "closed":
         raise Conflict("This round is not open for cards right now.")
@@ -257,7 +276,8 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
         raise Conflict("You already posted a card in this round. You can edit it instead.")
     assert stored is not None
     if outcome == "ok":
-        _attach_photo(store, identity, photo_id, current["id"], card["id"])
+        _attach(store, identity, "photo", photo_id, current["id"], card["id"])
+        _attach(store, identity, "audio", audio_id, current["id"], card["id"])
     return stored, outcome == "ok"
 
 
@@ -277,10 +297,15 @@ def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict
               clock: Clock = now_ms) -> tuple[dict[str, Any], dict[str, Any]]:
     """Returns (card before, card after)."""
     current, before = _own_open_card(store, identity, card_id)
+    audio_id = changes.get("audio_id", before.get("audio_id"))
     if "text" in changes:
-        changes["text"] = clean_text(changes["text"], MAX_CARD_TEXT, "card")
-    if "photo_id" in changes and changes["photo_id"] != before["photo_id"]:
-        _attach_photo(store, identity, changes["photo_id"], current["id"], card_id)
+        changes["text"] = _card_text(changes["text"], audio_id)
+    elif audio_id is None and not before["text"]:
+        raise InvalidInput("The card is empty.")  # removing the recording of a wordless card
+    for kind in ATTACHMENT_KINDS:
+        field = f"{kind}_id"
+        if field in changes and changes[field] != before.get(field):
+            _attach(store, identity, kind, changes[field], current["id"], card_id)
     previous: dict[str, Any] = {}
 
     def change(card: dict[str, Any]) -> dict[str, Any]:
@@ -299,16 +324,19 @@ def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict
     after = store.update_card(identity.class_id, current["id"], card_id, change)
     if after is None:
         raise NotFound("No such card.")
-    if before["photo_id"] and before["photo_id"] != after["photo_id"]:
-        store.delete_photo(identity.class_id, before["photo_id"])
+    for kind in ATTACHMENT_KINDS:
+        old = before.get(f"{kind}_id")
+        if old and old != after.get(f"{kind}_id"):
+            store.delete_attachment(kind, identity.class_id, old)
     return previous, after
 
 
 def withdraw_card(store: RedisStore, identity: Identity, card_id: str) -> dict[str, Any]:
     current, card = _own_open_card(store, identity, card_id)
     store.delete_card(identity.class_id, current["id"], card)
-    if card["photo_id"]:
-        store.delete_photo(identity.class_id, card["photo_id"])
+    for kind in ATTACHMENT_KINDS:
+        if card.get(f"{kind}_id"):
+            store.delete_attachment(kind, identity.class_id, card[f"{kind}_id"])
     if current.get("spotlight") == card_id:
         store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": None})
     return card
@@ -455,24 +483,46 @@ def store_photo(store: RedisStore, identity: Identity, data: bytes,
     photo_id = secrets.token_hex(12)  # random, unguessable name
     meta = {"student_id": student_id, "card_id": None, "round_id": None,
             "uploaded_at": clock(), "bytes": len(jpeg)}
-    store.put_photo(identity.class_id, photo_id, meta, base64.b64encode(jpeg).decode())
+    store.put_attachment("photo", identity.class_id, photo_id, meta,
+                         base64.b64encode(jpeg).decode())
     return photo_id
 
 
-def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
-    """The photo's JPEG, if `identity` may see the card it belongs to; else NotFound.
+def store_audio(store: RedisStore, identity: Identity, data: bytes,
+                clock: Clock = now_ms) -> dict[str, Any]:
+    """Check and keep a spoken answer as sent; it is attached to a card when posted."""
+    student_id = _require_student(identity)
+    info = check_audio(data)
+    audio_id = secrets.token_hex(12)  # random, unguessable name
+    meta = {"student_id": student_id, "card_id": None, "round_id": None,
+            "uploaded_at": clock(), "bytes": len(data), "mime": info.mime,
+            "duration_ms": info.duration_ms}
+    store.put_attachment("audio", identity.class_id, audio_id, meta,
+                         base64.b64encode(data).decode())
+    return {"audio_id": audio_id, "mime": info.mime, "duration_ms": info.duration_ms}
 
-    Hidden cards' photos are served to nobody but the teacher; withdrawn cards' photos are
-    deleted with the card.
+
+def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
+    return attachment_for(store, identity, "photo", photo_id)[0]
+
+
+def attachment_for(store: RedisStore, identity: Identity, kind: str,
+                   item_id: str) -> tuple[bytes, dict[str, Any]]:
+    """(bytes, meta) of a photo or recording, if `identity` may see the card it belongs to;
+    else NotFound.
+
+    Hidden cards' attachments are served to nobody but the teacher; withdrawn cards'
+    attachments are deleted with the card.
     """
-    meta = store.photo_meta(identity.class_id, photo_id)
+    missing = f"No such {ATTACHMENT_NAMES[kind]}."
+    meta = store.attachment_meta(kind, identity.class_id, item_id)
     if meta is None:
-        raise NotFound("No such photo.")
+        raise NotFound(missing)
     if meta.get("card_id") is None:
         allowed = identity.role == "student" and identity.student_id == meta["student_id"]
     else:
         card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
-        if card is None or card.get("photo_id") != photo_id:
+        if card is None or card.get(f"{kind}_id") != item_id:
             allowed = False
         elif card["status"] == "hidden":
             allowed = identity.role == "teacher"
@@ -482,10 +532,10 @@ def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
                            and views.card_view("stage", card) is not None)
         else:
             allowed = views.card_view(views.audience_of(identity, card), card) is not None
-    data = store.photo_data(identity.class_id, photo_id) if allowed else None
+    data = store.attachment_data(kind, identity.class_id, item_id) if allowed else None
     if data is None:
-        raise NotFound("No such photo.")
-    return base64.b64decode(data)
+        raise NotFound(missing)
+    return base64.b64decode(data), meta
 
 
 def export_round(store: RedisStore, identity: Identity, round_id: str) -> dict[str, Any]:

@@ -117,13 +117,15 @@ def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
 
 CARD_AUDIENCES = ("teacher", "cohost", "author", "students")
 _PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibility",
-                       "spotlight_ok", "photo_id", "status", "created_at", "updated_at")
+                       "spotlight_ok", "photo_id", "audio_id", "status", "created_at",
+                       "updated_at")
 
 
 def card_view(audience: str, card: dict[str, Any] | None,
               reactions: dict[str, int] | None = None) -> dict[str, Any] | None:
     if card is None:
         return None
+    card = {"audio_id": None, **card}  # cards posted before voice answers existed
     private = card["visibility"] != "class"
     if audience == "teacher":
         view = {k: v for k, v in card.items() if k != "client_id"}

@@ -23,6 +23,7 @@ from server.domain import (
     spreadsheet,
     video,
 )
+from server.domain.audio import MAX_AUDIO_BYTES
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from server.domain.limits import LIMITS
@@ -250,6 +251,29 @@ def photo(class_id: str, photo_id: str) -> Response:
     identity = _for_class(class_id)
     jpeg = rounds.photo_for(services().store, identity, photo_id)
     response = Response(jpeg, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/api/classes/<class_id>/audio")
+def upload_audio(class_id: str) -> tuple[Response, int]:
+    identity = _for_class(class_id)
+    svc = services()
+    svc.limits.hit("voice-ip", _client_ip())
+    if identity.student_id:
+        svc.limits.hit("voice", identity.student_id)
+    upload = request.files.get("audio")
+    if upload is None:
+        raise InvalidInput("Send the recording as multipart/form-data in a field named 'audio'.")
+    data = upload.stream.read(MAX_AUDIO_BYTES + 1)
+    return jsonify(rounds.store_audio(svc.store, identity, data)), 201
+
+
+@bp.get("/api/classes/<class_id>/audio/<audio_id>")
+def audio(class_id: str, audio_id: str) -> Response:
+    identity = _for_class(class_id)
+    data, meta = rounds.attachment_for(services().store, identity, "audio", audio_id)
+    response = Response(data, mimetype=meta["mime"])
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -66,6 +66,32 @@ def _class_paths() -> dict[str, Any]:
                                       "type": "string", "format": "binary"}}}},
                           **_errors(403, 404, 503)},
         }},
+        "/api/classes/{class_id}/audio": {"post": {
+            "summary": "Upload a spoken answer for a card (student); kept as sent",
+            "description": ("WebM/Opus, Ogg/Opus or MP4/AAC, recognised from the bytes; at most "
+                            "1.5 MB and 60 seconds (65 s of slack); anything else is refused "
+                            "with a reason and nothing is stored."),
+            "security": BEARER, "parameters": _class_path(),
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["audio"],
+                "properties": {"audio": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": {"description": "stored", **_json({
+                "type": "object", "required": ["audio_id", "mime", "duration_ms"],
+                "properties": {"audio_id": {"type": "string"},
+                               "mime": {"enum": ["audio/webm", "audio/ogg", "audio/mp4"]},
+                               "duration_ms": {"type": "integer"}}})},
+                **_errors(400, 403, 404, 409, 413, 429, 503)},
+        }},
+        "/api/classes/{class_id}/audio/{audio_id}": {"get": {
+            "summary": "A card's spoken answer, for whoever may see the card",
+            "security": BEARER, "parameters": [*_class_path(), _path_param("audio_id", ID)],
+            "responses": {"200": {"description": "the recording, in its own container",
+                                  "content": {m: {"schema": {"type": "string",
+                                                             "format": "binary"}}
+                                              for m in ("audio/webm", "audio/ogg",
+                                                        "audio/mp4")}},
+                          **_errors(403, 404, 503)},
+        }},
         "/api/classes/{class_id}/rounds/{round_id}/export": {"get": {
             "summary": "A round with every card and reply (teacher)",
             "description": CSV_NOTE,
@@ -122,7 +148,10 @@ def _class_paths() -> dict[str, Any]:
         }},
         "/api/classes/{class_id}/export": {"get": {
             "summary": "Everything the class holds, for the teacher to keep (end of term)",
-            "description": "JSON keeps stored times as they are (epoch). " + CSV_NOTE,
+            "description": ("JSON keeps stored times as they are (epoch); a card with a "
+                            "spoken answer carries it as `audio` {id, mime, duration_ms, "
+                            "bytes, base64}; the CSV's `audio` column gives its length. "
+                            + CSV_NOTE),
             "security": BEARER,
             "parameters": [*_class_path(),
                            {"name": "format", "in": "query", "required": False,

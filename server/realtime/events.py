@@ -353,7 +353,8 @@ def submit_card(identity: Identity, body: SubmitCard) -> Ack:
     _limit("card", identity)
     card, created = rounds.submit_card(
         services().store, identity, client_id=body.client_id, text=body.text,
-        visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id)
+        visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id,
+        audio_id=body.audio_id)
     if created:
         broadcast.card_changed(identity.class_id, None, card)
         broadcast.answered(identity.class_id, card["round_id"])

@@ -136,6 +136,14 @@ def photo_key(class_id: str, photo_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:photo:{photo_id}"  # hash: meta (JSON), jpeg (base64)
 
 
+def audio_key(class_id: str, audio_id: str) -> str:
+    return f"{PREFIX}:class:{class_id}:audio:{audio_id}"  # hash: meta (JSON), data (base64)
+
+
+# A card's attachments: kind -> (key, field holding the base64 bytes).
+ATTACHMENTS = {"photo": (photo_key, "jpeg"), "audio": (audio_key, "data")}
+
+
 def rotation_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:rotation"  # hash: the current rotation plan (JSON values)
 
@@ -1012,29 +1020,33 @@ class RedisStore:
         return {cid: [json.loads(r) for r in raw]
                 for cid, raw in zip(ids, pipe.execute(), strict=True) if raw}
 
-    # ---- photos ------------------------------------------------------------------------------
+    # ---- photos and voice recordings (a card's attachments) ----------------------------------
 
-    def put_photo(self, class_id: str, photo_id: str, meta: Record, jpeg_b64: str) -> None:
-        key = photo_key(class_id, photo_id)
+    def put_attachment(self, kind: str, class_id: str, item_id: str, meta: Record,
+                       data_b64: str) -> None:
+        key_of, field = ATTACHMENTS[kind]
+        key = key_of(class_id, item_id)
         pipe = self.r.pipeline()
-        pipe.hset(key, mapping={"meta": _dumps(meta), "jpeg": jpeg_b64})
+        pipe.hset(key, mapping={"meta": _dumps(meta), field: data_b64})
         self._track(pipe, class_id, key)
         pipe.execute()
 
-    def photo_meta(self, class_id: str, photo_id: str) -> Record | None:
-        raw = self.r.hget(photo_key(class_id, photo_id), "meta")
+    def attachment_meta(self, kind: str, class_id: str, item_id: str) -> Record | None:
+        raw = self.r.hget(ATTACHMENTS[kind][0](class_id, item_id), "meta")
         return json.loads(raw) if raw else None
 
-    def photo_data(self, class_id: str, photo_id: str) -> str | None:
-        return self.r.hget(photo_key(class_id, photo_id), "jpeg")
+    def attachment_data(self, kind: str, class_id: str, item_id: str) -> str | None:
+        key_of, field = ATTACHMENTS[kind]
+        return self.r.hget(key_of(class_id, item_id), field)
 
-    def set_photo_meta(self, class_id: str, photo_id: str, meta: Record) -> None:
-        self.r.hset(photo_key(class_id, photo_id), "meta", _dumps(meta))
+    def set_attachment_meta(self, kind: str, class_id: str, item_id: str, meta: Record) -> None:
+        self.r.hset(ATTACHMENTS[kind][0](class_id, item_id), "meta", _dumps(meta))
 
-    def delete_photo(self, class_id: str, photo_id: str) -> None:
+    def delete_attachment(self, kind: str, class_id: str, item_id: str) -> None:
+        key = ATTACHMENTS[kind][0](class_id, item_id)
         pipe = self.r.pipeline()
-        pipe.delete(photo_key(class_id, photo_id))
-        pipe.srem(index_key(class_id), photo_key(class_id, photo_id))
+        pipe.delete(key)
+        pipe.srem(index_key(class_id), key)
         pipe.execute()
 
     # ---- breakout rotations ------------------------------------------------------------------
@@ -1133,9 +1145,9 @@ class RedisStore:
 
     def forget_student(self, class_id: str, student_id: str,
                        rate_actions: Iterable[str] = ()) -> None:
-        """Delete everything about one student: seat, name, roster row, cards, photos, replies,
-        reactions they gave, pair history, check-ins, notes, spotlights, their rate-limit
-        buckets for `rate_actions`. One transaction."""
+        """Delete everything about one student: seat, name, roster row, cards, photos, voice
+        recordings, replies, reactions they gave, pair history, check-ins, notes, spotlights,
+        their rate-limit buckets for `rate_actions`. One transaction."""
         student = self.get_student(class_id, student_id)
         pipe = self.r.pipeline(transaction=True)
         if student is not None:
@@ -1182,7 +1194,7 @@ class RedisStore:
                     pipe.srem(reacted_key(class_id, round_id), mark)
                     pipe.hincrby(reactions_key(class_id, round_id), f"{card_id}:{reaction}", -1)
         for key in self.r.smembers(index_key(class_id)):
-            if ":photo:" in key:
+            if ":photo:" in key or ":audio:" in key:
                 meta = json.loads(self.r.hget(key, "meta") or "{}")
                 if meta.get("student_id") == student_id:
                     pipe.delete(key)

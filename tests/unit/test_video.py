@@ -82,7 +82,7 @@ def test_policies_allow_the_jitsi_origin_only() -> None:
     assert directives["frame-src"] == origin
     assert directives["connect-src"] == "'self'" and directives["default-src"] == "'self'"
     assert f'camera=(self "{origin}")' in permissions
-    assert f'microphone=("{origin}")' in permissions
+    assert f'microphone=(self "{origin}")' in permissions
     assert "geolocation=()" in permissions
 
 

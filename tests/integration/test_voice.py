@@ -1,0 +1,124 @@
+"""Spoken answers on a live server with the real Redis: stored with the card and its rules,
+refused with a reason (and nothing stored) when not audio or too big, deleted with the card and
+with the student, carried in the class export."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from tests.conftest import ClassInfo, create_class
+from tests.integration.test_rounds import card, ok, start_open_round
+from tests.unit.test_audio import ogg, webm
+
+pytestmark = pytest.mark.redis
+
+
+def upload(klass: ClassInfo, token: str, data: bytes, name: str = "answer.webm",
+           kind: str = "audio/webm") -> requests.Response:
+    return requests.post(f"{klass.base}/api/classes/{klass.class_id}/audio",
+                         headers={"Authorization": f"Bearer {token}"},
+                         files={"audio": (name, data, kind)}, timeout=10)
+
+
+def fetch(klass: ClassInfo, token: str, audio_id: str) -> requests.Response:
+    return requests.get(f"{klass.base}/api/classes/{klass.class_id}/audio/{audio_id}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def class_keys(r: redis.Redis, class_id: str) -> dict[str, Any]:
+    """Every key of the class with its content, to show that a refusal changed nothing."""
+    keys = sorted(r.scan_iter(f"rp:class:{class_id}:*"))
+    return {k: r.dump(k) for k in keys}
+
+
+def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    ana_seat, ben_seat = klass.join("Ana"), klass.join("Ben")
+    ana = clients(live_server.url, {"token": ana_seat["seat_token"]})
+    ben = clients(live_server.url, {"token": ben_seat["seat_token"]})
+    start_open_round(teacher)
+    recording = webm(4)
+    stored = upload(klass, ana_seat["seat_token"], recording)
+    assert stored.status_code == 201, stored.text
+    audio_id = stored.json()["audio_id"]
+    assert stored.json()["mime"] == "audio/webm" and 3900 < stored.json()["duration_ms"] < 4100
+    # Before it is attached only the uploader hears it; then the card's rules apply.
+    assert fetch(klass, ben_seat["seat_token"], audio_id).status_code == 404
+    assert fetch(klass, klass.teacher_secret, audio_id).status_code == 404
+    assert fetch(klass, ana_seat["seat_token"], audio_id).content == recording
+    # Spoken only (no words), just for the teacher.
+    posted = ok(ana.call("card.submit", {**card("ana-voice-01", "", "teacher"),
+                                         "audio_id": audio_id}))["card"]
+    assert posted["audio_id"] == audio_id and posted["text"] == ""
+    heard = fetch(klass, klass.teacher_secret, audio_id)
+    assert heard.status_code == 200 and heard.content == recording
+    assert heard.headers["Content-Type"] == "audio/webm"
+    assert heard.headers["Cache-Control"] == "private, no-store"
+    for token in (ben_seat["seat_token"], klass.cohost_secret):
+        assert fetch(klass, token, audio_id).status_code == 404
+    key = f"rp:class:{klass.class_id}:audio:{audio_id}"
+    assert 0 < r.ttl(key) <= r.ttl(f"rp:class:{klass.class_id}")
+    # A card needs words or a recording; a recording cannot be attached twice.
+    empty = ben.call("card.submit", card("ben-voice-01", "  ", "class"))
+    assert empty["ok"] is False and "empty" in empty["error"]["message"]
+    stolen = ben.call("card.submit", {**card("ben-voice-02", "hi"), "audio_id": audio_id})
+    assert stolen["ok"] is False and "not found" in stolen["error"]["message"]
+    removing = ana.call("card.edit", {"card_id": posted["id"], "audio_id": None})
+    assert removing["ok"] is False and "empty" in removing["error"]["message"]
+
+    # Refusals: not audio, audio of another kind, too big. Clear words; nothing stored.
+    before = class_keys(r, klass.class_id)
+    for data, words in ((b"hello, I am not a recording" * 10, "not a voice recording"),
+                        (webm(3)[:-9], "damaged"),
+                        (b"\x1a\x45\xdf\xa3" + b"\x00" * (2 * 1024 * 1024), "at most 1.5 MB"),
+                        (webm(75), "at most 60 seconds")):
+        refused = upload(klass, ben_seat["seat_token"], data)
+        assert refused.status_code == 400, refused.text
+        assert words in refused.json()["error"]["message"]
+    assert upload(klass, klass.teacher_secret, recording).status_code == 403
+    assert class_keys(r, klass.class_id) == before
+
+    # Shared with the class: every student may hear it, until the teacher hides the card.
+    ben_audio = upload(klass, ben_seat["seat_token"], ogg(2), "a.ogg", "audio/ogg").json()
+    ben_card = ok(ben.call("card.submit", {**card("ben-voice-03", "My dog barks"),
+                                           "audio_id": ben_audio["audio_id"]}))["card"]
+    assert fetch(klass, ana_seat["seat_token"], ben_audio["audio_id"]).status_code == 200
+    ok(teacher.call("card.hide", {"card_id": ben_card["id"], "hidden": True}))
+    assert fetch(klass, ana_seat["seat_token"], ben_audio["audio_id"]).status_code == 404
+    assert fetch(klass, klass.teacher_secret, ben_audio["audio_id"]).status_code == 200
+
+    # The class export carries the recording itself.
+    exported = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
+                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                            timeout=10).json()
+    cards = {c["id"]: c for c in exported["rounds"][0]["cards"]}
+    kept = cards[posted["id"]]["audio"]
+    assert kept["id"] == audio_id and kept["mime"] == "audio/webm"
+    assert base64.b64decode(kept["base64"]) == recording
+    csv_text = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
+                            params={"format": "csv"},
+                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                            timeout=10).text
+    assert ",4 s," in csv_text
+
+    # Replacing the recording deletes the old one; withdrawing the card deletes its recording.
+    second = upload(klass, ana_seat["seat_token"], webm(2)).json()["audio_id"]
+    ok(ana.call("card.edit", {"card_id": posted["id"], "audio_id": second}))
+    assert not r.exists(key)
+    ok(ana.call("card.withdraw", {"card_id": posted["id"]}))
+    assert not r.exists(f"rp:class:{klass.class_id}:audio:{second}")
+    # Deleting the student deletes their recordings too (attached or not).
+    loose = upload(klass, ben_seat["seat_token"], webm(1)).json()["audio_id"]
+    gone = requests.delete(
+        f"{klass.base}/api/classes/{klass.class_id}/students/{ben_seat['student_id']}",
+        headers={"Authorization": f"Bearer {klass.teacher_secret}"}, timeout=10)
+    assert gone.status_code == 204
+    assert not list(r.scan_iter(f"rp:class:{klass.class_id}:audio:*"))
+    assert not r.exists(f"rp:class:{klass.class_id}:audio:{loose}")
