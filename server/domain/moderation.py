@@ -124,7 +124,7 @@ _NOT_ADDRESSED = frozenset({
     "thank", "thanks", "love", "miss", "see", "meet", "hug", "bless", "to", "with", "for",
     "tell", "told", "ask", "asked", "call", "called", "like", "help", "helped", "invite", "met",
     "saw", "visit", "are", "were", "did", "do", "does", "can", "will", "would", "have", "got",
-    "congrats", "welcome", "hi", "hey", "hello", "bye", "if", "when", "could", "should", "as",
+    "congrats", "welcome", "if", "when", "could", "should", "as",
 })
 # Words that may follow an ambiguous or animal insult at the end of the phrase.
 _PHRASE_END = frozenset({"|", "and", "lol", "haha", "lmao", "to", "ever", "you", "u", "like",
