@@ -14,6 +14,7 @@ from server.context import Services
 from server.domain.limits import RateLimits
 from server.domain.prompt_translations import PromptTranslations, load_translations
 from server.domain.prompts import load_library
+from server.domain.ui_translations import UI_DIRECTORY, load_ui_catalogs
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
 from server.store import RedisStore, open_store
@@ -88,11 +89,12 @@ def create_app(config: Config | None = None, *, process_name: str | None = None)
     library = load_library(config.prompts_dir)
     translations = load_translations(config.prompts_dir / "i18n", library)
     _log_translations(translations)
+    ui = load_ui_catalogs(UI_DIRECTORY)
     handle = open_store(config)
     store = RedisStore(handle.client, config.retention_days, process_name=process_name)
     services = Services(config=config, handle=handle, library=library, store=store,
                         limits=RateLimits(store, enabled=config.rate_limits),
-                        translations=translations)
+                        translations=translations, ui=ui)
     app.extensions["rapport"] = services
 
     from server.http import api, pages

@@ -12,6 +12,7 @@ from server.config import Config
 from server.domain.limits import RateLimits
 from server.domain.prompt_translations import PromptTranslations
 from server.domain.prompts import PromptLibrary
+from server.domain.ui_translations import UiCatalogs
 from server.store import RedisStore, StoreHandle
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class Services:
     limits: RateLimits
     scheduler: Scheduler | None = field(default=None)
     translations: PromptTranslations = field(default_factory=PromptTranslations)
+    ui: UiCatalogs = field(default_factory=UiCatalogs)  # the interface's catalogs
 
     def join_url(self, code: str, host_url: str) -> str:
         base = self.config.public_url or host_url.rstrip("/")

@@ -17,6 +17,9 @@ from server.domain.prompts import MAX_TEXT_LENGTH as MAX_PROMPT_TEXT
 from server.domain.rounds import MAX_CARD_TEXT, MAX_REPLY_TEXT
 
 GradeBand = Literal["K-2", "3-5", "6-8", "9-12", "adult"]
+# The interface's shipped languages (server/domain/ui_translations.py UI_LANGUAGES; a unit
+# test keeps the two equal).
+UiLanguage = Literal["en", "es", "ar", "zh-Hans", "vi", "uk"]
 StudentId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
 
 
@@ -33,6 +36,7 @@ class CreateClass(Schema):
 class JoinClass(Schema):
     code: Annotated[str, Field(max_length=16)]
     name: Annotated[str, Field(min_length=1, max_length=120)]  # trimmed to 40 by the domain
+    lang: UiLanguage | None = None  # the interface language the student chose
 
 
 class RejoinSeat(Schema):
@@ -184,6 +188,10 @@ Reaction = Literal["heart", "clap", "smile", "star", "wow"]
 
 class Empty(Schema):
     pass
+
+
+class SetLanguage(Schema):
+    lang: UiLanguage
 
 
 class ClassSettings(Schema):

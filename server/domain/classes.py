@@ -120,8 +120,10 @@ def require_class(store: RedisStore, class_id: str) -> dict[str, Any]:
     return record
 
 
-def join_class(store: RedisStore, code: object, name: object) -> tuple[dict[str, Any], str]:
-    """Seat a new student; returns (student record, seat token)."""
+def join_class(store: RedisStore, code: object, name: object, lang: str | None = None
+               ) -> tuple[dict[str, Any], str]:
+    """Seat a new student; returns (student record, seat token). ``lang`` is the interface
+    language they chose (already checked against the shipped list by the schema)."""
     if not isinstance(code, str) or len(code) > 16:
         raise NotFound(GENERIC_CODE_ERROR)
     class_id = store.class_id_for_code(normalise_code(code))
@@ -133,6 +135,8 @@ def join_class(store: RedisStore, code: object, name: object) -> tuple[dict[str,
         "id": secrets.token_hex(6), "name": shown, "roster_id": None,
         "joined_at": int(time.time()),
     }
+    if lang:
+        student["lang"] = lang
     entry = store.roster_entry_by_name(class_id, norm)
     if entry is not None:
         student["roster_id"] = entry["id"]
@@ -216,6 +220,24 @@ def set_retention(store: RedisStore, identity: Identity, days: int) -> dict[str,
     if not 1 <= days <= 400:
         raise InvalidInput("The retention period must be 1 to 400 days.")
     store.set_retention(identity.class_id, days)
+    return require_class(store, identity.class_id)
+
+
+def set_student_language(store: RedisStore, identity: Identity, lang: str) -> dict[str, Any]:
+    """A student's own interface language, remembered in their seat (the teacher sees it)."""
+    if identity.role != "student" or not identity.student_id:
+        raise Forbidden("Only a student sets their own language here.")
+    student = store.set_student_fields(identity.class_id, identity.student_id, {"lang": lang})
+    if student is None:
+        raise NotFound("No such student in this class.")
+    return student
+
+
+def set_class_language(store: RedisStore, identity: Identity, lang: str) -> dict[str, Any]:
+    """The teacher's interface language; the stage follows it (teacher only: a co-host's
+    choice stays on their own device)."""
+    require_teacher(identity)
+    store.set_class_fields(identity.class_id, {"lang": lang})
     return require_class(store, identity.class_id)
 
 

@@ -34,6 +34,7 @@ from server.domain.errors import InvalidInput
 
 DAY_MS = 86_400_000
 UNTAGGED = "untagged"
+NO_LANGUAGE = "unknown"  # a seat that never chose an interface language (joined before)
 SENDERS = ("teacher", "student")
 CHECKIN_STATUSES = ("done", "missed")
 
@@ -59,6 +60,7 @@ class StudentInfo:
     name: str
     tags: tuple[str, ...] = ()
     joined_at_ms: int = 0
+    language: str | None = None  # the interface language the student chose, e.g. "es"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class StudentConnection:
     last_spotlight_ms: int | None
     last_connection_ms: int | None
     days_since_connection: int | None  # whole days; None if never reached
+    language: str | None = None  # the interface language the student chose
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -134,7 +137,7 @@ class StudentConnection:
 
 @dataclass(frozen=True)
 class TagCoverage:
-    tag: str  # a roster tag, or "untagged"
+    tag: str  # a roster tag, or "untagged" (by language: a language tag, or "unknown")
     students: int
     reached: int  # with a real connection in the last `days` days
     share_reached: float  # reached / students, 0..1
@@ -206,6 +209,18 @@ class ConnectionRecord:
         order = sorted((tag for tag in groups if tag != UNTAGGED), key=lambda t: (t.casefold(), t))
         if UNTAGGED in groups:
             order.append(UNTAGGED)
+        return [self._coverage(tag, groups[tag], days) for tag in order]
+
+    def coverage_by_language(self, days: int) -> list[TagCoverage]:
+        """One row per interface language the students chose (alphabetical by tag), then
+        "unknown": are students who read in another language reached as often?"""
+        _check_days(days)
+        groups: dict[str, list[StudentConnection]] = defaultdict(list)
+        for entry in self.students:
+            groups[entry.language or NO_LANGUAGE].append(entry)
+        order = sorted(tag for tag in groups if tag != NO_LANGUAGE)
+        if NO_LANGUAGE in groups:
+            order.append(NO_LANGUAGE)
         return [self._coverage(tag, groups[tag], days) for tag in order]
 
     def coverage_overall(self, days: int) -> TagCoverage:
@@ -346,7 +361,8 @@ def build_connection_record(
             checkins_done=checkins_done[sid], checkins_missed=checkins_missed[sid],
             last_private_exchange_ms=last_exchange.get(sid), last_checkin_ms=last_checkin.get(sid),
             last_spotlight_ms=last_spotlight.get(sid), last_connection_ms=last,
-            days_since_connection=None if last is None else (now_ms - last) // DAY_MS))
+            days_since_connection=None if last is None else (now_ms - last) // DAY_MS,
+            language=student.language))
     events.sort(key=lambda event: (event[1], event[0], event[2]))
     return dataclasses.replace(record, students=tuple(entries), events=tuple(events))
 
@@ -359,6 +375,7 @@ def record_to_dict(record: ConnectionRecord, days: int = 14) -> dict[str, Any]:
         "students": [entry.to_dict() for entry in record.students],
         "not_reached": [entry.student_id for entry in record.not_reached(days)],
         "coverage": [row.to_dict() for row in record.coverage_by_tag(days)],
+        "coverage_by_language": [row.to_dict() for row in record.coverage_by_language(days)],
         "coverage_overall": record.coverage_overall(days).to_dict(),
         "weekly": [point.to_dict() for point in record.weekly_connections()],
         "reflection_questions": list(REFLECTION_QUESTIONS),

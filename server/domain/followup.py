@@ -185,7 +185,7 @@ def due_for_checkin(store: RedisStore, class_id: str, clock: Clock = now_ms) -> 
 def _record(store: RedisStore, class_id: str, now: int) -> connections.ConnectionRecord:
     tags = _roster_tags(store, class_id)
     students = [connections.StudentInfo(s["id"], s["name"], tuple(tags[s["id"]]),
-                                        s["joined_at"] * 1000)
+                                        s["joined_at"] * 1000, s.get("lang"))
                 for s in store.list_students(class_id)]
     spotlit = {e["card_id"] for e in store.spotlights(class_id)}
     cards = [connections.CardFact(c["student_id"], c["created_at"], c["visibility"],

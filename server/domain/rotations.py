@@ -482,7 +482,7 @@ def _starter(room: list[str], shared: dict[str, set[str]], names: dict[str, str]
     if common:
         topic = common[0]
         who = [names.get(s, "Someone") for s in room if topic in shared.get(s, ())]
-        return {"kind": "shared", "topic": topic,
+        return {"kind": "shared", "topic": topic, "names": who[:3],
                 "text": f"{' and '.join(who[:3])} both mentioned \u201c{topic}\u201d. "
                         "Tell each other how it came into your life."}
     prompt = library.suggest(side="student", depth="light", grade_band=band, exclude_ids=used,
@@ -530,9 +530,14 @@ def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str
     index = next((i for i, room in enumerate(rooms) if student_id in room), None)
     starters = record.get("starters") or []
     starter = None
+    info: dict[str, Any] | None = None
     if index is not None and record["current"] < len(starters) and \
             index < len(starters[record["current"]]):
-        starter = starters[record["current"]][index]["text"]
+        found = starters[record["current"]][index]
+        starter = found["text"]
+        # What the English starter was made from, so a page can show it in the student's
+        # language: a library prompt (by id), or a topic two roommates both mentioned.
+        info = {k: found[k] for k in ("kind", "prompt_id", "topic", "names") if k in found}
     return {
         "status": "running", "current": record["current"], "total": len(record["rotations"]),
         "deadline": record["deadline"], "server_time": server_time,
@@ -543,6 +548,7 @@ def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str
         "roommates": [] if index is None else
         [names.get(s, "?") for s in rooms[index] if s != student_id],
         "starter": starter,
+        "starter_info": info,
     }
 
 

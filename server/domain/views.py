@@ -21,7 +21,7 @@ class SnapshotContext(Protocol):
 
 
 def self_student(student: dict[str, Any]) -> dict[str, Any]:
-    return {"id": student["id"], "name": student["name"]}
+    return {"id": student["id"], "name": student["name"], "lang": student.get("lang")}
 
 
 def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
@@ -37,6 +37,7 @@ def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
             entry = (roster or {}).get(roster_id) if roster is not None else \
                 store.get_roster_entry(class_id, roster_id)
         view["tags"] = (entry or {}).get("tags", [])
+        view["lang"] = student.get("lang")  # the interface language the student chose
     return view
 
 
@@ -55,6 +56,7 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     """The class as staff see it, or as students do; the stage also shows the join code."""
     view = {k: record[k] for k in ("id", "name", "grade_band", "locked")}
     view["approval_required"] = bool(record.get("approval_required"))
+    view["lang"] = record.get("lang") or "en"  # the teacher's language: the stage shows it
     if for_staff if show_code is None else show_code:
         view["join_code"] = record["join_code"]
         view["join_url"] = ctx.join_url(record["join_code"], host_url or "")

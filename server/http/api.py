@@ -128,7 +128,7 @@ def join() -> tuple[Response, int]:
     svc.limits.hit("join", ip)
     body = parse(JoinClass, _json_body())
     try:
-        student, seat_token = classes.join_class(svc.store, body.code, body.name)
+        student, seat_token = classes.join_class(svc.store, body.code, body.name, body.lang)
     except NotFound:
         svc.limits.hit("join-guess", ip)  # wrong codes spend the guessing budget
         raise
@@ -182,6 +182,17 @@ def prompt_in_language(prompt_id: str) -> Response:
         raise InvalidInput("lang must be a language tag such as es or zh-Hans.")
     response = jsonify(prompt_translations.localized_prompt(
         svc.library, svc.translations, prompt_id, lang or None))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/api/i18n")
+def interface_language() -> Response:
+    """The interface's messages in the best shipped language for ``lang`` (BCP 47 tags, best
+    first, comma-separated, as navigator.languages), every key filled in. Public."""
+    wanted = request.args.get("lang", "")[:200].split(",")[:10]
+    catalogs = services().ui
+    response = jsonify(catalogs.bundle(catalogs.resolve(wanted)))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -225,6 +225,36 @@ def _prompt_paths() -> dict[str, Any]:
     }}}
 
 
+def _interface_paths() -> dict[str, Any]:
+    """The interface's messages in a language (server/domain/ui_translations.py)."""
+    language = {"type": "object", "required": ["tag", "name", "dir"],
+                "properties": {"tag": {"type": "string"}, "name": {"type": "string"},
+                               "dir": {"enum": ["ltr", "rtl"]}}}
+    bundle = {
+        "type": "object", "required": ["lang", "dir", "name", "draft", "messages", "languages"],
+        "properties": {
+            "lang": {"type": "string", "description": "the language served (en if none fits)"},
+            "dir": {"enum": ["ltr", "rtl"]},
+            "name": {"type": "string", "description": "the language's own name"},
+            "draft": {"type": "boolean",
+                      "description": "some translations are drafts, not yet reviewed"},
+            "messages": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "key -> text with {placeholders}; plural forms as "
+                                        "key#one, key#other ... (CLDR categories)"},
+            "languages": {"type": "array", "items": language,
+                          "description": "every shipped language, for a language menu"},
+        },
+    }
+    return {"/api/i18n": {"get": {
+        "summary": "The interface's messages in the best shipped language",
+        "parameters": [{"name": "lang", "in": "query", "required": False,
+                        "description": "BCP 47 tags, best first, comma-separated "
+                                       "(navigator.languages): es-MX,en",
+                        "schema": {"type": "string", "maxLength": 200}}],
+        "responses": {"200": {"description": "the catalog", **_json(bundle)}},
+    }}}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     created = {
@@ -330,6 +360,7 @@ def openapi_document() -> dict[str, Any]:
             }},
             **_class_paths(),
             **_prompt_paths(),
+            **_interface_paths(),
             "/api/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI", **_json({"type": "object"})}},

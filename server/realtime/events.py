@@ -45,6 +45,7 @@ from server.schemas import (
     RenameStudent,
     Reply,
     RotationMessage,
+    SetLanguage,
     SetNote,
     SetRetention,
     Spotlight,
@@ -286,6 +287,18 @@ def rejoin_code(identity: Identity, body: RejoinCodeRequest) -> Ack:
     return {"rejoin_code": code, "rejoin_url": f"{link}#rejoin={code.replace('-', '')}"}
 
 
+def seat_language(identity: Identity, body: SetLanguage) -> Ack:
+    student = classes.set_student_language(services().store, identity, body.lang)
+    broadcast.student_updated(identity.class_id, student)
+    return {"lang": body.lang}
+
+
+def class_language(identity: Identity, body: SetLanguage) -> Ack:
+    classes.set_class_language(services().store, identity, body.lang)
+    broadcast.class_updated(identity.class_id)
+    return {"lang": body.lang}
+
+
 def class_settings(identity: Identity, body: ClassSettings) -> Ack:
     rounds.set_approval(services().store, identity, body.approval_required)
     broadcast.class_updated(identity.class_id)
@@ -511,6 +524,8 @@ EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
     "student.rename": (RenameStudent, rename_student),
     "student.link": (LinkStudent, link_student),
     "seat.rejoin_code": (RejoinCodeRequest, rejoin_code),
+    "seat.language": (SetLanguage, seat_language),
+    "class.language": (SetLanguage, class_language),
     "class.settings": (ClassSettings, class_settings),
     "class.retention": (SetRetention, set_retention),
     "prompt.list": (PromptQuery, list_prompts),

@@ -529,6 +529,27 @@ class RedisStore:
         self._refresh(pipe, class_id)
         pipe.execute()
 
+    def set_student_fields(self, class_id: str, student_id: str, fields: Record
+                           ) -> Record | None:
+        """Change fields of a seated student's record (e.g. their language); None when the
+        student is gone or removed."""
+
+        def body(pipe: Any) -> Record | None:
+            raw = pipe.hget(students_key(class_id), student_id)
+            if raw is None:
+                return None
+            student = json.loads(raw)
+            if student.get("removed"):
+                return None
+            student.update(fields)
+            pipe.multi()
+            pipe.hset(students_key(class_id), student_id, _dumps(student))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return student
+
+        return self._watched([students_key(class_id)], body)
+
     def rename_student(self, class_id: str, student_id: str, shown: str, norm: str) -> bool:
         """Rename unless another student has that name; frees the old name."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 
@@ -138,6 +139,21 @@ def test_coverage_by_tag() -> None:
     overall = build().coverage_overall(14)
     assert overall.students == 5 and overall.reached == 3 and overall.share_reached == 0.6
     assert overall.never_reached == 1
+
+
+def test_coverage_by_language_sits_beside_coverage_by_tag() -> None:
+    """Students who read the interface in another language: reached as often as the rest?"""
+    languages = {"ana": "es", "chi": "es", "dev": "ar"}  # ben and eve never chose one
+    students = [dataclasses.replace(s, language=languages.get(s.id)) for s in STUDENTS]
+    record = build_connection_record(students, CARDS, REPLIES, CHECKINS, now_ms=NOW)
+    rows = {row.tag: row for row in record.coverage_by_language(14)}
+    assert list(rows) == ["ar", "es", "unknown"]
+    assert (rows["es"].students, rows["es"].reached) == (2, 2)  # ana and chi, like ELL above
+    assert (rows["ar"].students, rows["ar"].reached, rows["ar"].never_reached) == (1, 0, 0)
+    assert (rows["unknown"].students, rows["unknown"].reached) == (2, 1)  # ben yes, eve never
+    data = record_to_dict(record, 14)
+    assert [row["tag"] for row in data["coverage_by_language"]] == ["ar", "es", "unknown"]
+    assert {s["student_id"]: s["language"] for s in data["students"]}["ana"] == "es"
 
 
 def test_coverage_with_nobody_reached() -> None:

@@ -1,4 +1,5 @@
 // fetch wrapper for the Rapport HTTP API.
+import { t } from "./i18n.js";
 
 /**
  * An error from the API, with the server's code and HTTP status.
@@ -17,8 +18,6 @@ export class ApiError extends Error {
   }
 }
 
-const GENERIC = "Something went wrong. Please try again.";
-const OFFLINE = "Could not reach Rapport. Check your connection and try again.";
 
 /**
  * Call the API. JSON bodies are sent as JSON; strings/Blobs as given with `contentType`.
@@ -50,7 +49,7 @@ export async function api(method, path, opts = {}) {
       cache: "no-store",
     });
   } catch {
-    throw new ApiError(OFFLINE, "network", 0);
+    throw new ApiError(t("common.offline_error"), "network", 0);
   }
 
   const text = await response.text();
@@ -64,7 +63,7 @@ export async function api(method, path, opts = {}) {
   }
   if (!response.ok) {
     const err = data && typeof data === "object" ? data.error : null;
-    const message = err && typeof err.message === "string" ? err.message : GENERIC;
+    const message = err && typeof err.message === "string" ? err.message : t("common.generic_error");
     const code = err && typeof err.code === "string" ? err.code : `http_${response.status}`;
     throw new ApiError(message, code, response.status);
   }

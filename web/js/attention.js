@@ -3,6 +3,7 @@
 // marked until the page is seen, the phone vibrates and a short tone plays (made here with the
 // Web Audio API: no audio files), unless the student muted it on this device.
 import { byId } from "./dom.js";
+import { onLanguageChange, t } from "./i18n.js";
 
 const MUTE_KEY = "rapport.sound";
 const TITLE_SUFFIX = " — Rapport";
@@ -128,8 +129,9 @@ export function wireAttention() {
   const button = /** @type {HTMLButtonElement} */ (byId("sound-toggle"));
   const render = () => {
     // The label says the state ("Sound off"): no aria-pressed, which would say it twice.
-    button.textContent = isMuted() ? "Sound off" : "Sound on";
+    button.textContent = t(isMuted() ? "common.sound_off" : "common.sound_on");
   };
+  onLanguageChange(render);
   button.addEventListener("click", () => {
     setMuted(!isMuted());
     render();

@@ -1,4 +1,5 @@
 // Server clock offset and countdowns for round deadlines.
+import { t } from "./i18n.js";
 
 /**
  * A clock that follows the server's: offset = server_time - Date.now() at receipt.
@@ -36,7 +37,7 @@ export function formatLeft(ms) {
  * @param {() => number | null | undefined} getDeadline
  * @param {(text: string) => string} [label]
  */
-export function countdown(el, clock, getDeadline, label = (t) => `${t} left`) {
+export function countdown(el, clock, getDeadline, label = (time) => t("common.time_left", { time })) {
   let last = "";
   const tick = () => {
     const deadline = getDeadline();

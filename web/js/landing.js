@@ -2,6 +2,9 @@
 import { api } from "./api.js";
 import { byId, charCounter, h, replace, show, statusLine } from "./dom.js";
 import * as remembered from "./remembered.js";
+import { initI18n } from "./i18n.js";
+
+await initI18n();
 
 /** @param {string} raw */
 function normaliseCode(raw) {

@@ -1,4 +1,5 @@
 // Photos are fetched with the bearer credential and shown from blob: URLs.
+import { t } from "./i18n.js";
 
 /**
  * A cache of photo blob URLs for one page. Old URLs are revoked when no longer used.
@@ -81,8 +82,6 @@ export function photoLoader(classId, token) {
 
 /** Longest side of a photo as uploaded: plenty for a card, small enough for any phone photo. */
 export const PHOTO_MAX_SIDE = 1600;
-const UNREADABLE = "This browser cannot open that photo (it may be HEIC or another format it "
-  + "does not know). Choose a JPEG or PNG photo, or take a screenshot of it and add that.";
 
 /**
  * Decode an image file upright (EXIF orientation applied).
@@ -116,13 +115,13 @@ async function decode(file) {
  */
 export async function shrinkPhoto(file, maxSide = PHOTO_MAX_SIDE) {
   if (file.type && !file.type.startsWith("image/")) {
-    throw new Error("That file is not a photo. Choose a picture (JPEG or PNG).");
+    throw new Error(t("round.photo_not_photo"));
   }
   let image;
   try {
     image = await decode(file);
   } catch {
-    throw new Error(UNREADABLE);
+    throw new Error(t("round.photo_unreadable"));
   }
   try {
     const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
@@ -132,13 +131,13 @@ export async function shrinkPhoto(file, maxSide = PHOTO_MAX_SIDE) {
     canvas.width = width;
     canvas.height = height;
     const ctx = canvas.getContext("2d");
-    if (!ctx) throw new Error(UNREADABLE);
+    if (!ctx) throw new Error(t("round.photo_unreadable"));
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, width, height);
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(image.source, 0, 0, width, height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
-    if (!blob) throw new Error(UNREADABLE);
+    if (!blob) throw new Error(t("round.photo_unreadable"));
     return /** @type {Blob} */ (blob);
   } finally {
     image.done();

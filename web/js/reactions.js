@@ -1,12 +1,13 @@
 // The fixed set of kind reactions, and their rendering.
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 export const REACTIONS = [
-  { id: "heart", emoji: "\u2764\uFE0F", label: "Heart" },
-  { id: "clap", emoji: "\u{1F44F}", label: "Clap" },
-  { id: "smile", emoji: "\u{1F60A}", label: "Smile" },
-  { id: "star", emoji: "\u2B50", label: "Star" },
-  { id: "wow", emoji: "\u{1F62E}", label: "Wow" },
+  { id: "heart", emoji: "\u2764\uFE0F", label: () => t("reaction.heart") },
+  { id: "clap", emoji: "\u{1F44F}", label: () => t("reaction.clap") },
+  { id: "smile", emoji: "\u{1F60A}", label: () => t("reaction.smile") },
+  { id: "star", emoji: "\u2B50", label: () => t("reaction.star") },
+  { id: "wow", emoji: "\u{1F62E}", label: () => t("reaction.wow") },
 ];
 
 /**
@@ -17,10 +18,10 @@ export const REACTIONS = [
 export function reactionSummary(counts) {
   const items = REACTIONS.filter((r) => (counts?.[r.id] || 0) > 0).map((r) => {
     const n = counts?.[r.id] || 0;
-    return h("li", { class: "reaction-count", dataset: { reaction: r.id }, "aria-label": `${r.label}: ${n}` },
+    return h("li", { class: "reaction-count", dataset: { reaction: r.id }, "aria-label": t("reaction.count", { reaction: r.label(), count: n }) },
       h("span", { "aria-hidden": "true" }, r.emoji), " ", h("span", { class: "n", "aria-hidden": "true" }, String(n)));
   });
-  const list = h("ul", { class: "reaction-summary", "aria-label": "Reactions" }, items);
+  const list = h("ul", { class: "reaction-summary", "aria-label": t("reaction.list") }, items);
   if (!items.length) list.hidden = true;
   return list;
 }
@@ -33,7 +34,7 @@ export function reactionSummary(counts) {
  * @returns {HTMLElement}
  */
 export function reactionButtons(card, mine, onReact) {
-  return h("div", { class: "reaction-buttons", role: "group", "aria-label": `React to ${card.author}’s card` },
+  return h("div", { class: "reaction-buttons", role: "group", "aria-label": t("reaction.group", { name: card.author }) },
     REACTIONS.map((r) => {
       const n = card.reactions?.[r.id] || 0;
       return h("button", {
@@ -41,7 +42,7 @@ export function reactionButtons(card, mine, onReact) {
         class: "reaction",
         dataset: { reaction: r.id },
         "aria-pressed": mine.has(r.id) ? "true" : "false",
-        "aria-label": `${r.label} (${n})`,
+        "aria-label": t("reaction.button", { reaction: r.label(), count: n }),
         on: { click: () => onReact(r.id) },
       }, h("span", { "aria-hidden": "true" }, r.emoji), h("span", { class: "n", "aria-hidden": "true" }, n ? String(n) : ""));
     }));

@@ -3,6 +3,8 @@
 import { attention } from "./attention.js";
 import { byId, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
+import { currentLanguage, formatList, onLanguageChange, t } from "./i18n.js";
+import { listenButton } from "./speech.js";
 
 /**
  * @typedef {{status: string, current?: number, total?: number, deadline?: number | null,
@@ -16,8 +18,7 @@ import { countdown, serverClock } from "./clock.js";
  * @param {string[]} names
  */
 export function listNames(names) {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return formatList(names);
 }
 
 export function createRotationStudent() {
@@ -34,7 +35,7 @@ export function createRotationStudent() {
   /** @param {{text: string} | null | undefined} message */
   function showMessage(message) {
     const el = byId("rotation-message");
-    const text = message && message.text ? `Message from your teacher: ${message.text}` : "";
+    const text = message && message.text ? t("rotation.message", { text: message.text }) : "";
     if (el.textContent !== text) el.textContent = text;
     show(el, Boolean(text));
   }
@@ -46,18 +47,19 @@ export function createRotationStudent() {
       if (rotation && rotation.status === "ended" && wasRunning) {
         // Say so briefly, then hide.
         card.classList.add("ended");
-        setText("rotation-title", "Rotations have ended");
-        setText("rotation-room", "Thank you! Back to the main room.");
+        setText("rotation-title", t("rotation.ended"));
+        setText("rotation-room", t("rotation.ended_text"));
         setText("rotation-with", "");
         show("rotation-starter-box", false);
         showMessage(null);
-        setText("rotation-announce", "Rotations have ended.");
+        setText("rotation-announce", t("rotation.ended"));
         window.clearTimeout(endedTimer);
         endedTimer = window.setTimeout(() => show(card, false), 8000);
       } else if (!(rotation && rotation.status === "ended" && card.classList.contains("ended"))) {
         show(card, false);
       }
       lastKey = "";
+      refreshListen();
       tick();
       return;
     }
@@ -65,33 +67,84 @@ export function createRotationStudent() {
     card.classList.remove("ended");
     const current = (rotation.current ?? 0) + 1;
     const total = rotation.total ?? current;
-    setText("rotation-title", `Rotation ${current} of ${total}`);
+    setText("rotation-title", t("rotation.title", { current, total }));
     const mates = rotation.roommates || [];
     if (rotation.room) {
-      setText("rotation-room", rotation.with_teacher ? `Room ${rotation.room} — a check-in with your teacher` : `Room ${rotation.room}`);
-      setText("rotation-with", mates.length ? `with ${listNames(mates)}` : rotation.with_teacher ? "Just you and your teacher." : "Nobody else is in your room yet.");
+      setText("rotation-room", t(rotation.with_teacher ? "rotation.room_checkin" : "rotation.room", { room: rotation.room }));
+      setText("rotation-with", mates.length ? t("rotation.with", { names: listNames(mates) }) : t(rotation.with_teacher ? "rotation.just_teacher" : "rotation.nobody_yet"));
     } else {
-      setText("rotation-room", "You are not in a room this time.");
-      setText("rotation-with", "Stay in the main room; your teacher will tell you what to do.");
+      setText("rotation-room", t("rotation.no_room"));
+      setText("rotation-with", t("rotation.stay"));
     }
-    setText("rotation-starter", rotation.starter || "");
-    show("rotation-starter-box", Boolean(rotation.starter));
+    renderStarter();
     showMessage(rotation.message);
     show(card, true);
+    refreshListen();
     const key = `${current}/${total}/${rotation.room}`;
     if (key !== lastKey) {
       lastKey = key;
-      const room = rotation.room ? ` — Room ${rotation.room}${mates.length ? ` with ${listNames(mates)}` : ""}` : "";
+      const say = !rotation.room ? t("rotation.title", { current, total })
+        : mates.length ? t("rotation.say_room_with", { current, total, room: rotation.room, names: listNames(mates) })
+          : t("rotation.say_room", { current, total, room: rotation.room });
       // A new rotation means moving to a breakout room now: make sure it is seen, wherever
       // the student had scrolled to.
       attention(card, {
-        say: `Rotation ${current} of ${total}${room}.`,
-        title: rotation.room ? `Room ${rotation.room}` : `Rotation ${current}`,
+        say,
+        title: rotation.room ? t("rotation.room", { room: rotation.room }) : t("rotation.title", { current, total }),
         always: true,
       });
     }
     tick();
   }
+
+  /** @type {{key: string, data: any} | null} a library prompt starter in this language */
+  let localized = null;
+
+  /** The room's starter: a library prompt in the student's language, a shared topic in words. */
+  function renderStarter() {
+    const starter = rotation && rotation.starter;
+    const el = byId("rotation-starter");
+    let text = starter || "";
+    el.removeAttribute("lang");
+    const info = rotation && rotation.starter_info;
+    if (info && info.kind === "shared" && Array.isArray(info.names) && info.topic) {
+      text = t("rotation.shared_starter", { names: listNames(info.names), topic: info.topic });
+    } else if (info && info.kind === "prompt" && info.prompt_id && currentLanguage() !== "en") {
+      const key = `${info.prompt_id}|${currentLanguage()}`;
+      if (localized && localized.key === key) {
+        text = localized.data.text.text;
+        el.setAttribute("lang", localized.data.text.lang);
+      } else {
+        fetch(`/api/prompts/${encodeURIComponent(info.prompt_id)}?lang=${encodeURIComponent(currentLanguage())}`)
+          .then((r) => (r.ok ? r.json() : null))
+          .then((got) => {
+            if (!got) return;
+            localized = { key, data: got };
+            renderStarter();
+          })
+          .catch(() => {});
+      }
+    }
+    setText(el, text);
+    show("rotation-starter-box", Boolean(text));
+    refreshListen();
+  }
+
+  // Read the rotation's instructions aloud, in the interface language.
+  const refreshListen = listenButton(/** @type {HTMLButtonElement} */ (byId("rotation-listen")), () => {
+    if (!rotation || byId("rotation").hidden) return null;
+    const parts = ["rotation-title", "rotation-room", "rotation-with", "rotation-video"]
+      .map((id) => document.getElementById(id)?.textContent || "").filter(Boolean);
+    return parts.length ? { text: parts.join(". "), lang: currentLanguage() } : null;
+  });
+
+  onLanguageChange(() => {
+    if (rotation && rotation.status === "running") {
+      const before = lastKey;
+      render();
+      lastKey = before;
+    }
+  });
 
   /** @param {StudentRotation | null} next */
   function apply(next) {

@@ -7,6 +7,8 @@ import { attention } from "./attention.js";
 import { photoLoader, shrinkPhoto } from "./photos.js";
 import { reactionButtons } from "./reactions.js";
 import { emitAck, newClientId, retryIds } from "./socket.js";
+import { currentLanguage, onLanguageChange, t, tParts } from "./i18n.js";
+import { listenButton } from "./speech.js";
 
 /**
  * @typedef {import("./round-host.js").Round} Round
@@ -28,6 +30,7 @@ class PhotoRefused extends Error {}
  *   token: () => string,
  *   classId: () => string,
  *   me: () => string,
+ *   teacherLang: () => string,
  * }} deps
  */
 export function createRoundStudent(deps) {
@@ -149,10 +152,10 @@ export function createRoundStudent(deps) {
 
   /** @param {Card} card @param {boolean} big */
   function cardView(card, big) {
-    return h("article", { class: big ? "shown-card big" : "shown-card", "aria-label": `Card from ${card.author}` },
-      h("p", { class: "card-author" }, card.author),
-      h("p", { class: "card-text" }, card.text),
-      card.photo_id ? photos.img(card.photo_id, `Photo from ${card.author}`) : null);
+    return h("article", { class: big ? "shown-card big" : "shown-card", "aria-label": t("round.card_from", { name: card.author }) },
+      h("p", { class: "card-author", dir: "auto" }, card.author),
+      h("p", { class: "card-text", dir: "auto" }, card.text),
+      card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author })) : null);
   }
 
   /** @param {string} cardId @param {string} reaction */
@@ -186,9 +189,12 @@ export function createRoundStudent(deps) {
     const shown = known ? { ...card, reactions: known.reactions || card.reactions } : card;
     const mineToo = card.student_id === deps.me();
     replace(box,
-      h("p", { class: "spot-label" }, mineToo ? "Your card is in the spotlight!" : "In the spotlight"),
+      h("div", { class: "row spread" },
+        h("p", { class: "spot-label" }, t(mineToo ? "round.your_spotlight" : "round.in_spotlight")),
+        spotListen),
       cardView(shown, true),
       buttonsFor(shown));
+    refreshSpotListen();
     show(box, true);
   }
 
@@ -218,10 +224,10 @@ export function createRoundStudent(deps) {
     about = (list || []).filter((c) => c && c.text);
     const items = about;
     replace(byId("about-list"), items.map((c) => h("li", null,
-      c.prompt && c.prompt.text ? h("p", { class: "muted small" }, c.prompt.text) : null,
-      h("p", null, c.text))));
+      c.prompt && c.prompt.text ? h("p", { class: "muted small", dir: "auto" }, c.prompt.text) : null,
+      h("p", { dir: "auto" }, c.text))));
     if (!items.length) {
-      replace(byId("about-list"), h("li", { class: "muted" }, "When your teacher shares answers in rounds, you can read them all here."));
+      replace(byId("about-list"), h("li", { class: "muted" }, t("round.about_empty")));
     }
     show("about-teacher", true);
   }
@@ -234,9 +240,9 @@ export function createRoundStudent(deps) {
     show("card-form", Boolean(showForm));
     show("my-card", Boolean(card) && !state.editing);
     if (!card) return;
-    const status = card.status === "pending" ? h("p", { class: "badge pending" }, "Waiting for approval") : null;
-    const who = card.visibility === "teacher" ? "Only your teacher sees this." : (card.spotlight_ok
-      ? "Your class can see this. Your teacher may spotlight it." : "Your class can see this.");
+    const status = card.status === "pending" ? h("p", { class: "badge pending" }, t("round.pending")) : null;
+    const who = t(card.visibility === "teacher" ? "round.only_teacher" : (card.spotlight_ok
+      ? "round.class_sees_spotlight" : "round.class_sees"));
     replace(byId("my-card-body"),
       cardView(card, false),
       status,
@@ -251,7 +257,7 @@ export function createRoundStudent(deps) {
     const card = state.mine;
     const items = state.thread.filter((r) => card && r.card_id === card.id);
     replace(byId("my-thread-list"), items.map((r) => h("li", { class: `reply from-${r.from}` },
-      h("span", { class: "reply-from" }, r.from === "teacher" ? "Your teacher" : "You"), ": ", r.text)));
+      h("span", { class: "reply-from" }, t(r.from === "teacher" ? "round.from_teacher" : "round.from_you")), ": ", h("bdi", null, r.text))));
     show("my-thread", items.length > 0);
     show("my-reply-form", items.some((r) => r.from === "teacher"));
     restoreReply();
@@ -302,22 +308,19 @@ export function createRoundStudent(deps) {
     show("round-waiting", !active);
     show("round-open", Boolean(active));
     if (!round || !active) {
-      setText("round-title", "Waiting for your teacher…");
-      setText("round-waiting-text", round && round.status === "draft"
-        ? "Your teacher is getting a question ready. It shows up here in a moment."
-        : "Nothing to do yet. When your teacher starts a round, it shows up right here.");
+      setText("round-title", t("round.waiting_title"));
+      setText("round-waiting-text", t(round && round.status === "draft" ? "round.draft_text" : "round.waiting_text"));
       tick();
       return;
     }
-    setText("prompt", round.prompt.text);
+    renderPrompt(round);
     const host = round.host_card;
     const shared = Boolean(host && !host.skipped && host.text);
     setText("teacher-card-text", shared && host ? host.text : "");
+    byId("teacher-card-text").setAttribute("lang", deps.teacherLang());
     show("teacher-card", shared);
-    const starter = round.prompt.starter;
-    setText("starter", starter ? `Need a start? Try: “${starter}”` : "");
-    show("starter", Boolean(starter));
-    const closedText = round.status === "closed" ? "Thanks! The round is closed." : "";
+    refreshTeacherListen();
+    const closedText = round.status === "closed" ? t("round.closed") : "";
     if (byId("closed-text").textContent !== closedText) setText("closed-text", closedText);
     show("closed-text", round.status === "closed");
     renderMine();
@@ -325,7 +328,78 @@ export function createRoundStudent(deps) {
   }
 
   const tick = countdown(byId("countdown"), clock,
-    () => (state.round && state.round.status === "open" ? state.round.deadline : null));
+    () => (state.round && state.round.status === "open" ? state.round.deadline : null),
+    (left) => t("common.time_left", { time: left }));
+
+  // ---------- the prompt in the student's language, the English one tap away ----------
+
+  /** @type {{key: string, data: any} | null} the localized prompt last fetched */
+  let localized = null;
+  let showOriginal = false;
+
+  /** @param {Round} round */
+  function renderPrompt(round) {
+    const prompt = round.prompt;
+    const lang = currentLanguage();
+    const key = `${prompt.id}|${lang}`;
+    const data = localized && localized.key === key ? localized.data : null;
+    const custom = Boolean(prompt.custom) || !prompt.id;
+    if (!data && !custom && lang !== "en") {
+      fetch(`/api/prompts/${encodeURIComponent(prompt.id)}?lang=${encodeURIComponent(lang)}`)
+        .then((r) => (r.ok ? r.json() : null))
+        .then((got) => {
+          if (!got) return;
+          localized = { key, data: got };
+          if (state.round && state.round.prompt.id === prompt.id) renderPrompt(state.round);
+        })
+        .catch(() => {});
+    }
+    // A teacher's own prompt shows as written (its language is unknown: dir=auto).
+    const text = data ? data.text : { text: prompt.text, lang: custom ? null : "en", dir: custom ? "auto" : "ltr" };
+    const starter = data ? data.starter : (prompt.starter ? { text: prompt.starter, lang: "en", dir: "ltr" } : null);
+    const el = byId("prompt");
+    if (el.textContent !== text.text) el.textContent = text.text;
+    setLang(el, text.lang, text.dir);
+    const starterEl = byId("starter");
+    if (starter) {
+      replace(starterEl, tParts("round.starter", { starter: h("span", { lang: starter.lang || null, dir: starter.dir || "auto" }, starter.text) }));
+    } else {
+      replace(starterEl);
+    }
+    show(starterEl, Boolean(starter));
+    const translated = Boolean(data && data.text.lang !== "en");
+    setText("prompt-original-text", prompt.text);
+    setText("prompt-original-starter", translated && prompt.starter ? prompt.starter : "");
+    show("prompt-original-toggle", translated);
+    show("prompt-original", translated && showOriginal);
+    byId("prompt-original-toggle").setAttribute("aria-expanded", String(translated && showOriginal));
+    setText("prompt-original-toggle", t(showOriginal ? "round.hide_original" : "round.show_original"));
+    refreshPromptListen();
+  }
+
+  /** @param {HTMLElement} el @param {string | null} lang @param {string} dir */
+  function setLang(el, lang, dir) {
+    if (lang) el.setAttribute("lang", lang);
+    else el.removeAttribute("lang");
+    el.setAttribute("dir", dir || "auto");
+  }
+
+  const refreshPromptListen = listenButton(/** @type {HTMLButtonElement} */ (byId("prompt-listen")), () => {
+    const el = byId("prompt");
+    if (!state.round || !el.textContent) return null;
+    const starter = byId("starter").hidden ? "" : (byId("starter").querySelector("span")?.textContent || "");
+    return { text: starter ? `${el.textContent}\n${starter}` : el.textContent, lang: el.getAttribute("lang") || deps.teacherLang() };
+  });
+  const refreshTeacherListen = listenButton(/** @type {HTMLButtonElement} */ (byId("teacher-card-listen")), () => {
+    const text = byId("teacher-card-text").textContent || "";
+    return text ? { text, lang: deps.teacherLang() } : null;
+  });
+  const spotListen = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "secondary small listen", hidden: true }, t("common.listen")));
+  // A spotlighted card is a classmate's words: read in the class's language, the best guess.
+  const refreshSpotListen = listenButton(spotListen, () => {
+    const card = state.spotlight;
+    return card && card.text ? { text: card.text, lang: deps.teacherLang() } : null;
+  });
 
   // ---------- the form ----------
 
@@ -343,12 +417,12 @@ export function createRoundStudent(deps) {
 
   function updateCount() {
     const text = /** @type {HTMLTextAreaElement} */ (byId("card-text")).value;
-    setText("card-count", `${[...text].length} / 500 characters`);
+    setText("card-count", t("common.char_count", { count: [...text].length, max: 500 }));
   }
 
   function updateReplyCount() {
     const text = /** @type {HTMLTextAreaElement} */ (byId("my-reply-text")).value;
-    setText("my-reply-count", `${[...text].length} / 1000 characters`);
+    setText("my-reply-count", t("common.char_count", { count: [...text].length, max: 1000 }));
   }
 
   /** @param {string} problem why the chosen photo cannot be used, or "" */
@@ -390,11 +464,11 @@ export function createRoundStudent(deps) {
       memoryDraft.photo_id = null; // a new file: upload it again
       saveDraft(memoryDraft);
     }
-    sayForm("Getting your photo ready…");
+    sayForm(t("round.photo_preparing"));
     // Phone photos are large: shrink here (longest side 1600 px, JPEG, upright) so they post.
     const job = shrinkPhoto(file).then((blob) => {
       if (state.preparing !== job) return; // another photo was chosen meanwhile
-      if (blob.size > MAX_PHOTO_BYTES) throw new Error("That photo is still too big after shrinking it. Try another one.");
+      if (blob.size > MAX_PHOTO_BYTES) throw new Error(t("round.photo_too_big"));
       state.file = new File([blob], "photo.jpg", { type: "image/jpeg" });
       state.previewUrl = URL.createObjectURL(blob);
       /** @type {HTMLImageElement} */ (byId("photo-preview-img")).src = state.previewUrl;
@@ -426,7 +500,7 @@ export function createRoundStudent(deps) {
         cache: "no-store",
       });
     } catch {
-      throw new Error("Your photo could not be sent. Check your connection and try again.");
+      throw new Error(t("round.photo_send_failed"));
     }
     let data = null;
     try {
@@ -436,7 +510,7 @@ export function createRoundStudent(deps) {
     }
     if (!response.ok || !data || typeof data.photo_id !== "string") {
       const message = data && data.error && typeof data.error.message === "string"
-        ? data.error.message : "The photo could not be uploaded. Try again, or choose another one.";
+        ? data.error.message : t("round.photo_upload_failed");
       throw new PhotoRefused(message);
     }
     if (memoryDraft) {
@@ -454,18 +528,18 @@ export function createRoundStudent(deps) {
     const text = area.value.trim();
     if (!text || [...text].length > 500) {
       area.setAttribute("aria-invalid", "true");
-      sayForm(text ? "Your answer can be at most 500 characters." : "Write something first.", "error");
+      sayForm(text ? t("round.too_long", { max: 500 }) : t("round.write_first"), "error");
       area.focus();
       return;
     }
     area.removeAttribute("aria-invalid");
     if (state.preparing) {
-      sayForm("Getting your photo ready…");
+      sayForm(t("round.photo_preparing"));
       await state.preparing;
     }
     if (state.photoProblem && !state.photoWaived) {
       // Never post without the photo the student chose unless they say so.
-      sayForm("Your photo cannot be added. Choose another photo, or post without it.", "error");
+      sayForm(t("round.photo_blocked"), "error");
       byId("photo-skip").focus();
       return;
     }
@@ -481,19 +555,19 @@ export function createRoundStudent(deps) {
         /** @type {Record<string, any>} */
         const changes = { card_id: state.mine.id, text, visibility: vis, spotlight_ok: spotlightOk };
         if (photoId !== state.mine.photo_id) changes.photo_id = photoId;
-        sayForm("Saving…");
+        sayForm(t("round.saving"));
         const result = await emitAck(deps.socket(), "card.edit", changes);
         state.mine = result.card;
         state.editing = false;
         saveDraft(null);
         memoryDraft = null;
         sayForm("");
-        announce("Your card was updated.", "ok");
+        announce(t("round.updated"), "ok");
       } else {
         const draft = currentDraft(state.round.id);
-        sayForm(state.file ? "Uploading your photo…" : "Posting…");
+        sayForm(t(state.file ? "round.uploading" : "round.posting"));
         const photoId = await uploadPhoto();
-        sayForm("Posting…");
+        sayForm(t("round.posting"));
         const result = await emitAck(deps.socket(), "card.submit", {
           client_id: draft.client_id, text, visibility: vis, spotlight_ok: spotlightOk, photo_id: photoId,
         });
@@ -501,7 +575,7 @@ export function createRoundStudent(deps) {
         saveDraft(null);
         memoryDraft = null;
         sayForm("");
-        announce(result.card.status === "pending" ? "Posted! Your card waits for your teacher’s approval." : "Posted! Thank you for sharing.", "ok");
+        announce(t(result.card.status === "pending" ? "round.posted_pending" : "round.posted"), "ok");
       }
       area.value = "";
       updateCount();
@@ -538,7 +612,7 @@ export function createRoundStudent(deps) {
       updateCount();
       clearPhoto();
       renderMine();
-      announce("Posted! Thank you for sharing.", "ok");
+      announce(t("round.posted"), "ok");
       return true;
     } catch {
       return false;
@@ -558,7 +632,7 @@ export function createRoundStudent(deps) {
     /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked = card.visibility === "class" && card.spotlight_ok;
     clearPhoto();
     state.keptPhotoId = card.photo_id;
-    setText("card-submit", "Save changes");
+    setText("card-submit", t("round.save"));
     show("edit-cancel", true);
     renderMine();
     byId("card-text").focus();
@@ -569,7 +643,7 @@ export function createRoundStudent(deps) {
     clearPhoto();
     /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = "";
     updateCount();
-    setText("card-submit", "Post my card");
+    setText("card-submit", t("round.post"));
     show("edit-cancel", false);
     renderMine();
     byId("card-edit").focus();
@@ -585,7 +659,7 @@ export function createRoundStudent(deps) {
       state.thread = [];
       renderMine();
       renderClassmates();
-      announce("Your card was withdrawn. You can post a new one.", "ok");
+      announce(t("round.withdrawn"), "ok");
       byId("card-text").focus();
     } catch (err) {
       announce(/** @type {Error} */ (err).message, "error");
@@ -650,18 +724,18 @@ export function createRoundStudent(deps) {
     }
     if (round && round.status === "closed" && state.editing) {
       state.editing = false;
-      setText("card-submit", "Post my card");
+      setText("card-submit", t("round.post"));
       show("edit-cancel", false);
     }
     renderRound();
     renderClassmates();
     if (round && round.status === "open" && (!wasOpen || changed)) {
-      const say = "Your teacher opened a round. Read the question and share your answer.";
-      if (live) attention(byId("round-open"), { say, title: "New question" });
+      const say = t("round.opened_say");
+      if (live) attention(byId("round-open"), { say, title: t("round.opened_title") });
       else announce(say);
     }
     if (live && round && round.status === "closed" && wasOpen && !changed) {
-      attention(byId("round-open"), { say: "Your teacher closed the round.", title: "Round closed" });
+      attention(byId("round-open"), { say: t("round.closed_say"), title: t("round.closed_title") });
     }
   }
 
@@ -679,7 +753,7 @@ export function createRoundStudent(deps) {
       const wasPending = state.mine?.status === "pending";
       state.mine = merged;
       if (!state.editing) renderMine();
-      if (wasPending && merged.status === "visible") announce("Your teacher approved your card.", "ok");
+      if (wasPending && merged.status === "visible") announce(t("round.approved"), "ok");
     }
     renderClassmates();
   }
@@ -693,7 +767,7 @@ export function createRoundStudent(deps) {
       state.editing = false;
       state.takenDown = true;
       renderMine();
-      announce("Your teacher took your card down for now.");
+      announce(t("round.taken_down"));
     }
     renderClassmates();
   }
@@ -724,8 +798,8 @@ export function createRoundStudent(deps) {
         renderSpotlight();
         if (state.spotlight && state.spotlight.id !== before) {
           attention(byId("spotlight-view"), {
-            say: state.spotlight.student_id === deps.me() ? "Your card is in the spotlight!" : `In the spotlight: ${state.spotlight.author}’s card.`,
-            title: "Spotlight",
+            say: state.spotlight.student_id === deps.me() ? t("round.your_spotlight") : t("round.in_spotlight_say", { name: state.spotlight.author }),
+            title: t("round.spotlight_title"),
           });
         }
       });
@@ -739,10 +813,26 @@ export function createRoundStudent(deps) {
       s.on("reply", (/** @type {{reply: Reply}} */ msg) => {
         if (!msg || !msg.reply || !state.mine || msg.reply.card_id !== state.mine.id) return;
         addReply(msg.reply);
-        if (msg.reply.from === "teacher") announce("Your teacher replied to your card. Read it under your card.");
+        if (msg.reply.from === "teacher") announce(t("round.replied"));
       });
     },
     wireControls() {
+      byId("prompt-original-toggle").addEventListener("click", () => {
+        showOriginal = !showOriginal;
+        if (state.round) renderPrompt(state.round);
+      });
+      // Everything built here in JS, again in the language just chosen; what the student
+      // typed stays in the fields.
+      onLanguageChange(() => {
+        updateCount();
+        updateReplyCount();
+        setText("card-submit", t(state.editing ? "round.save" : "round.post"));
+        renderRound();
+        renderMine();
+        renderClassmates();
+        renderSpotlight();
+        renderAbout(about);
+      });
       byId("card-form").addEventListener("submit", onSubmit);
       byId("card-text").addEventListener("input", () => {
         updateCount();

@@ -1,5 +1,6 @@
 // Socket.IO connection helpers around the vendored client.
 import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
+import { t } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 
@@ -64,18 +65,18 @@ export function connect({ token, view }) {
 export function emitAck(socket, event, payload) {
   return new Promise((resolve, reject) => {
     if (!socket.connected) {
-      reject(new Error("Not connected right now. Wait a moment and try again."));
+      reject(new Error(t("common.not_connected")));
       return;
     }
     socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (/** @type {any} */ timeoutErr, /** @type {any} */ result) => {
       if (timeoutErr) {
-        reject(new Error("The server did not answer in time. Please try again."));
+        reject(new Error(t("common.no_answer")));
       } else if (result && result.ok === true) {
         resolve(result);
       } else {
         const message = result && result.error && typeof result.error.message === "string"
           ? result.error.message
-          : "That did not work. Please try again.";
+          : t("common.failed");
         const err = new Error(message);
         /** @type {any} */ (err).code = result && result.error ? result.error.code : "unknown";
         reject(err);

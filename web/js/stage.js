@@ -4,6 +4,7 @@ import { countdown, serverClock } from "./clock.js";
 import { photoLoader } from "./photos.js";
 import { reactionSummary } from "./reactions.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
+import { currentLanguage, initI18n, onLanguageChange, setLanguage, t } from "./i18n.js";
 
 /**
  * @typedef {{id: string, name: string, locked: boolean, join_code?: string, join_url?: string}} ClassInfo
@@ -57,12 +58,12 @@ function render() {
 
 function renderRound() {
   const round = /** @type {Round} */ (state.round);
-  setText("stage-prompt", round.prompt.text);
+  renderPrompt(round);
   const host = round.host_card;
   const shared = Boolean(host && !host.skipped && host.text);
   setText("stage-host-text", shared && host ? host.text : "");
   show("stage-host", shared);
-  const note = round.status === "draft" ? "Get ready: the round opens in a moment." : "Share your answer on your device.";
+  const note = t(round.status === "draft" ? "stage.get_ready" : "stage.share_now");
   setText("stage-round-note", note);
   renderAnswered();
 }
@@ -71,12 +72,12 @@ function renderAnswered() {
   const round = state.round;
   const total = round && typeof round.student_count === "number" ? round.student_count : 0;
   const count = round && typeof round.answered_count === "number" ? round.answered_count : 0;
-  setText("stage-answered", round && round.status === "open" && total ? `${count} of ${total} answered` : "");
+  setText("stage-answered", round && round.status === "open" && total ? t("stage.answered", { count, total }) : "");
 }
 
 function renderRotation() {
   const rot = state.rotation;
-  setText("stage-rot-title", `Rotation ${rot.current + 1} of ${rot.total}`);
+  setText("stage-rot-title", t("rotation.title", { current: rot.current + 1, total: rot.total }));
   const msg = rot.message && rot.message.text ? rot.message.text : "";
   setText("stage-rot-message", msg);
   show("stage-rot-message", Boolean(msg));
@@ -84,8 +85,8 @@ function renderRotation() {
   const list = byId("stage-rooms");
   list.dataset.count = String(rooms.length);
   replace(list, rooms.map((/** @type {string[]} */ names, /** @type {number} */ i) => h("li", { class: "stage-room" },
-    h("h3", null, rot.checkin_room && i === 0 ? "Room 1 — with the teacher" : `Room ${i + 1}`),
-    h("ul", null, names.map((name) => h("li", null, name))))));
+    h("h3", null, rot.checkin_room && i === 0 ? t("stage.room_checkin") : t("rotation.room", { room: i + 1 })),
+    h("ul", null, names.map((name) => h("li", { dir: "auto" }, name))))));
 }
 
 function renderSpotlight() {
@@ -100,9 +101,9 @@ function renderSpotlight() {
   }
   replace(box,
     h("article", { class: "stage-card", dataset: { id: card.id, updated: card.updated_at } },
-      h("p", { class: "stage-card-author" }, card.author),
-      h("p", { class: "stage-card-text" }, card.text),
-      card.photo_id ? photos.img(card.photo_id, `Photo from ${card.author}`, "stage-photo") : null),
+      h("p", { class: "stage-card-author", dir: "auto" }, card.author),
+      h("p", { class: "stage-card-text", dir: "auto" }, card.text),
+      card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author }), "stage-photo") : null),
     reactionSummary(card.reactions));
   photos.prune(card.photo_id ? [card.photo_id] : []);
 }
@@ -111,7 +112,11 @@ function renderSpotlight() {
 function renderClass(cls) {
   state.cls = cls;
   setText("class-name", cls.name);
-  document.title = `${cls.name} — Stage — Rapport`;
+  document.title = `${cls.name} — ${t("stage.page_title")}`;
+  // The stage speaks the teacher's language (class.language), not this browser's.
+  if (cls.lang && cls.lang !== currentLanguage()) {
+    setLanguage(cls.lang, { remember: false }).catch(() => {});
+  }
   const code = cls.join_code || "";
   setText("join-code", code);
   setText("join-link", cls.join_url ? displayUrl(cls.join_url) : "");
@@ -158,27 +163,64 @@ const tick = countdown(byId("stage-countdown"), clock,
 const rotTick = countdown(byId("stage-rot-countdown"), clock,
   () => (state.rotation && state.rotation.status === "running" ? state.rotation.deadline : null));
 
+/** @type {Record<string, () => string>} */
 const CONN_TEXT = {
-  connecting: "Connecting…",
-  connected: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+  connecting: () => t("common.conn_connecting"),
+  connected: () => t("stage.live"),
+  reconnecting: () => t("common.conn_reconnecting"),
+  offline: () => t("common.conn_offline"),
 };
 
-function main() {
+/** @type {{key: string, data: any} | null} the round's library prompt in the stage's language */
+let localized = null;
+
+/** The prompt in the teacher's language when the library has it; else as written. */
+function renderPrompt(/** @type {Round} */ round) {
+  const prompt = round.prompt;
+  const lang = currentLanguage();
+  const key = `${prompt.id}|${lang}`;
+  const el = byId("stage-prompt");
+  if (localized && localized.key === key) {
+    setText(el, localized.data.text.text);
+    el.setAttribute("lang", localized.data.text.lang);
+    return;
+  }
+  setText(el, prompt.text);
+  if (prompt.custom) el.removeAttribute("lang");
+  else el.setAttribute("lang", "en");
+  if (prompt.custom || !prompt.id || lang === "en") return;
+  fetch(`/api/prompts/${encodeURIComponent(prompt.id)}?lang=${encodeURIComponent(lang)}`)
+    .then((r) => (r.ok ? r.json() : null))
+    .then((got) => {
+      if (!got) return;
+      localized = { key, data: got };
+      if (state.round && state.round.prompt.id === prompt.id) renderPrompt(state.round);
+    })
+    .catch(() => {});
+}
+
+async function main() {
+  await initI18n();
+  document.title = t("stage.page_title");
+  onLanguageChange(() => {
+    const conn = byId("conn");
+    if (CONN_TEXT[conn.dataset.state || ""]) conn.textContent = CONN_TEXT[conn.dataset.state || ""]();
+    if (state.cls) renderClass(state.cls);
+    else render();
+  });
   reloadOnNewKey();
   const key = takeStaffKey();
   const conn = byId("conn");
   if (!key) {
     conn.hidden = true;
-    message("Open the stage view from your teacher dashboard.");
+    message(t("stage.open_from_dashboard"));
     return;
   }
   state.key = key;
   const socket = connect({ token: key, view: "stage" });
   watchConnection(socket, (s) => {
     conn.dataset.state = s;
-    conn.textContent = CONN_TEXT[s];
+    conn.textContent = CONN_TEXT[s]();
   });
   onRefused(socket, {
     onNotAuthorised: () => {
@@ -195,9 +237,9 @@ function main() {
       show("locked", false);
       show("stage-round", false);
       show("spotlight", false);
-      message("This stage link does not work any more. Open the stage view again from your dashboard.");
+      message(t("stage.link_dead"));
     },
-    onRetrying: () => message("Could not connect just now. Trying again in a few seconds…"),
+    onRetrying: () => message(t("common.retrying")),
   });
   // Sent just before the server closes this socket on purpose (opened on too many screens).
   socket.on("closed", (/** @type {{message?: string}} */ msg) => message((msg && msg.message) || ""));

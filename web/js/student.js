@@ -1,7 +1,8 @@
 // Student page: join a class with a code and a name, then stay connected with a seat token.
 import { api } from "./api.js";
 import { setBaseTitle, wireAttention } from "./attention.js";
-import { byId, setText, show, statusLine } from "./dom.js";
+import { byId, h, replace, setText, show, statusLine } from "./dom.js";
+import { currentLanguage, initI18n, languageMenu, onLanguageChange, setLanguage, storedLanguage, t, tParts } from "./i18n.js";
 import { connect, emitAck, onRefused, watchConnection } from "./socket.js";
 import { createRoundStudent } from "./round-student.js";
 import { createRotationStudent } from "./rotation-student.js";
@@ -23,6 +24,7 @@ const round = createRoundStudent({
   token: () => state.seat?.seat_token || "",
   classId: () => state.seat?.class_id || "",
   me: () => state.seat?.student_id || "",
+  teacherLang: () => classLang,
 });
 
 const rotation = createRotationStudent();
@@ -109,7 +111,7 @@ function showJoinForm(message) {
 
 /** @param {string} name */
 function renderName(name) {
-  setText("welcome", `You’re in, ${name}!`);
+  replace(byId("welcome"), tParts("student.welcome", { name: h("bdi", null, name) }));
 }
 
 /** @param {{name?: string}} cls */
@@ -118,7 +120,11 @@ function renderClass(cls) {
     setText("class-name", cls.name);
     setBaseTitle(`${cls.name} — Rapport`);
   }
+  if (cls && cls.lang) classLang = cls.lang;
 }
+
+/** The class's language (the teacher's choice): the best guess for the teacher's words. */
+let classLang = "en";
 
 function showInside() {
   show("join", false);
@@ -133,11 +139,12 @@ function showInside() {
 
 // ---------- connection ----------
 
+/** @type {Record<string, () => string>} */
 const CONN_TEXT = {
-  connecting: "Connecting…",
-  connected: "Connected",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+  connecting: () => t("common.conn_connecting"),
+  connected: () => t("common.conn_connected"),
+  reconnecting: () => t("common.conn_reconnecting"),
+  offline: () => t("common.conn_offline"),
 };
 
 function disconnect() {
@@ -158,7 +165,7 @@ function startSocket() {
   const conn = byId("conn");
   watchConnection(socket, (s) => {
     conn.dataset.state = s;
-    conn.textContent = CONN_TEXT[s];
+    conn.textContent = CONN_TEXT[s]();
   });
 
   onRefused(socket, {
@@ -166,9 +173,9 @@ function startSocket() {
       forgetSeat(state.code);
       state.seat = null;
       disconnect();
-      showJoinForm("Your place in this class has expired or was reset. Please join again — it only takes a moment.");
+      showJoinForm(t("join.expired"));
     },
-    onRetrying: () => say("Could not connect just now. Trying again in a few seconds…", "error"),
+    onRetrying: () => say(t("common.retrying"), "error"),
   });
   // Sent just before the server closes this socket on purpose (the class opened on too many screens).
   socket.on("closed", (/** @type {{message?: string}} */ msg) => say((msg && msg.message) || "", "error"));
@@ -179,6 +186,7 @@ function startSocket() {
       saveSeat(state.code, state.seat);
       renderName(snap.you.name);
     }
+    adoptSeatLanguage(snap.you && snap.you.lang);
     say("");
     round.snapshot(snap);
     rotation.snapshot(snap);
@@ -207,26 +215,34 @@ function startSocket() {
       state.seat = { ...state.seat, name: student.name };
       saveSeat(state.code, state.seat);
       renderName(student.name);
-      say(`Your teacher changed your name to ${student.name}.`);
+      say(t("student.renamed", { name: student.name }));
     }
   });
 
-  socket.on("seat.moved", (/** @type {{message?: string}} */ msg) => {
+  socket.on("seat.moved", () => {
     forgetSeat(state.code);
     state.seat = null;
     disconnect();
-    showJoinForm(`${(msg && msg.message) || "You opened this class on another device."} To come back here, make a rejoin code on that device (“Use another device”).`);
+    showJoinForm(t("join.moved"));
   });
 
-  socket.on("removed", (/** @type {{message?: string}} */ msg) => {
+  socket.on("removed", () => {
     forgetSeat(state.code);
     state.seat = null;
     disconnect();
-    showJoinForm((msg && msg.message) || "Your teacher took you out of this class.");
+    showJoinForm(t("join.removed"));
   });
 }
 
 // ---------- join form ----------
+
+/** Server refusals a student meets when joining, in their language. @param {any} e */
+function joinError(e) {
+  if (e.code === "name_taken") return t("join.name_taken");
+  if (e.code === "not_found") return t("join.code_not_found");
+  if (e.code === "locked") return t("join.locked");
+  return e.message;
+}
 
 /** @param {Event} event */
 async function onJoin(event) {
@@ -239,27 +255,25 @@ async function onJoin(event) {
   nameInput.removeAttribute("aria-invalid");
   if (!code || code.length > 16) {
     codeInput.setAttribute("aria-invalid", "true");
-    sayJoin("Please type the class code from your teacher.", "error");
+    sayJoin(t("join.need_code"), "error");
     codeInput.focus();
     return;
   }
   if (!name || [...name].length > 40) {
     nameInput.setAttribute("aria-invalid", "true");
-    sayJoin("Please type your name (up to 40 characters).", "error");
+    sayJoin(t("join.need_name", { max: 40 }), "error");
     nameInput.focus();
     return;
   }
   const button = /** @type {HTMLButtonElement} */ (byId("join-form").querySelector("button[type=submit]"));
   button.disabled = true;
-  sayJoin("Joining…");
+  sayJoin(t("join.joining"));
   try {
-    const joined = await api("POST", "/api/join", { json: { code, name } });
+    const joined = await api("POST", "/api/join", { json: { code, name, lang: currentLanguage() } });
     seated(code, joined);
   } catch (err) {
     const e = /** @type {any} */ (err);
-    sayJoin(e.code === "name_taken"
-      ? `${e.message} If that is you on another device, use “Already in this class on another device?” below.`
-      : e.message, "error");
+    sayJoin(joinError(e), "error");
     if (e.code === "name_taken") /** @type {HTMLDetailsElement} */ (byId("rejoin")).open = true;
     const bad = e.code === "name_taken" ? nameInput : e.code === "not_found" ? codeInput : null;
     if (bad) {
@@ -305,24 +319,24 @@ async function rejoin(code, rejoinCode) {
   const input = /** @type {HTMLInputElement} */ (byId("rejoin-code"));
   input.removeAttribute("aria-invalid");
   if (!code) {
-    sayRejoin("Type the class code above first.", "error");
+    sayRejoin(t("rejoin.need_class_code"), "error");
     byId("code").focus();
     return;
   }
   if (!rejoinCode) {
     input.setAttribute("aria-invalid", "true");
-    sayRejoin("Type your rejoin code.", "error");
+    sayRejoin(t("rejoin.need_code"), "error");
     input.focus();
     return;
   }
-  sayRejoin("Getting your place back…");
+  sayRejoin(t("rejoin.working"));
   try {
     seated(code, await api("POST", "/api/rejoin", { json: { code, rejoin_code: rejoinCode } }));
   } catch (err) {
     const e = /** @type {any} */ (err);
     byId("rejoin").setAttribute("open", "");
     input.setAttribute("aria-invalid", "true");
-    sayRejoin(e.message, "error");
+    sayRejoin(e.code === "not_found" ? t("rejoin.not_found") : e.message, "error");
     input.focus();
   }
 }
@@ -341,7 +355,8 @@ async function onMakeRejoin() {
     setText("my-rejoin-code", made.rejoin_code);
     /** @type {HTMLInputElement} */ (byId("my-rejoin-link")).value = made.rejoin_url;
     show("rejoin-shown", true);
-    setText("make-rejoin", "Make a new code");
+    rejoinShown = true;
+    setText("make-rejoin", t("student.new_rejoin"));
   } catch (err) {
     say(err instanceof Error ? err.message : String(err), "error");
   }
@@ -349,7 +364,40 @@ async function onMakeRejoin() {
 
 function updateNameCount() {
   const name = /** @type {HTMLInputElement} */ (byId("name")).value;
-  setText("name-count", `${[...name].length} / 40 characters`);
+  setText("name-count", t("common.char_count", { count: [...name].length, max: 40 }));
+}
+
+let rejoinShown = false;
+
+/** Text this page builds in JS, again in the language just chosen. */
+function relabel() {
+  updateNameCount();
+  setText("name-hint", t("join.name_hint", { max: 40 }));
+  setText("make-rejoin", t(rejoinShown ? "student.new_rejoin" : "student.show_rejoin"));
+  if (!state.seat || byId("class-name").textContent === "") setBaseTitle(t("join.page_title"));
+  if (state.seat) renderName(state.seat.name);
+  const conn = byId("conn");
+  if (CONN_TEXT[conn.dataset.state || ""]) conn.textContent = CONN_TEXT[conn.dataset.state || ""]();
+}
+
+/**
+ * The seat remembers the student's language (so a new device or a reload gets it, and the
+ * teacher sees it): this device's own choice wins; a seat's choice applies on a device that
+ * has none.
+ * @param {string | undefined} seatLang
+ */
+function adoptSeatLanguage(seatLang) {
+  const mine = storedLanguage();
+  if (!mine && seatLang && seatLang !== currentLanguage()) {
+    setLanguage(seatLang).catch(() => {});
+  } else if (seatLang !== currentLanguage()) {
+    tellSeat(currentLanguage());
+  }
+}
+
+/** @param {string} lang */
+function tellSeat(lang) {
+  if (state.socket) emitAck(state.socket, "seat.language", { lang }).catch(() => {});
 }
 
 /**
@@ -374,7 +422,11 @@ function onNotMe() {
   showJoinForm("");
 }
 
-function main() {
+async function main() {
+  await initI18n();
+  relabel();
+  onLanguageChange(relabel);
+  languageMenu(/** @type {HTMLSelectElement} */ (byId("lang-menu")), tellSeat);
   byId("join-form").addEventListener("submit", onJoin);
   byId("not-me").addEventListener("click", onNotMe);
   byId("rejoin-form").addEventListener("submit", onRejoin);

@@ -10,6 +10,7 @@ import { createConnections } from "./connections.js";
 import { wireTabs } from "./tabs.js";
 import { downloadFile, localZone } from "./download.js";
 import * as remembered from "./remembered.js";
+import { initI18n } from "./i18n.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
@@ -970,4 +971,5 @@ function main() {
   wireSocket();
 }
 
+await initI18n();
 main();

@@ -3,6 +3,7 @@
 // BigBlueButton), and in the rotation card one line that says how to get into their room,
 // named exactly as the video platform names it. With nothing configured it adds nothing.
 import { byId, h, setText, show } from "./dom.js";
+import { onLanguageChange, t } from "./i18n.js";
 
 /**
  * @typedef {{platform: "jitsi" | "bbb" | "zoom", join_url?: string}} StudentVideo
@@ -11,14 +12,11 @@ import { byId, h, setText, show } from "./dom.js";
 
 /** @param {StudentVideo} video @param {number} room */
 export function roomInstructions(video, room) {
+  // The room's name exactly as the video platform shows it (in English there), not translated.
   const name = `Room ${room}`;
-  if (video.platform === "zoom") {
-    return `In Zoom: click Breakout Rooms (on a phone: More › Breakout Rooms), then Join next to “${name}”.`;
-  }
-  if (video.platform === "bbb") {
-    return `In BigBlueButton: accept the invitation to “${name}”, or choose “${name}” when asked which breakout room to join.`;
-  }
-  return `Your teacher moves you to “${name}” in the video call. Stay in the call.`;
+  if (video.platform === "zoom") return t("rotation.video_zoom", { room: name });
+  if (video.platform === "bbb") return t("rotation.video_bbb", { room: name });
+  return t("rotation.video_jitsi", { room: name });
 }
 
 export function createVideoStudent() {
@@ -36,9 +34,10 @@ export function createVideoStudent() {
       if (link) {
         link.setAttribute("href", video.join_url);
       } else {
-        const section = h("section", { id: "video-join", class: "card video-join", "aria-label": "Video call" },
-          h("a", { class: "button", href: video.join_url, target: "_blank", rel: "noopener noreferrer" }, "Join the video call"),
-          h("p", { class: "hint" }, video.platform === "jitsi" ? "Opens Jitsi Meet with your name filled in. Keep this page open too." : "Opens BigBlueButton with your name filled in. Keep this page open too."));
+        const section = h("section", { id: "video-join", class: "card video-join", "aria-label": t("video.region"), "data-i18n-aria-label": "video.region" },
+          h("a", { class: "button", href: video.join_url, target: "_blank", rel: "noopener noreferrer", "data-i18n": "video.join" }, t("video.join")),
+          h("p", { class: "hint", "data-i18n": video.platform === "jitsi" ? "video.jitsi_hint" : "video.bbb_hint" },
+            t(video.platform === "jitsi" ? "video.jitsi_hint" : "video.bbb_hint")));
         byId("rotation").after(section);
       }
     }
@@ -53,6 +52,8 @@ export function createVideoStudent() {
       show(line, Boolean(text));
     }
   }
+
+  onLanguageChange(render);
 
   return {
     /** @param {any} snap */
