@@ -17,7 +17,8 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.domain.ui_translations import PLURAL_MARK, UI_DIRECTORY, load_ui_catalogs
-from tests.browser.pages import PHONE, T, assert_clean, assert_fits, new_page, shot
+from tests.browser.axe import add_axe, describe, start, violations
+from tests.browser.pages import PHONE, T, assert_clean, assert_fits, shot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +62,10 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     english_prompt = localized["original"]["text"]
 
     # The student opens the join page (English: the browser says en-US), picks Español.
-    student = new_page(browser, contexts, PHONE)
+    context = browser.new_context(viewport=PHONE)
+    contexts.append(context)
+    add_axe(context)
+    student = watch(context)
     page = student.page
     page.goto(f"{base}/j/{made['join_code']}")
     expect(page.locator("#join-title")).to_have_text("Join your class", timeout=T)
@@ -121,6 +125,8 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
                     localized["original"]["starter"], "Rapport"]
     assert english_left(page, user_content) == []
     shot(page, "i18n-es-round")
+    start(page)
+    found = {"student page in Spanish": violations(page)}
 
     # Mid-round she writes a draft in a second round... (edit keeps the first card): switch
     # language with an unsent draft in the reply box and in an edit of her card.
@@ -143,6 +149,9 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_fits(page)
     shot(page, "i18n-ar-round")
+    start(page)
+    found["student page in Arabic"] = violations(page)
+    assert all(not v for v in found.values()), describe(found)
     # Back to Spanish: the edit is still there and can be saved.
     page.locator("#lang-menu").select_option("es")
     expect(page.locator("html")).to_have_attribute("dir", "ltr", timeout=T)

@@ -55,7 +55,8 @@ function adopt(catalog) {
   state.messages = catalog.messages || {};
   state.languages = catalog.languages || [];
   state.plurals = new Intl.PluralRules(state.lang);
-  state.numbers = new Intl.NumberFormat(state.lang);
+  // "1000" stays "1000" (counters, limits); "10,000" is grouped, in the language's own way.
+  state.numbers = new Intl.NumberFormat(state.lang, { useGrouping: "min2" });
   document.documentElement.lang = state.lang;
   document.documentElement.dir = state.dir;
   translatePage();

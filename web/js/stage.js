@@ -242,7 +242,8 @@ async function main() {
     onRetrying: () => message(t("common.retrying")),
   });
   // Sent just before the server closes this socket on purpose (opened on too many screens).
-  socket.on("closed", (/** @type {{message?: string}} */ msg) => message((msg && msg.message) || ""));
+  socket.on("closed", (/** @type {{reason?: string, message?: string}} */ msg) => message(
+    msg && msg.reason === "too_many_connections" ? t("common.closed_elsewhere") : (msg && msg.message) || ""));
   socket.on("snapshot", applySnapshot);
   socket.on("resync", async () => {
     try {

@@ -178,7 +178,8 @@ function startSocket() {
     onRetrying: () => say(t("common.retrying"), "error"),
   });
   // Sent just before the server closes this socket on purpose (the class opened on too many screens).
-  socket.on("closed", (/** @type {{message?: string}} */ msg) => say((msg && msg.message) || "", "error"));
+  socket.on("closed", (/** @type {{reason?: string, message?: string}} */ msg) => say(
+    msg && msg.reason === "too_many_connections" ? t("common.closed_elsewhere") : (msg && msg.message) || "", "error"));
   const onSnapshot = (/** @type {any} */ snap) => {
     renderClass(snap.class || {});
     if (snap.you && snap.you.name && state.seat) {
