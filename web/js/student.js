@@ -133,7 +133,8 @@ function showInside() {
   show("sound-toggle", true);
   // A rejoin code shown for an earlier seat (used or replaced since) is not shown again.
   show("rejoin-shown", false);
-  setText("make-rejoin", "Show my rejoin code");
+  rejoinShown = false;
+  setText("make-rejoin", t("student.show_rejoin"));
   if (state.seat) renderName(state.seat.name);
 }
 
