@@ -18,7 +18,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from server.domain.ui_translations import PLURAL_MARK, UI_DIRECTORY, load_ui_catalogs
 from tests.browser.axe import add_axe, describe, start, violations
-from tests.browser.pages import PHONE, T, assert_clean, assert_fits, shot, watch
+from tests.browser.pages import (
+    LAPTOP,
+    PHONE,
+    T,
+    assert_clean,
+    assert_fits,
+    new_page,
+    shot,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -163,3 +172,42 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     page.reload()
     expect(page.locator("#welcome")).to_have_text("¡Ya estás dentro, Lucía!", timeout=T)
     assert_clean([student], base)
+
+
+def test_teacher_sees_languages_and_the_stage_follows_the_teacher(
+        live_server, browser: Browser, contexts: list[BrowserContext]) -> None:
+    """The roster and the connection record show each student's language; the teacher's
+    language choice turns the stage (on another screen) to it."""
+    base = live_server.url.rstrip("/")
+    made = requests.post(f"{base}/api/classes", json={"name": "Period 6 ELD",
+                                                      "grade_band": "9-12"}, timeout=10).json()
+    for name, lang in (("Lucía", "es"), ("Olena", "uk")):
+        joined = requests.post(f"{base}/api/join", json={"code": made["join_code"],
+                                                         "name": name, "lang": lang}, timeout=10)
+        assert joined.status_code == 200, joined.text
+    teacher = new_page(browser, contexts, LAPTOP)
+    tp = teacher.page
+    tp.goto(f"{base}/teacher#key={made['teacher_secret']}")
+    expect(tp.locator("#conn")).to_have_text("Connected", timeout=T)
+    roster = tp.locator("#students")
+    expect(roster.locator("li", has_text="Lucía").locator(".lang-tag")).to_have_text("Spanish",
+                                                                                    timeout=T)
+    expect(roster.locator("li", has_text="Olena").locator(".lang-tag")).to_have_text("Ukrainian")
+    tp.get_by_role("tab", name="Connections").click()
+    coverage = tp.locator("#conn-coverage-lang tbody tr")
+    expect(coverage).to_have_count(2, timeout=T)
+    expect(tp.locator('#conn-coverage-lang tr[data-lang="es"] th')).to_have_text("Spanish")
+
+    stage = new_page(browser, contexts, LAPTOP)
+    stage.page.goto(f"{base}/stage#key={made['teacher_secret']}")
+    expect(stage.page.locator("#conn")).to_have_text("Live", timeout=T)
+    expect(stage.page.locator("html")).to_have_attribute("lang", "en")
+    tp.locator("#lang-menu").select_option("ar")
+    expect(tp.locator("html")).to_have_attribute("dir", "rtl", timeout=T)
+    expect(roster.locator("li", has_text="Lucía").locator(".lang-tag")).not_to_have_text(
+        "Spanish", timeout=T)  # now named in Arabic
+    expect(stage.page.locator("html")).to_have_attribute("dir", "rtl", timeout=T)
+    expect(stage.page.locator("#conn")).to_have_text("مباشر", timeout=T)
+    expect(stage.page.locator(".stage-corner-label, #join p").first).not_to_have_text("Join at")
+    shot(stage.page, "i18n-stage-ar")
+    assert_clean([teacher, stage], base)

@@ -2,6 +2,7 @@
 // reached lately, coverage by tag and connections per week (SVG charts with tables/text for
 // screen readers), reflection questions, and a private note per student.
 import { byId, charCounter, h, replace, setText, show } from "./dom.js";
+import { languageName, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -13,7 +14,7 @@ import { emitAck } from "./socket.js";
  *   never_reached: number, mean_days_since_connection: number | null}} Coverage
  * @typedef {{week_start: string, exchanges: number, checkins: number, spotlights: number, total: number}} Week
  * @typedef {{days: number, now_ms?: number, students: Entry[], not_reached: string[], coverage: Coverage[],
- *   coverage_overall: Coverage, weekly: Week[], reflection_questions: string[],
+ *   coverage_overall: Coverage, coverage_by_language?: Coverage[], weekly: Week[], reflection_questions: string[],
  *   notes: Record<string, {text: string, at: number}>}} Record_
  */
 
@@ -130,7 +131,8 @@ export function createConnections(deps) {
       const main = h("tr", { dataset: { days: days === null ? "never" : String(days) } },
         h("th", { scope: "row" }, h("span", { class: "conn-name" }, e.name),
           h("span", { class: "note-preview muted small", dataset: { notePreview: e.student_id } }, note ? note.text : "")),
-        h("td", { dataset: { label: "Tags" } }, e.tags.length ? e.tags.map((t) => h("span", { class: "tag" }, t)) : h("span", { class: "muted" }, "–")),
+        h("td", { dataset: { label: "Tags" } }, e.tags.length ? e.tags.map((tag) => h("span", { class: "tag" }, tag)) : h("span", { class: "muted" }, "–")),
+        h("td", { dataset: { label: t("teacher.language") } }, e.language ? languageName(e.language) : h("span", { class: "muted" }, "–")),
         h("td", { class: "num", dataset: { label: "Cards shared" } }, String(e.cards_shared)),
         h("td", { class: "num", dataset: { label: "Times spotlighted" } }, String(e.times_spotlighted)),
         h("td", { dataset: { label: "Last private exchange" } }, when(e.last_private_exchange_ms)),
@@ -138,7 +140,7 @@ export function createConnections(deps) {
         h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}`, dataset: { label: "Days since last real connection" } }, days === null ? "never" : String(days)),
         h("td", { class: "note-cell" }, toggle));
       const noteRow = h("tr", { id: noteId, class: "note-row", hidden: !open },
-        h("td", { colspan: 8 }, open ? noteEditor(e) : null));
+        h("td", { colspan: 9 }, open ? noteEditor(e) : null));
       return [main, noteRow];
     });
     replace(byId("conn-table"),
@@ -146,13 +148,14 @@ export function createConnections(deps) {
       h("thead", null, h("tr", null,
         h("th", { scope: "col" }, "Student"),
         h("th", { scope: "col" }, "Tags"),
+        h("th", { scope: "col" }, t("teacher.language")),
         h("th", { scope: "col" }, "Cards shared"),
         h("th", { scope: "col" }, "Times spotlighted"),
         h("th", { scope: "col" }, "Last private exchange"),
         h("th", { scope: "col" }, "Last check-in"),
         h("th", { scope: "col", "aria-sort": sortDir === "desc" ? "descending" : "ascending" }, sortButton),
         h("th", { scope: "col" }, "Private note"))),
-      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: 8, class: "empty" }, "No students yet."))));
+      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: 9, class: "empty" }, "No students yet."))));
   }
 
   function renderNotReached() {
@@ -198,6 +201,22 @@ export function createConnections(deps) {
         h("th", { scope: "col" }, "Never reached"))),
       h("tbody", null, rows.map((row) => h("tr", null,
         h("th", { scope: "row" }, row.tag),
+        h("td", { class: "num" }, String(row.students)),
+        h("td", { class: "num" }, String(row.reached)),
+        h("td", { class: "num" }, `${Math.round((row.share_reached || 0) * 100)}%`),
+        h("td", { class: "num" }, String(row.never_reached))))));
+    // Beside it, the same by the language each student reads Rapport in.
+    const byLanguage = rec.coverage_by_language || [];
+    replace(byId("conn-coverage-lang"),
+      h("caption", { class: "visually-hidden" }, t("teacher.coverage_language")),
+      h("thead", null, h("tr", null,
+        h("th", { scope: "col" }, t("teacher.language")),
+        h("th", { scope: "col" }, "Students"),
+        h("th", { scope: "col" }, "Reached"),
+        h("th", { scope: "col" }, "Share"),
+        h("th", { scope: "col" }, "Never reached"))),
+      h("tbody", null, byLanguage.map((row) => h("tr", { dataset: { lang: row.tag } },
+        h("th", { scope: "row" }, row.tag === "unknown" ? t("teacher.language_unknown") : languageName(row.tag)),
         h("td", { class: "num" }, String(row.students)),
         h("td", { class: "num" }, String(row.reached)),
         h("td", { class: "num" }, `${Math.round((row.share_reached || 0) * 100)}%`),

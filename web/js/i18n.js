@@ -110,6 +110,15 @@ export function formatNumber(n) {
   return state.numbers ? state.numbers.format(n) : String(n);
 }
 
+/** A language's name in the interface language ("es" -> "Spanish"). @param {string} tag */
+export function languageName(tag) {
+  try {
+    return new Intl.DisplayNames([state.lang], { type: "language" }).of(tag) || tag;
+  } catch {
+    return tag;
+  }
+}
+
 /** "Ana, Ben and Chi" in the interface language. @param {string[]} names */
 export function formatList(names) {
   try {

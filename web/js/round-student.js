@@ -824,6 +824,7 @@ export function createRoundStudent(deps) {
       // Everything built here in JS, again in the language just chosen; what the student
       // typed stays in the fields.
       onLanguageChange(() => {
+        announce("");
         updateCount();
         updateReplyCount();
         setText("card-submit", t(state.editing ? "round.save" : "round.post"));

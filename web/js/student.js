@@ -373,6 +373,9 @@ let rejoinShown = false;
 
 /** Text this page builds in JS, again in the language just chosen. */
 function relabel() {
+  // A status line said in the previous language goes (it is only ever a passing message).
+  say("");
+  sayJoin("");
   updateNameCount();
   setText("name-hint", t("join.name_hint", { max: 40 }));
   setText("make-rejoin", t(rejoinShown ? "student.new_rejoin" : "student.show_rejoin"));

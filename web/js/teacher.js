@@ -10,7 +10,7 @@ import { createConnections } from "./connections.js";
 import { wireTabs } from "./tabs.js";
 import { downloadFile, localZone } from "./download.js";
 import * as remembered from "./remembered.js";
-import { initI18n } from "./i18n.js";
+import { currentLanguage, initI18n, languageMenu, languageName, onLanguageChange, t } from "./i18n.js";
 
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
@@ -178,7 +178,10 @@ function fillRow(li, student) {
   const dot = h("span", { class: "dot" });
   updateDot(dot, student.online);
   const tags = (student.tags || []).map((tag) => h("span", { class: "tag" }, tag));
-  const name = h("span", { class: "student-name" }, student.name, tags);
+  // The language the student reads Rapport in, named in the teacher's language.
+  const lang = student.lang && student.lang !== "en"
+    ? h("span", { class: "tag lang-tag", lang: currentLanguage(), title: t("teacher.student_language") }, languageName(student.lang)) : null;
+  const name = h("span", { class: "student-name", dir: "auto" }, student.name, tags, lang);
   const actions = isTeacher()
     ? h("span", { class: "student-actions" },
       h("button", {
@@ -317,6 +320,7 @@ function renderCohost() {
 function renderSnapshot(snap) {
   const tabBefore = tabs.current();
   state.role = snap.role;
+  tellStage(snap.class && snap.class.lang);
   byId("kicked").hidden = true;
   renderRole();
   renderClass(snap.class);
@@ -942,7 +946,19 @@ function wireControls() {
   });
 }
 
+/**
+ * The stage shows the teacher's language: the teacher's page tells the server when it differs
+ * (a co-host's choice stays on their device).
+ * @param {string | undefined} classLang
+ */
+function tellStage(classLang) {
+  if (state.role !== "teacher" || !state.socket || classLang === currentLanguage()) return;
+  emitAck(state.socket, "class.language", { lang: currentLanguage() }).catch(() => {});
+}
+
 function main() {
+  languageMenu(/** @type {HTMLSelectElement} */ (byId("lang-menu")), () => tellStage(state.cls?.lang));
+  onLanguageChange(() => renderAllStudents([...state.students.values()]));
   reloadOnNewKey();
   setPresenting(readPresenting());
   let key = takeStaffKey();
