@@ -42,14 +42,26 @@ from server.planner.constructions import expand_cyclic, is_resolvable  # noqa: E
 # search to one room per orbit of that map.
 SHAPES: dict[str, tuple[int, ...]] = {
     "nkts-18": (8, 2, 3, 0, 2),  # nearly Kirkman: 18 in threes, 8 rotations
+    "nkts-18-b": (6, 3, 3, 2, 0),
+    "nkts-18-c": (8, 2, 3, 0, 2, 3, 0),
+    "nkts-18-d": (8, 2, 3, 0, 2, 5, 0),
+    "nkts-18-e": (8, 2, 3, 0, 2, 7, 0),
+    "nkts-18-f": (8, 2, 3, 0, 2, 1, 1),
     "nkts-24": (8, 3, 3, 3, 0),  # 24 in threes, 11 rotations
     "nkts-30": (10, 3, 3, 4, 0),  # 30 in threes, 14 rotations
+    "nkts-30-b": (14, 2, 3, 0, 2),
     "nkts-36": (12, 3, 3, 5, 0),  # 36 in threes, 17 rotations
+    "nkts-36-b": (17, 2, 3, 0, 2),
     "rbibd-28-4": (7, 4, 4, 2, 0),  # resolvable (28, 4, 1): 28 in fours, 9 rotations
     "rbibd-40-4": (13, 3, 4, 0, 1, 3, 1),  # resolvable (40, 4, 1): 40 in fours, 13 rotations
     "golf-32-4-10": (8, 4, 4, 2, 0),  # social golfers 8-4-10: 32 in fours, 10 rotations
+    "golf-32-4-10-b": (10, 3, 4, 0, 2),
+    "golf-32-4-10-c": (10, 3, 4, 0, 2, 1, 1),
+    "golf-32-4-10-d": (10, 3, 4, 0, 2, 9, 0),
+    "golf-32-4-10-e": (8, 4, 4, 2, 0, 1, 1),
     "golf-24-4-6": (6, 4, 4, 0, 0),  # 6-4-6: 24 in fours, 6 rotations
     "golf-24-4-7": (6, 4, 4, 1, 0),  # 6-4-7: 24 in fours, 7 rotations
+    "golf-24-4-7-b": (7, 3, 4, 0, 3),
     "golf-36-4-11": (9, 4, 4, 2, 0),  # 9-4-11: 36 in fours, 11 rotations
     "golf-30-5-6": (6, 5, 5, 0, 0),  # 6-5-6: 30 in fives, 6 rotations
     "golf-30-5-7": (6, 5, 5, 1, 0),  # 6-5-7: 30 in fives, 7 rotations
@@ -150,10 +162,15 @@ class Search:
         for i in range(self.fixed):
             levels = list(range(self.levels))
             self.rng.shuffle(levels)
-            mates = [self.rng.choice([p for p in self.points if p[1] == level and p in self.free])
-                     for level in sorted(levels[: self.k - 1])]
-            if self.multiplier != (1, 0):
-                mates = [(0, level) for level in range(self.k - 1)]  # a room the map fixes
+            for _attempt in range(2000):
+                mates = [
+                    self.rng.choice([p for p in self.points if p[1] == level and p in self.free])
+                    for level in sorted(levels[: self.k - 1])
+                ]
+                if self._image(mates) == sorted(mates):
+                    break  # a room the multiplier map fixes
+            else:
+                return False
             orbits = [orbit(a, b, self.q) for a, b in itertools.combinations(mates, 2)]
             orbits += [(-1 - i, p[1], 0) for p in mates]
             if None in orbits or len(set(orbits)) < len(orbits) or set(orbits) & self.used:
@@ -174,15 +191,17 @@ class Search:
         self.rng.shuffle(others)
         return self._grow([anchor], others, set())
 
+    def _image(self, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        m, shift = self.multiplier
+        return sorted(((m * x) % self.q, (level + shift) % self.levels) for x, level in block)
+
     def _images(self, block: list[tuple[int, int]], added: set[tuple[int, int, int]]
                 ) -> tuple[list[list[tuple[int, int]]], set[tuple[int, int, int]]] | None:
         """The block's orbit under the multiplier map and all orbits they cover, or None
         when the images overlap, use taken points or cover an orbit twice."""
-        m, shift = self.multiplier
         images = [sorted(block)]
         while True:
-            nxt = sorted(((m * x) % self.q, (level + shift) % self.levels)
-                         for x, level in images[-1])
+            nxt = self._image(images[-1])
             if nxt == images[0]:
                 break
             images.append(nxt)
