@@ -1,6 +1,10 @@
 """Find the resolvable designs stored in ``server/planner/tables/designs.json``.
 
-Usage: python bench/find_designs.py [--only NAME ...] [--seconds S]
+Usage: python bench/find_designs.py [--only NAME ...] [--seconds S] [--nodes N]
+
+Regenerate the stored table (about 5 minutes on a loaded 2-core machine):
+python bench/find_designs.py --only nkts-24 nkts-30-b nkts-36-b rbibd-28-4 rbibd-40-4 \
+    golf-24-4-7-b golf-30-5-6 --seconds 150
 
 Every design is a set of rotations (parallel classes) of n = levels * q + fixed points in rooms
 of k in which no pair meets twice.  Points are (x, level) with x in Z_q, plus a few fixed
@@ -10,9 +14,11 @@ points that every translation leaves alone.  A design is
 Two points meet in a translate of a base block iff their difference "orbit" (level pair and
 difference, up to sign on one level) is one of the block's, so a base class whose blocks
 cover distinct orbits, none of them covered by an invariant class, gives q + t rotations with
-no repeated pair.  The search is plain randomised backtracking over the base class (first
-uncovered point, then its room-mates), restarted with fresh invariant classes; seeds are
-fixed, so a run regenerates the same table.
+no repeated pair.  The base class is an exact cover (Knuth's algorithm X: every point
+once, every orbit at most once, or exactly once when the pair count is tight), or, for a
+shape with a multiplier symmetry, randomised backtracking over the orbits of that map;
+restarted with fresh random invariant classes and fixed-point rooms.  Seeds are fixed
+(one per name), so a run regenerates the same table.
 
 Designs without such a shape are found by the planner's own tabu search run for longer than
 a lesson allows (``TABU``: ``plan`` with the constructions off, seeds 0, 1, ... until a
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import sys
 import time
@@ -41,33 +48,24 @@ from server.planner.constructions import expand_cyclic, is_resolvable  # noqa: E
 # base class is also invariant under (x, level) -> (m * x, level + shift), which shrinks the
 # search to one room per orbit of that map.
 SHAPES: dict[str, tuple[int, ...]] = {
-    "nkts-18": (8, 2, 3, 0, 2),  # nearly Kirkman: 18 in threes, 8 rotations
-    "nkts-18-b": (6, 3, 3, 2, 0),
-    "nkts-18-c": (8, 2, 3, 0, 2, 3, 0),
-    "nkts-18-d": (8, 2, 3, 0, 2, 5, 0),
-    "nkts-18-e": (8, 2, 3, 0, 2, 7, 0),
-    "nkts-18-f": (8, 2, 3, 0, 2, 1, 1),
-    "nkts-24": (8, 3, 3, 3, 0),  # 24 in threes, 11 rotations
-    "nkts-30": (10, 3, 3, 4, 0),  # 30 in threes, 14 rotations
-    "nkts-30-b": (14, 2, 3, 0, 2),
-    "nkts-36": (12, 3, 3, 5, 0),  # 36 in threes, 17 rotations
-    "nkts-36-b": (17, 2, 3, 0, 2),
+    # found, stored in the table
+    "nkts-24": (8, 3, 3, 3, 0),  # nearly Kirkman: 24 in threes, 11 rotations
+    "nkts-30-b": (14, 2, 3, 0, 2),  # 30 in threes, 14 rotations
+    "nkts-36-b": (17, 2, 3, 0, 2),  # 36 in threes, 17 rotations
     "rbibd-28-4": (7, 4, 4, 2, 0),  # resolvable (28, 4, 1): 28 in fours, 9 rotations
     "rbibd-40-4": (13, 3, 4, 0, 1, 3, 1),  # resolvable (40, 4, 1): 40 in fours, 13 rotations
-    "golf-32-4-10": (8, 4, 4, 2, 0),  # social golfers 8-4-10: 32 in fours, 10 rotations
+    "golf-24-4-7-b": (7, 3, 4, 0, 3),  # social golfers 6-4-7: 24 in fours, 7 rotations
+    "golf-30-5-6": (6, 5, 5, 0, 0),  # 6-5-6: 30 in fives, 6 rotations
+    # not found so far (see docs/PLANNER.md, "Design families and the gap")
+    "nkts-18": (8, 2, 3, 0, 2),  # 18 in threes, 8 rotations (none with this symmetry)
+    "nkts-18-b": (6, 3, 3, 2, 0),  # (none with this symmetry either)
+    "golf-32-4-10": (8, 4, 4, 2, 0),  # 8-4-10: 32 in fours, 10 rotations
     "golf-32-4-10-b": (10, 3, 4, 0, 2),
     "golf-32-4-10-c": (10, 3, 4, 0, 2, 1, 1),
-    "golf-32-4-10-d": (10, 3, 4, 0, 2, 9, 0),
-    "golf-32-4-10-e": (8, 4, 4, 2, 0, 1, 1),
-    "golf-24-4-6": (6, 4, 4, 0, 0),  # 6-4-6: 24 in fours, 6 rotations
-    "golf-24-4-7": (6, 4, 4, 1, 0),  # 6-4-7: 24 in fours, 7 rotations
-    "golf-24-4-7-b": (7, 3, 4, 0, 3),
     "golf-36-4-11": (9, 4, 4, 2, 0),  # 9-4-11: 36 in fours, 11 rotations
-    "golf-30-5-6": (6, 5, 5, 0, 0),  # 6-5-6: 30 in fives, 6 rotations
     "golf-30-5-7": (6, 5, 5, 1, 0),  # 6-5-7: 30 in fives, 7 rotations
     "golf-35-5-8": (7, 5, 5, 1, 0),  # 7-5-8: 35 in fives, 8 rotations
     "golf-40-5-9": (8, 5, 5, 1, 0),  # 8-5-9: 40 in fives, 9 rotations
-    "golf-20-4-6": (5, 4, 4, 1, 0),  # 5-4-6: 20 in fours, 6 rotations
 }
 
 
@@ -88,7 +86,6 @@ def orbit(a: tuple[int, int], b: tuple[int, int], q: int) -> tuple[int, int, int
 # name: (students, room size, rotations) for the tabu search
 TABU: dict[str, tuple[int, int, int]] = {
     "nkts-18-tabu": (18, 3, 8),
-    "golf-24-4-6-tabu": (24, 4, 6),
 }
 
 
@@ -132,7 +129,10 @@ class Search:
             self.order = [p for p in self.points if p in self.free]
             self.rng.shuffle(self.order)
             self.nodes = 0
-            if self._extend():
+            # algorithm X lists every candidate room first: only when there are few enough
+            listable = math.comb(len(self.free), self.k) <= 50_000
+            found = self._exact() if self.multiplier == (1, 0) and listable else self._extend()
+            if found:
                 base = [[[x, level] for x, level in block] for block in self.blocks]
                 return {"q": self.q, "levels": self.levels, "k": self.k, "fixed": self.fixed,
                         "invariant": invariant, "base": base}
@@ -178,6 +178,84 @@ class Search:
             self.used |= set(orbits)  # type: ignore[arg-type]
             self.blocks.append([(0, -1 - i), *mates])
             self.free -= set(mates)
+        return True
+
+    def _exact(self) -> bool:
+        """The base class as an exact cover (Knuth's algorithm X, smallest column first):
+        every free point once, every difference orbit at most once; when the rooms must
+        use every orbit (the pair count is tight), every orbit exactly once."""
+        free = sorted(self.free)
+        pairs_per_room = self.k * (self.k - 1) // 2
+        rooms_left = len(free) // self.k
+        all_orbits = {orbit(a, b, self.q) for a, b in itertools.combinations(free, 2)}
+        all_orbits |= {orbit(a, b, self.q) for a in free
+                       for b in [(0, -1 - i) for i in range(self.fixed)]}
+        open_orbits = {o for o in all_orbits if o is not None} - self.used
+        tight = len(open_orbits) == rooms_left * pairs_per_room
+        options: dict[int, list[object]] = {}
+        rooms: dict[int, tuple[tuple[int, int], ...]] = {}
+        for room in itertools.combinations(free, self.k):
+            orbits = [orbit(a, b, self.q) for a, b in itertools.combinations(room, 2)]
+            if None in orbits or len(set(orbits)) < len(orbits):
+                continue
+            if any(o not in open_orbits for o in orbits):
+                continue
+            rooms[len(rooms)] = room
+            options[len(options)] = [("p", p) for p in room] + [("o", o) for o in orbits]
+        primary = {("p", p) for p in free} | ({("o", o) for o in open_orbits} if tight else set())
+        columns: dict[object, set[int]] = {("p", p): set() for p in free}
+        for o in open_orbits:
+            columns[("o", o)] = set()
+        for option, items in options.items():
+            for item in items:
+                columns[item].add(option)
+        chosen: list[int] = []
+        order = list(options)
+        self.rng.shuffle(order)
+        rank = {option: i for i, option in enumerate(order)}
+
+        def select(option: int) -> list[set[int]]:
+            removed = []
+            for item in options[option]:
+                for other in columns[item]:
+                    for other_item in options[other]:
+                        if other_item != item:
+                            columns[other_item].discard(other)
+                removed.append(columns.pop(item))
+            return removed
+
+        def deselect(option: int, removed: list[set[int]]) -> None:
+            for item in reversed(options[option]):
+                columns[item] = removed.pop()
+                for other in columns[item]:
+                    for other_item in options[other]:
+                        if other_item != item:
+                            columns[other_item].add(other)
+
+        def solve() -> bool:
+            self.nodes += 1
+            if self.nodes > self.nodes_per_try:
+                return False
+            open_primary = [item for item in columns if item in primary]
+            if not open_primary:
+                return True
+            item = min(open_primary, key=lambda c: len(columns[c]))
+            for option in sorted(columns[item], key=rank.__getitem__):
+                chosen.append(option)
+                removed = select(option)
+                if solve():
+                    return True
+                deselect(option, removed)
+                chosen.pop()
+                if self.nodes > self.nodes_per_try:
+                    return False
+            return False
+
+        self.nodes = 0
+        if not solve():
+            return False
+        for option in chosen:
+            self.blocks.append(list(rooms[option]))
         return True
 
     def _extend(self) -> bool:

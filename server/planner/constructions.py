@@ -485,12 +485,7 @@ def delete_points(
     if count == 0:
         return design
     n = sum(len(room) for room in design[0])
-    met = [0] * n
-    for rotation in design:
-        for room in rotation:
-            mask = sum(1 << p for p in room)
-            for p in room:
-                met[p] |= mask
+    met = meeting_masks(design, n)
     order = list(range(n))
     rng.shuffle(order)
     later = [0] * (n + 1)  # later[i]: the points order[i:] as a bit mask
@@ -524,3 +519,71 @@ def delete_points(
         [[renumber[p] for p in room if p not in gone] for room in rotation]
         for rotation in design
     ]
+
+
+def meeting_masks(design: list[list[list[int]]], n: int) -> list[int]:
+    """Bit mask per point of the points it shares a room with (itself included)."""
+    met = [0] * n
+    for rotation in design:
+        for room in rotation:
+            mask = sum(1 << p for p in room)
+            for p in room:
+                met[p] |= mask
+    return met
+
+
+def apart_labels(
+    design: list[list[list[int]]],
+    n: int,
+    apart: set[tuple[int, int]],
+    rng: random.Random,
+    node_limit: int = 20_000,
+) -> list[int] | None:
+    """A random student for every design point (``labels[point]``) such that no apart pair
+    shares a room: the apart students go first, each to a free point that meets none of
+    its apart partners' points (backtracking), the others at random.  None if not found."""
+    met = meeting_masks(design, n)
+    partners: dict[int, set[int]] = {}
+    for i, j in apart:
+        partners.setdefault(i, set()).add(j)
+        partners.setdefault(j, set()).add(i)
+    students = sorted(partners, key=lambda s: (-len(partners[s]), rng.random()))
+    points = list(range(n))
+    rng.shuffle(points)
+    point_of: dict[int, int] = {}
+    taken = [0]
+    nodes = [0]
+
+    def place(index: int) -> bool:
+        if index == len(students):
+            return True
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        student = students[index]
+        avoid = 0
+        for other in partners[student]:
+            if other in point_of:
+                avoid |= met[point_of[other]]
+        for point in points:
+            if (taken[0] | avoid) >> point & 1:
+                continue
+            point_of[student] = point
+            taken[0] |= 1 << point
+            if place(index + 1):
+                return True
+            taken[0] &= ~(1 << point)
+            del point_of[student]
+        return False
+
+    if not place(0):
+        return None
+    labels = [-1] * n
+    for student, point in point_of.items():
+        labels[point] = student
+    rest = [s for s in range(n) if s not in point_of]
+    rng.shuffle(rest)
+    for point in range(n):
+        if labels[point] < 0:
+            labels[point] = rest.pop()
+    return labels

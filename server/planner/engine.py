@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 
-from .constructions import delete_points, resolvable_designs
+from .constructions import apart_labels, delete_points, resolvable_designs
 from .model import Instance, Plan, PlanRequest, build_instance
 from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
 from .stats import evaluate, lower_bound
@@ -173,65 +173,3 @@ def _constructed_start(
         relabelled.append(greedy_rotation(schedule, r, rng))
         schedule.set_rotations(relabelled)
     return relabelled
-
-
-def apart_labels(
-    design: list[list[list[int]]],
-    n: int,
-    apart: set[tuple[int, int]],
-    rng: random.Random,
-    node_limit: int = 20_000,
-) -> list[int] | None:
-    """A random student for every design point (``labels[point]``) such that no apart pair
-    shares a room: the apart students go first, each to a free point that meets none of
-    its apart partners' points (backtracking), the others at random.  None if not found."""
-    met = [0] * n
-    for rotation in design:
-        for room in rotation:
-            mask = sum(1 << p for p in room)
-            for p in room:
-                met[p] |= mask
-    partners: dict[int, set[int]] = {}
-    for i, j in apart:
-        partners.setdefault(i, set()).add(j)
-        partners.setdefault(j, set()).add(i)
-    students = sorted(partners, key=lambda s: (-len(partners[s]), rng.random()))
-    points = list(range(n))
-    rng.shuffle(points)
-    point_of: dict[int, int] = {}
-    taken = [0]
-    nodes = [0]
-
-    def place(index: int) -> bool:
-        if index == len(students):
-            return True
-        nodes[0] += 1
-        if nodes[0] > node_limit:
-            return False
-        student = students[index]
-        avoid = 0
-        for other in partners[student]:
-            if other in point_of:
-                avoid |= met[point_of[other]]
-        for point in points:
-            if (taken[0] | avoid) >> point & 1:
-                continue
-            point_of[student] = point
-            taken[0] |= 1 << point
-            if place(index + 1):
-                return True
-            taken[0] &= ~(1 << point)
-            del point_of[student]
-        return False
-
-    if not place(0):
-        return None
-    labels = [-1] * n
-    for student, point in point_of.items():
-        labels[point] = student
-    rest = [s for s in range(n) if s not in point_of]
-    rng.shuffle(rest)
-    for point in range(n):
-        if labels[point] < 0:
-            labels[point] = rest.pop()
-    return labels
