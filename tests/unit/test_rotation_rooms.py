@@ -17,10 +17,12 @@ from server.store import RedisStore
 
 def live_sizes(count: int, size: int, leftover: str) -> list[list[int]]:
     store = RedisStore(fakeredis.FakeRedis(decode_responses=True), default_retention_days=30)
+    store.heartbeat()  # this process is alive, so its students' sockets count as online
     made = classes.create_class(store, "Bio", "9-12", retention_days=30)
     for number in range(count):
         student, _seat = classes.join_class(store, made.join_code, f"Kid {number}")
-        store.socket_opened(made.class_id, f"sid-{number}", "hash", student["id"])
+        store.socket_opened(made.class_id, f"sid-{number}", f"hash-{number}", student["id"],
+                            address="127.0.0.1", seat_cap=2, address_cap=None)
     record = rotations.build_plan(
         store, load_library(), Identity(made.class_id, "teacher"), size=size, rooms=None,
         rotations=3, minutes=5, absent=[], apart=[], together=[], leftover=leftover)
