@@ -1,27 +1,29 @@
-// Photos are fetched with the bearer credential and shown from blob: URLs.
+// Photos (and recordings) are fetched with the bearer credential and shown from blob: URLs.
 import { t } from "./i18n.js";
 
 /**
- * A cache of photo blob URLs for one page. Old URLs are revoked when no longer used.
+ * A cache of blob URLs for one page's photos or recordings (`collection`: "photos" or "audio"),
+ * fetched with the bearer credential. Old URLs are revoked when no longer used.
  * @param {() => string} classId
  * @param {() => string} token
+ * @param {string} collection
  */
-export function photoLoader(classId, token) {
+export function blobLoader(classId, token, collection) {
   /** @type {Map<string, Promise<string | null>>} */
   const cache = new Map();
   /** @type {Map<string, string>} */
   const urls = new Map();
 
   /**
-   * @param {string} photoId
+   * @param {string} itemId the photo's or recording's id
    * @returns {Promise<string | null>}
    */
-  function load(photoId) {
-    const known = cache.get(photoId);
+  function load(itemId) {
+    const known = cache.get(itemId);
     if (known) return known;
     const promise = (async () => {
       try {
-        const path = `/api/classes/${encodeURIComponent(classId())}/photos/${encodeURIComponent(photoId)}`;
+        const path = `/api/classes/${encodeURIComponent(classId())}/${collection}/${encodeURIComponent(itemId)}`;
         const response = await fetch(path, {
           headers: { Authorization: `Bearer ${token()}` },
           credentials: "same-origin",
@@ -29,19 +31,46 @@ export function photoLoader(classId, token) {
         });
         if (!response.ok) throw new Error(String(response.status));
         const url = URL.createObjectURL(await response.blob());
-        urls.set(photoId, url);
+        urls.set(itemId, url);
         return url;
       } catch {
-        cache.delete(photoId); // may be allowed later (after approval): try again then
+        cache.delete(itemId); // may be allowed later (after approval): try again then
         return null;
       }
     })();
-    cache.set(photoId, promise);
+    cache.set(itemId, promise);
     return promise;
   }
 
   return {
     load,
+    /**
+     * Revoke the URLs of items not in `keep`.
+     * @param {Iterable<string>} keep
+     */
+    prune(keep) {
+      const wanted = new Set(keep);
+      for (const [id, url] of urls) {
+        if (!wanted.has(id)) {
+          URL.revokeObjectURL(url);
+          urls.delete(id);
+          cache.delete(id);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * A cache of photo blob URLs for one page.
+ * @param {() => string} classId
+ * @param {() => string} token
+ */
+export function photoLoader(classId, token) {
+  const { load, prune } = blobLoader(classId, token, "photos");
+  return {
+    load,
+    prune,
     /**
      * An <img> that fills in when the photo has loaded (stays hidden otherwise).
      * @param {string} photoId
@@ -62,20 +91,6 @@ export function photoLoader(classId, token) {
         }
       });
       return img;
-    },
-    /**
-     * Revoke the URLs of photos not in `keep`.
-     * @param {Iterable<string>} keep
-     */
-    prune(keep) {
-      const wanted = new Set(keep);
-      for (const [id, url] of urls) {
-        if (!wanted.has(id)) {
-          URL.revokeObjectURL(url);
-          urls.delete(id);
-          cache.delete(id);
-        }
-      }
     },
   };
 }

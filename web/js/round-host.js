@@ -4,6 +4,7 @@ import { byId, charCounter, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { downloadFile, localZone } from "./download.js";
 import { photoLoader } from "./photos.js";
+import { audioLoader } from "./voice.js";
 import { reactionSummary } from "./reactions.js";
 import { emitAck, retryIds } from "./socket.js";
 
@@ -16,7 +17,7 @@ import { emitAck, retryIds } from "./socket.js";
  *   server_time?: number, answered?: string[], student_count?: number}} Round
  * @typedef {{id: string, round_id: string, student_id: string, author: string, text: string,
  *   visibility: "teacher" | "class", spotlight_ok: boolean, photo_id: string | null,
- *   status: "visible" | "pending" | "hidden", created_at: number, updated_at: number,
+ *   audio_id?: string | null, status: "visible" | "pending" | "hidden", created_at: number, updated_at: number,
  *   reactions?: Record<string, number>, flagged?: boolean, starred?: boolean, has_replies?: boolean}} Card
  * @typedef {{id: string, card_id: string, from: "teacher" | "student", text: string, at: number}} Reply
  */
@@ -37,6 +38,7 @@ export function createRoundHost(deps) {
   const clock = serverClock();
   const replyIds = retryIds(); // a reply sent again after a failure keeps its id
   const photos = photoLoader(() => deps.cls()?.id || "", deps.key);
+  const voices = audioLoader(() => deps.cls()?.id || "", deps.key);
 
   const state = {
     /** @type {Round | null} */ round: null,
@@ -271,6 +273,7 @@ export function createRoundHost(deps) {
       state.spotlight = null;
       replace(byId("card-grid"));
       photos.prune([]);
+      voices.prune([]);
     }
     state.round = round;
     // Acks of round.* events carry `answered: []` and `student_count: null` (server quirk):
@@ -326,6 +329,8 @@ export function createRoundHost(deps) {
 
     const canSeePhoto = card.photo_id && (isTeacher() || card.status !== "hidden");
     const photo = canSeePhoto ? photos.img(/** @type {string} */ (card.photo_id), `Photo from ${card.author}`) : null;
+    const canHear = card.audio_id && (isTeacher() || card.status !== "hidden");
+    const voice = canHear ? voices.player(/** @type {string} */ (card.audio_id), card.author) : null;
 
     const actions = [];
     const name = card.author;
@@ -363,7 +368,8 @@ export function createRoundHost(deps) {
     return h("div", { class: "card-body" },
       h("p", { class: "card-author" }, card.author),
       badges.length ? h("p", { class: "badges" }, badges) : null,
-      h("p", { class: "card-text" }, card.text),
+      card.text ? h("p", { class: "card-text" }, card.text) : null,
+      voice,
       photo,
       reactionSummary(card.reactions),
       actions.length ? h("div", { class: "row card-actions" }, actions) : null);
@@ -482,6 +488,7 @@ export function createRoundHost(deps) {
     state.cardEls.delete(cardId);
     state.cards.delete(cardId);
     photos.prune([...state.cards.values()].map((c) => c.photo_id).filter(Boolean));
+    voices.prune([...state.cards.values()].map((c) => c.audio_id).filter(Boolean));
     show("no-cards", state.cards.size === 0);
     renderSpotlight();
   }
@@ -704,6 +711,7 @@ export function createRoundHost(deps) {
       if (state.round && state.round.status !== "draft") renderAllCards();
       for (const id of state.replies.keys()) renderThread(id);
       photos.prune([...state.cards.values()].map((c) => c.photo_id).filter(Boolean));
+      voices.prune([...state.cards.values()].map((c) => c.audio_id).filter(Boolean));
     },
     /** @param {{approval_required?: boolean}} cls */
     classChanged(cls) {

@@ -9,13 +9,14 @@ import { reactionButtons } from "./reactions.js";
 import { emitAck, newClientId, retryIds } from "./socket.js";
 import { currentLanguage, onLanguageChange, t, tParts } from "./i18n.js";
 import { listenButton } from "./speech.js";
+import { AudioRefused, audioLoader, uploadAudio, voiceRecorder } from "./voice.js";
 
 /**
  * @typedef {import("./round-host.js").Round} Round
  * @typedef {import("./round-host.js").Card} Card
  * @typedef {import("./round-host.js").Reply} Reply
- * @typedef {{client_id: string, round_id: string, photo_id?: string | null, text?: string,
- *   visibility?: string, spotlight_ok?: boolean}} Draft
+ * @typedef {{client_id: string, round_id: string, photo_id?: string | null,
+ *   audio_id?: string | null, text?: string, visibility?: string, spotlight_ok?: boolean}} Draft
  */
 
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024; // the server's limit; a shrunk photo is far below it
@@ -36,6 +37,24 @@ class PhotoRefused extends Error {}
 export function createRoundStudent(deps) {
   const clock = serverClock();
   const photos = photoLoader(deps.classId, deps.token);
+  const voices = audioLoader(deps.classId, deps.token);
+  /** @type {ReturnType<typeof voiceRecorder> | null} */
+  let voiceField = null;
+  /** The voice answer recorder in the form (built on first use). */
+  function voice() {
+    if (!voiceField) {
+      voiceField = voiceRecorder(byId("voice-field"), {
+        say: (text, kind) => sayForm(text, kind),
+        changed: () => {
+          if (memoryDraft && memoryDraft.audio_id) {
+            memoryDraft.audio_id = null; // a new recording: upload it again
+            saveDraft(memoryDraft);
+          }
+        },
+      });
+    }
+    return voiceField;
+  }
   const announce = statusLine("round-announce");
   const sayForm = statusLine("card-status");
 
@@ -144,6 +163,7 @@ export function createRoundStudent(deps) {
     syncSpotlightBox();
     /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked = draft?.visibility === "class" && Boolean(draft?.spotlight_ok);
     clearPhoto();
+    voice().clear();
     updateCount();
     sayForm("");
   }
@@ -154,7 +174,8 @@ export function createRoundStudent(deps) {
   function cardView(card, big) {
     return h("article", { class: big ? "shown-card big" : "shown-card", "aria-label": t("round.card_from", { name: card.author }) },
       h("p", { class: "card-author", dir: "auto" }, card.author),
-      h("p", { class: "card-text", dir: "auto" }, card.text),
+      card.text ? h("p", { class: "card-text", dir: "auto" }, card.text) : null,
+      card.audio_id ? voices.player(card.audio_id, card.author) : null,
       card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author })) : null);
   }
 
@@ -214,6 +235,7 @@ export function createRoundStudent(deps) {
     }
     show("classmates", others.length > 0);
     photos.prune([...state.cards.values(), state.spotlight].map((c) => c && c.photo_id).filter(Boolean).concat(state.mine?.photo_id ? [state.mine.photo_id] : []));
+    voices.prune([...state.cards.values(), state.spotlight, state.mine].map((c) => c && c.audio_id).filter(Boolean));
   }
 
   /** @type {any[]} */
@@ -520,15 +542,31 @@ export function createRoundStudent(deps) {
     return data.photo_id;
   }
 
+  /** Upload the new recording once; returns its id (the kept one, or null, without one). */
+  async function uploadVoice() {
+    const blob = voice().recording();
+    if (!blob) return voice().keptId();
+    if (memoryDraft && memoryDraft.audio_id) return memoryDraft.audio_id;
+    sayForm(t("voice.uploading"));
+    const audioId = await uploadAudio(deps.classId(), deps.token(), blob);
+    if (memoryDraft) {
+      memoryDraft.audio_id = audioId;
+      saveDraft(memoryDraft);
+    }
+    return audioId;
+  }
+
   /** @param {Event} event */
   async function onSubmit(event) {
     event.preventDefault();
     if (state.busy || !state.round) return;
+    if (voice().isRecording()) await voice().finish();
     const area = /** @type {HTMLTextAreaElement} */ (byId("card-text"));
     const text = area.value.trim();
-    if (!text || [...text].length > 500) {
+    if ((!text && !voice().has()) || [...text].length > 500) {
       area.setAttribute("aria-invalid", "true");
-      sayForm(text ? t("round.too_long", { max: 500 }) : t("round.write_first"), "error");
+      sayForm(text ? t("round.too_long", { max: 500 })
+        : voice().canRecord() ? t("voice.empty_card") : t("round.write_first"), "error");
       area.focus();
       return;
     }
@@ -550,11 +588,13 @@ export function createRoundStudent(deps) {
     button.setAttribute("aria-busy", "true");
     try {
       if (state.editing && state.mine) {
-        if (state.file) currentDraft(state.round.id);
+        if (state.file || voice().recording()) currentDraft(state.round.id);
         const photoId = await uploadPhoto();
+        const audioId = await uploadVoice();
         /** @type {Record<string, any>} */
         const changes = { card_id: state.mine.id, text, visibility: vis, spotlight_ok: spotlightOk };
         if (photoId !== state.mine.photo_id) changes.photo_id = photoId;
+        if (audioId !== (state.mine.audio_id || null)) changes.audio_id = audioId;
         sayForm(t("round.saving"));
         const result = await emitAck(deps.socket(), "card.edit", changes);
         state.mine = result.card;
@@ -567,9 +607,10 @@ export function createRoundStudent(deps) {
         const draft = currentDraft(state.round.id);
         sayForm(t(state.file ? "round.uploading" : "round.posting"));
         const photoId = await uploadPhoto();
+        const audioId = await uploadVoice();
         sayForm(t("round.posting"));
         const result = await emitAck(deps.socket(), "card.submit", {
-          client_id: draft.client_id, text, visibility: vis, spotlight_ok: spotlightOk, photo_id: photoId,
+          client_id: draft.client_id, text, visibility: vis, spotlight_ok: spotlightOk, photo_id: photoId, audio_id: audioId,
         });
         state.mine = result.card;
         saveDraft(null);
@@ -580,6 +621,7 @@ export function createRoundStudent(deps) {
       area.value = "";
       updateCount();
       clearPhoto();
+      voice().clear();
       renderMine();
       byId("my-card").setAttribute("tabindex", "-1");
       byId("my-card").focus();
@@ -589,6 +631,7 @@ export function createRoundStudent(deps) {
       if (!state.editing && await adoptStoredCard()) return;
       if (err instanceof PhotoRefused) setPhotoProblem(err.message);
       sayForm(/** @type {Error} */ (err).message, "error");
+      if (err instanceof AudioRefused) byId("voice-record").focus();
     } finally {
       state.busy = false;
       button.removeAttribute("aria-busy");
@@ -611,6 +654,7 @@ export function createRoundStudent(deps) {
       /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = "";
       updateCount();
       clearPhoto();
+      voice().clear();
       renderMine();
       announce(t("round.posted"), "ok");
       return true;
@@ -632,6 +676,7 @@ export function createRoundStudent(deps) {
     /** @type {HTMLInputElement} */ (byId("spotlight-ok")).checked = card.visibility === "class" && card.spotlight_ok;
     clearPhoto();
     state.keptPhotoId = card.photo_id;
+    voice().keep(card.audio_id || null, voices.load);
     setText("card-submit", t("round.save"));
     show("edit-cancel", true);
     renderMine();
@@ -641,6 +686,7 @@ export function createRoundStudent(deps) {
   function stopEdit() {
     state.editing = false;
     clearPhoto();
+    voice().clear();
     /** @type {HTMLTextAreaElement} */ (byId("card-text")).value = "";
     updateCount();
     setText("card-submit", t("round.post"));

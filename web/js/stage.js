@@ -2,6 +2,7 @@
 import { byId, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { photoLoader } from "./photos.js";
+import { audioLoader } from "./voice.js";
 import { reactionSummary } from "./reactions.js";
 import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnection } from "./socket.js";
 import { currentLanguage, initI18n, onLanguageChange, setLanguage, t } from "./i18n.js";
@@ -22,6 +23,7 @@ const state = {
 
 const clock = serverClock();
 const photos = photoLoader(() => state.cls?.id || "", () => state.key);
+const voices = audioLoader(() => state.cls?.id || "", () => state.key);
 
 /** @param {string} text */
 function message(text) {
@@ -102,10 +104,12 @@ function renderSpotlight() {
   replace(box,
     h("article", { class: "stage-card", dataset: { id: card.id, updated: card.updated_at } },
       h("p", { class: "stage-card-author", dir: "auto" }, card.author),
-      h("p", { class: "stage-card-text", dir: "auto" }, card.text),
+      card.text ? h("p", { class: "stage-card-text", dir: "auto" }, card.text) : null,
+      card.audio_id ? voices.player(card.audio_id, card.author) : null,
       card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author }), "stage-photo") : null),
     reactionSummary(card.reactions));
   photos.prune(card.photo_id ? [card.photo_id] : []);
+  voices.prune(card.audio_id ? [card.audio_id] : []);
 }
 
 /** @param {ClassInfo} cls */
