@@ -21,6 +21,12 @@ from server.store import RedisStore, open_store
 
 MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with room to spare
 MAX_HTTP_BODY = 6 * 1024 * 1024  # photo uploads (5 MB) plus multipart overhead
+HTTP_ERROR_CODES = {404: "not_found", 405: "invalid", 413: "too_large", 429: "rate_limited",
+                    503: "unavailable"}
+HTTP_ERROR_MESSAGES = {
+    413: f"The request is too large: at most {MAX_HTTP_BODY // (1024 * 1024)} MiB.",
+    500: "Something went wrong on the server. Try again.",
+}
 
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
@@ -120,13 +126,21 @@ def create_app(config: Config | None = None, *, process_name: str | None = None)
     services.scheduler = Scheduler(app)
     services.scheduler.start()
 
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    def not_found(exc: HTTPException) -> Any:
-        """API clients always get the JSON error shape, even from the router."""
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        """API clients always get the JSON error shape, whatever the status and whoever
+        refused (the router, the body-size limit, Werkzeug's parsers)."""
         if request.path.startswith("/api/"):
-            code = "not_found" if exc.code == 404 else "invalid"
-            return jsonify(error={"code": code, "message": exc.description}), exc.code
+            status = exc.code or 500
+            code = HTTP_ERROR_CODES.get(status, "invalid" if status < 500 else "internal")
+            message = HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name)
+            return jsonify(error={"code": code, "message": message}), status
+        return exc
+
+    @app.errorhandler(500)
+    def server_error(exc: Exception) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error={"code": "internal", "message": HTTP_ERROR_MESSAGES[500]}), 500
         return exc
 
     csp, permissions_policy = security_policies(config)

@@ -195,7 +195,10 @@ class SetLanguage(Schema):
 
 
 class ClassSettings(Schema):
-    approval_required: bool
+    """Only the settings sent change; at least one."""
+
+    approval_required: bool | None = None
+    private_replies: bool | None = None
 
 
 class PromptQuery(Schema):

@@ -47,6 +47,11 @@ class NameTaken(DomainError):
     http_status = 409
 
 
+class PayloadTooLarge(DomainError):
+    code = "too_large"
+    http_status = 413
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     http_status = 429

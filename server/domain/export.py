@@ -51,6 +51,7 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
         "checkins": {"settings": store.get_checkin_plan(class_id),
                      "log": store.checkin_log(class_id)},
         "notes": store.get_notes(class_id),
+        "private_threads": private_threads(store, class_id),
     }
 
 
@@ -65,6 +66,24 @@ def _audio_part(store: RedisStore, class_id: str, card: dict[str, Any]) -> dict[
     return {"audio": {"id": audio_id, "mime": meta["mime"],
                       "duration_ms": meta["duration_ms"], "bytes": meta["bytes"],
                       "base64": data}}
+
+
+def private_threads(store: RedisStore, class_id: str) -> list[dict[str, Any]]:
+    """Every private thread the class holds, oldest first: those on live cards and those
+    whose card was withdrawn (kept for the teacher's record: safeguarding)."""
+    threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for reply in store.all_replies(class_id):
+        threads.setdefault((reply["round_id"], reply["card_id"]), []).append(reply)
+    out = []
+    for (round_id, card_id), replies in threads.items():
+        replies.sort(key=lambda r: (r["at"], r["id"]))
+        card = store.get_card(class_id, round_id, card_id)
+        out.append({"round_id": round_id, "card_id": card_id,
+                    "student_id": (card or {}).get("student_id") or replies[0].get("student_id"),
+                    "card_text": card["text"] if card else None,
+                    "card_withdrawn": card is None, "replies": replies,
+                    "started_at": replies[0]["at"]})
+    return sorted(out, key=lambda t: (t["started_at"], t["card_id"]))
 
 
 def cards_csv(export: dict[str, Any], where: tzinfo = UTC) -> str:

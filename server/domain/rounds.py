@@ -461,15 +461,27 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
         stored = next((r for r in thread if r["id"] == reply_id), None)
         if stored is not None:
             return stored, card, False
+    if require_class(store, identity.class_id).get("private_replies_off"):
+        raise Conflict("Private replies are turned off in this class.")
     reply = {"id": reply_id, "card_id": card_id, "round_id": current["id"],
-             "from": sender, "text": text, "at": clock()}
+             "student_id": card["student_id"], "from": sender, "text": text, "at": clock()}
     store.add_reply(identity.class_id, current["id"], card_id, reply)
     return reply, card, True
 
 
-def set_approval(store: RedisStore, identity: Identity, approval_required: bool) -> None:
+def set_settings(store: RedisStore, identity: Identity, *, approval_required: bool | None,
+                 private_replies: bool | None) -> None:
+    """The teacher's class switches. `private_replies: false` (a school's safeguarding rule)
+    stops every new private reply; the threads already written stay in the export."""
     require_teacher(identity)
-    store.set_class_fields(identity.class_id, {"approval_required": approval_required})
+    fields: dict[str, Any] = {}
+    if approval_required is not None:
+        fields["approval_required"] = approval_required
+    if private_replies is not None:
+        fields["private_replies_off"] = not private_replies
+    if not fields:
+        raise InvalidInput("Send a setting to change: approval_required or private_replies.")
+    store.set_class_fields(identity.class_id, fields)
 
 
 # ---- photos and export -----------------------------------------------------------------------

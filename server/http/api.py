@@ -17,6 +17,7 @@ from server.domain import (
     classes,
     export,
     followup,
+    json_input,
     prompt_translations,
     rotations,
     rounds,
@@ -25,7 +26,13 @@ from server.domain import (
 )
 from server.domain.audio import MAX_AUDIO_BYTES
 from server.domain.classes import Identity
-from server.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from server.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
 from server.domain.limits import LIMITS
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.domain.reach import join_link_warning
@@ -38,6 +45,7 @@ from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 MAX_ROSTER_BYTES = 256 * 1024
+MAX_JSON_BODY = 64 * 1024  # the largest JSON body of the API is well under 1 KiB
 BBB_TIMEOUT_SECONDS = 5
 MAX_BBB_ANSWER = 64 * 1024
 
@@ -58,10 +66,12 @@ def _client_ip() -> str:
 
 
 def _json_body() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
+    if not request.is_json:
         raise InvalidInput("Send a JSON object with Content-Type: application/json.")
-    return data
+    if (request.content_length or 0) > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"A JSON body can be at most {MAX_JSON_BODY // 1024} KiB.")
+    # Depth and size are checked before parsing: deep nesting must not reach the parser.
+    return json_input.loads(request.get_data(cache=True))
 
 
 def _bearer() -> Identity:

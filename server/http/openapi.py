@@ -150,7 +150,9 @@ def _class_paths() -> dict[str, Any]:
             "summary": "Everything the class holds, for the teacher to keep (end of term)",
             "description": ("JSON keeps stored times as they are (epoch); a card with a "
                             "spoken answer carries it as `audio` {id, mime, duration_ms, "
-                            "bytes, base64}; the CSV's `audio` column gives its length. "
+                            "bytes, base64}; the CSV's `audio` column gives its length. The "
+                            "JSON holds every private thread (`private_threads`), those of "
+                            "withdrawn cards included. "
                             + CSV_NOTE),
             "security": BEARER,
             "parameters": [*_class_path(),
@@ -310,7 +312,7 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": {"required": True,
                                 **_json({"$ref": "#/components/schemas/JoinClass"})},
                 "responses": {"200": {"description": "seated", **_json(joined)},
-                              **_errors(400, 403, 404, 409, 429, 503)},
+                              **_errors(400, 403, 404, 409, 413, 429, 503)},
             }},
             "/api/rejoin": {"post": {
                 "summary": "Take one's own seat to this device with a one-time rejoin code "
@@ -319,7 +321,7 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": {"required": True,
                                 **_json({"$ref": "#/components/schemas/RejoinSeat"})},
                 "responses": {"200": {"description": "seated", **_json(joined)},
-                              **_errors(400, 404, 429, 503)},
+                              **_errors(400, 404, 413, 429, 503)},
             }},
             "/api/qr.svg": {"get": {
                 "summary": "QR code (SVG) of the join link for a code",

@@ -23,6 +23,7 @@ from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.realtime import broadcast, rooms
 from server.realtime.offload import run_blocking
+from server.realtime.packets import MALFORMED, AnsweringPacket
 from server.schemas import (
     CardRef,
     ClassSettings,
@@ -300,7 +301,8 @@ def class_language(identity: Identity, body: SetLanguage) -> Ack:
 
 
 def class_settings(identity: Identity, body: ClassSettings) -> Ack:
-    rounds.set_approval(services().store, identity, body.approval_required)
+    rounds.set_settings(services().store, identity, approval_required=body.approval_required,
+                        private_replies=body.private_replies)
     broadcast.class_updated(identity.class_id)
     return {}
 
@@ -564,6 +566,12 @@ def on_unknown_event(event: str, *_args: Any) -> Ack:
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 
 
+def on_malformed_packet(reason: Any = None, *_args: Any) -> Ack:
+    if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+        return _error("rate_limited", "Too many messages. Slow down a little.")
+    return _error("invalid", str(reason)[:200])
+
+
 def refuse_star_event(socketio: SocketIO) -> None:
     """A client event literally named '*' would reach the catch-all handler without its name
     (a python-socketio quirk) and get no answer: refuse it before dispatch."""
@@ -576,11 +584,14 @@ def refuse_star_event(socketio: SocketIO) -> None:
         return dispatch(event, namespace, *args)
 
     server._trigger_event = guarded
+    # Undecodable packets become the MALFORMED event (answered above), not a silent drop.
+    server.packet_class = AnsweringPacket
 
 
 def register(socketio: SocketIO) -> None:
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event("*", on_unknown_event)
+    socketio.on_event(MALFORMED, on_malformed_packet)
     for name, (schema, fn) in EVENTS.items():
         socketio.on_event(name, handler(schema, fn))

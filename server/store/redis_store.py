@@ -969,12 +969,12 @@ class RedisStore:
                 return new
 
     def delete_card(self, class_id: str, round_id: str, card: Record) -> None:
-        """Withdraw: the card, its author slot, its reactions and its replies go."""
+        """Withdraw: the card, its author slot and its reactions go. Its private thread stays
+        for the teacher's record and export (safeguarding) until retention or deletion."""
         pipe = self.r.pipeline(transaction=True)
         pipe.hdel(cards_key(class_id, round_id), card["id"])
         pipe.hdel(authors_key(class_id, round_id), card["student_id"])
         pipe.lrem(student_cards_key(class_id, card["student_id"]), 0, f"{round_id}/{card['id']}")
-        pipe.delete(replies_key(class_id, round_id, card["id"]))
         for reaction in REACTIONS:
             pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{reaction}")
         pipe.execute()
@@ -1215,6 +1215,11 @@ class RedisStore:
                     pipe.srem(reacted_key(class_id, round_id), mark)
                     pipe.hincrby(reactions_key(class_id, round_id), f"{card_id}:{reaction}", -1)
         for key in self.r.smembers(index_key(class_id)):
+            if ":replies:" in key:  # threads kept after their card was withdrawn
+                first = self.r.lindex(key, 0)
+                if first and json.loads(first).get("student_id") == student_id:
+                    pipe.delete(key)
+                    pipe.srem(index_key(class_id), key)
             if ":photo:" in key or ":audio:" in key:
                 meta = json.loads(self.r.hget(key, "meta") or "{}")
                 if meta.get("student_id") == student_id:

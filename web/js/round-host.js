@@ -647,6 +647,13 @@ export function createRoundHost(deps) {
       if (!result) approval.checked = !want;
       else deps.say(want ? "Class cards now wait for your approval." : "Class cards now show to classmates at once.", "ok");
     });
+    const privateReplies = /** @type {HTMLInputElement} */ (byId("private-replies-toggle"));
+    privateReplies.addEventListener("change", async () => {
+      const want = privateReplies.checked;
+      const result = await send("class.settings", { private_replies: want });
+      if (!result) privateReplies.checked = !want;
+      else deps.say(want ? "Private replies are on." : "Private replies are off: nobody can send one. Threads so far stay in your export.", "ok");
+    });
   }
 
   /** @param {any} s */
@@ -713,9 +720,10 @@ export function createRoundHost(deps) {
       photos.prune([...state.cards.values()].map((c) => c.photo_id).filter(Boolean));
       voices.prune([...state.cards.values()].map((c) => c.audio_id).filter(Boolean));
     },
-    /** @param {{approval_required?: boolean}} cls */
+    /** @param {{approval_required?: boolean, private_replies?: boolean}} cls */
     classChanged(cls) {
       /** @type {HTMLInputElement} */ (byId("approval-toggle")).checked = Boolean(cls.approval_required);
+      /** @type {HTMLInputElement} */ (byId("private-replies-toggle")).checked = cls.private_replies !== false;
       const grade = /** @type {HTMLSelectElement} */ (byId("f-grade"));
       if (!state.gradeTouched && cls && /** @type {any} */ (cls).grade_band) grade.value = /** @type {any} */ (cls).grade_band;
     },
