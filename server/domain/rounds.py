@@ -445,6 +445,9 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
     card = store.get_card(identity.class_id, current["id"], card_id)
     if card is None:
         raise NotFound("No such card.")
+    if identity.role in ("teacher", "student") \
+            and require_class(store, identity.class_id).get("private_replies_off"):
+        raise Conflict("Private replies are turned off in this class.")
     if identity.role == "teacher":
         sender = "teacher"
     elif identity.role == "student" and identity.student_id == card["student_id"]:
@@ -461,8 +464,6 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
         stored = next((r for r in thread if r["id"] == reply_id), None)
         if stored is not None:
             return stored, card, False
-    if require_class(store, identity.class_id).get("private_replies_off"):
-        raise Conflict("Private replies are turned off in this class.")
     reply = {"id": reply_id, "card_id": card_id, "round_id": current["id"],
              "student_id": card["student_id"], "from": sender, "text": text, "at": clock()}
     store.add_reply(identity.class_id, current["id"], card_id, reply)

@@ -479,7 +479,11 @@ class RedisStore:
         keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
         keys += [cred_key(s["seat_hash"]) for s in students if s.get("seat_hash")]
         keys += list(self.r.smembers(index_key(class_id)))
-        self.r.delete(*keys)
+        sockets = self._sockets(class_id)
+        pipe = self.r.pipeline()
+        pipe.delete(*keys)
+        self._unregister(pipe, class_id, sockets)
+        pipe.execute()
         stale = [m for m, _ in self.r.zscan_iter(deadlines_key(), match=f"*|{class_id}|*")]
         if stale:
             self.r.zrem(deadlines_key(), *stale)
@@ -714,6 +718,16 @@ class RedisStore:
         mine = sum(1 for s, e in live.items() if e.get("student_id") == student_id
                    and s not in close)
         return SocketOpened(mine, close)
+
+    @staticmethod
+    def _unregister(pipe: Any, class_id: str, sockets: dict[str, Record]) -> None:
+        """Take deleted sockets out of their process's and address's indexes too."""
+        for sid, entry in sockets.items():
+            ref = f"{class_id} {sid}"
+            if entry.get("proc"):
+                pipe.srem(process_sockets_key(entry["proc"]), ref)
+            if entry.get("addr"):
+                pipe.zrem(address_sockets_key(entry["addr"]), ref)
 
     def _register(self, pipe: Any, ref: str, address: str, now: int) -> None:
         """Index a socket under this process (for the purge if it dies) and its address."""
@@ -1237,9 +1251,11 @@ class RedisStore:
         for raw in self.r.lrange(spotlights_key(class_id), 0, -1):
             if json.loads(raw)["student_id"] == student_id:
                 pipe.lrem(spotlights_key(class_id), 0, raw)
-        for sid, entry in self._sockets(class_id).items():
-            if entry.get("student_id") == student_id:
-                pipe.hdel(sockets_key(class_id), sid)
+        theirs = {sid: entry for sid, entry in self._sockets(class_id).items()
+                  if entry.get("student_id") == student_id}
+        for sid in theirs:
+            pipe.hdel(sockets_key(class_id), sid)
+        self._unregister(pipe, class_id, theirs)
         pipe.execute()
         self._forget_in_rotation(class_id, student_id)
 

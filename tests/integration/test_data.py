@@ -133,7 +133,8 @@ def test_activity_slides_the_expiry_of_every_key_of_the_class(live_server, redis
     for _day in range(2):
         age_every_key()
         now[0] += SLIDE_EVERY_SECONDS
-        store.socket_opened(klass.class_id, "sid-teacher-back", "h", None)  # teacher returns
+        store.socket_opened(klass.class_id, "sid-teacher-back", "h", None,  # teacher returns
+                            address="127.0.0.1", seat_cap=8, address_cap=None)
         store.socket_closed(klass.class_id, "sid-teacher-back")
         stale = {k: r.ttl(k) for k in keys if r.ttl(k) < retention - 60}
         assert stale == {}, stale
