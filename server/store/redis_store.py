@@ -214,6 +214,63 @@ def index_key(class_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:index"
 
 
+# ---- key registry: what docs/redis-keys.md is checked against (tests/unit/test_docs.py) -------
+
+RETENTION = "retention after the class's last activity"
+
+
+class KeySpec(NamedTuple):
+    name: Callable[..., str]  # the function above that names the key
+    type: str  # Redis type
+    ttl: str  # TTL policy, as docs/redis-keys.md's TTL column starts
+
+    @property
+    def pattern(self) -> str:
+        """The key's name with each argument shown as `{argument}`."""
+        params = self.name.__code__.co_varnames[:self.name.__code__.co_argcount]
+        return self.name(*(f"{{{p}}}" for p in params))
+
+
+KEY_REGISTRY: tuple[KeySpec, ...] = (
+    KeySpec(class_key, "hash", RETENTION),
+    KeySpec(code_key, "string", RETENTION),
+    KeySpec(cred_key, "string", RETENTION),
+    KeySpec(students_key, "hash", RETENTION),
+    KeySpec(names_key, "hash", RETENTION),
+    KeySpec(rejoin_key, "hash", RETENTION),
+    KeySpec(roster_key, "hash", RETENTION),
+    KeySpec(roster_names_key, "hash", RETENTION),
+    KeySpec(sockets_key, "hash", RETENTION),
+    KeySpec(process_key, "string", f"{HEARTBEAT_TTL} s"),
+    KeySpec(processes_key, "set", "1 day"),
+    KeySpec(process_sockets_key, "set", "1 day"),
+    KeySpec(address_sockets_key, "sorted set", "1 day"),
+    KeySpec(current_round_key, "string", RETENTION),
+    KeySpec(rounds_key, "list", RETENTION),
+    KeySpec(round_key, "hash", RETENTION),
+    KeySpec(cards_key, "hash", RETENTION),
+    KeySpec(authors_key, "hash", RETENTION),
+    KeySpec(reactions_key, "hash", RETENTION),
+    KeySpec(reacted_key, "set", RETENTION),
+    KeySpec(replies_key, "list", RETENTION),
+    KeySpec(student_cards_key, "list", RETENTION),
+    KeySpec(used_prompts_key, "set", RETENTION),
+    KeySpec(custom_prompts_key, "hash", RETENTION),
+    KeySpec(host_cards_key, "list", RETENTION),
+    KeySpec(photo_key, "hash", RETENTION),
+    KeySpec(audio_key, "hash", RETENTION),
+    KeySpec(index_key, "set", RETENTION),
+    KeySpec(rotation_key, "hash", RETENTION),
+    KeySpec(pairs_key, "hash", RETENTION),
+    KeySpec(spotlights_key, "list", RETENTION),
+    KeySpec(checkin_plan_key, "string", RETENTION),
+    KeySpec(checkin_log_key, "hash", RETENTION),
+    KeySpec(notes_key, "hash", RETENTION),
+    KeySpec(rate_key, "hash", "the time the bucket takes to refill"),
+    KeySpec(deadlines_key, "sorted set", "400 days"),
+)
+
+
 # Post a card once per student per round, only while the round is open. A retry with the same
 # client id returns the stored card instead of posting twice.
 ADD_CARD = """
@@ -295,21 +352,22 @@ return {'ok', raw}
 # Slide the expiry of everything a class has, credentials and join code included: its fixed
 # keys, every key in its index, the join code, the staff credentials and every seat token.
 # KEYS[1] the class record, KEYS[2] its students, KEYS[3] its index, then its other fixed keys;
-# ARGV[1] the TTL, ARGV[2] the key prefix ("rp:").
+# ARGV[1] the TTL, ARGV[2] and ARGV[3] the names of the join-code and credential keys without
+# their last part (code_key(""), cred_key("")).
 SLIDE_CLASS = """
 local ttl = ARGV[1]
 local function unquote(raw) return raw and string.match(raw, '^"(.+)"$') end
 for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('EXPIRE', key, ttl) end
 local code = unquote(redis.call('HGET', KEYS[1], 'join_code'))
-if code then redis.call('EXPIRE', ARGV[2] .. 'code:' .. code, ttl) end
+if code then redis.call('EXPIRE', ARGV[2] .. code, ttl) end
 for _, field in ipairs({'teacher_hash', 'cohost_hash'}) do
   local secret = unquote(redis.call('HGET', KEYS[1], field))
-  if secret then redis.call('EXPIRE', ARGV[2] .. 'cred:' .. secret, ttl) end
+  if secret then redis.call('EXPIRE', ARGV[3] .. secret, ttl) end
 end
 for _, raw in ipairs(redis.call('HVALS', KEYS[2])) do
   local seat = cjson.decode(raw)['seat_hash']
-  if seat then redis.call('EXPIRE', ARGV[2] .. 'cred:' .. seat, ttl) end
+  if seat then redis.call('EXPIRE', ARGV[3] .. seat, ttl) end
 end
 return 1
 """
@@ -375,7 +433,8 @@ class RedisStore:
         self._slid_at[class_id] = now
         keys = [class_key(class_id), students_key(class_id), index_key(class_id),
                 *class_keys(class_id)]
-        self._slide_class(keys=keys, args=[self._ttl(class_id), f"{PREFIX}:"], client=pipe)
+        self._slide_class(keys=keys, args=[self._ttl(class_id), code_key(""), cred_key("")],
+                          client=pipe)
 
     def _watched(self, keys: Iterable[str], body: Callable[[Any], T]) -> T:
         """Run `body(pipe)` under WATCH of `keys`, retrying when another writer got there first."""

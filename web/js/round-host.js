@@ -18,8 +18,9 @@ import { emitAck, retryIds } from "./socket.js";
  * @typedef {{id: string, round_id: string, student_id: string, author: string, text: string,
  *   visibility: "teacher" | "class", spotlight_ok: boolean, photo_id: string | null,
  *   audio_id?: string | null, status: "visible" | "pending" | "hidden", created_at: number, updated_at: number,
- *   reactions?: Record<string, number>, flagged?: boolean, starred?: boolean, has_replies?: boolean}} Card
- * @typedef {{id: string, card_id: string, from: "teacher" | "student", text: string, at: number}} Reply
+ *   reactions?: Record<string, number>, flagged?: boolean, starred?: boolean,
+ *   moderated_at?: number}} Card
+ * @typedef {{id: string, card_id: string, round_id: string, student_id: string, from: "teacher" | "student", text: string, at: number}} Reply
  */
 
 const DEPTH_LABELS = /** @type {Record<string, string>} */ ({ light: "Light", medium: "Medium", deep: "Deep" });

@@ -1,0 +1,363 @@
+"""The contract documents checked against the code: docs/PROTOCOL.md's event index against the
+event table, the schemas and the emits; docs/redis-keys.md against the store's key registry;
+the served OpenAPI document (and PROTOCOL.md's HTTP tables) against the Flask routes.
+
+Outside clients test the server against these documents only, so any drift fails here.
+The emits are read from the source (AST), not run: fast, and every emit counts, however rare.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.realtime import events
+from server.store import redis_store
+
+ROOT = Path(__file__).resolve().parents[2]
+PROTOCOL = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
+REDIS_KEYS = (ROOT / "docs" / "redis-keys.md").read_text(encoding="utf-8")
+EMITTING_MODULES = ("server/realtime/broadcast.py", "server/realtime/events.py",
+                    "server/realtime/scheduler.py")
+
+
+# ---- Markdown tables -------------------------------------------------------------------------
+
+def _cells(line: str) -> list[str]:
+    """Split a table row on `|`, except inside `code`."""
+    cells, cell, in_code = [], "", False
+    for ch in line.strip().strip("|"):
+        if ch == "`":
+            in_code = not in_code
+        if ch == "|" and not in_code:
+            cells.append(cell.strip())
+            cell = ""
+        else:
+            cell += ch
+    cells.append(cell.strip())
+    return cells
+
+
+def tables(text: str) -> Iterator[tuple[list[str], list[list[str]]]]:
+    """Every table: (header cells, rows of cells)."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
+            header = _cells(lines[i])
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(_cells(lines[i]))
+                i += 1
+            yield header, rows
+        else:
+            i += 1
+
+
+def _names(cell: str) -> list[str]:
+    """The `code` names in a cell, in order."""
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def _fields(cell: str) -> set[str]:
+    """A comma-separated list of names (`?` marks an optional one); `–` is none."""
+    return {f.strip().strip("`") for f in cell.split(",") if f.strip() not in ("", "–")}
+
+
+# ---- the event index of PROTOCOL.md ----------------------------------------------------------
+
+def event_index() -> dict[tuple[str, str], dict[str, Any]]:
+    """(event, direction) -> {"who", "payload", "ack"} from the index table."""
+    found = [rows for header, rows in tables(PROTOCOL)
+             if header[:2] == ["event", "direction"]]
+    assert len(found) == 1, "PROTOCOL.md needs exactly one event index table"
+    index: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, direction, who, payload, ack in found[0]:
+        key = (name.strip("`"), direction)
+        assert key not in index, f"{key} twice in the event index"
+        index[key] = {"who": _fields(who), "payload": _fields(payload), "ack": _fields(ack)}
+    return index
+
+
+def _prose_events() -> set[str]:
+    """Events named in the first column of PROTOCOL.md's other event tables."""
+    names: set[str] = set()
+    for header, rows in tables(PROTOCOL):
+        if header[0] == "event" and header[1] != "direction":
+            for row in rows:
+                names.update(_names(row[0]))
+    return names
+
+
+# ---- what the code sends and accepts ---------------------------------------------------------
+
+def _function_source(fn: Any) -> ast.FunctionDef:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    node = tree.body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return node
+
+
+def _dict_keys(node: ast.AST | None) -> set[str] | None:
+    if isinstance(node, ast.Dict):
+        keys = set()
+        for k in node.keys:
+            if k is None:  # **spread: unknown
+                return None
+            assert isinstance(k, ast.Constant)
+            keys.add(str(k.value))
+        return keys
+    return None
+
+
+def _returned_keys(fn: Any) -> set[str]:
+    """Keys of the dicts a handler returns (following helpers of its module it returns)."""
+    module = inspect.getmodule(fn)
+    keys: set[str] = set()
+    for node in ast.walk(_function_source(fn)):
+        if isinstance(node, ast.Return) and node.value is not None:
+            literal = _dict_keys(node.value)
+            if literal is not None:
+                keys |= literal
+            elif isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                keys |= _returned_keys(getattr(module, node.value.func.id))
+            else:
+                raise AssertionError(f"cannot read what {fn.__name__} returns")
+    return keys
+
+
+def client_events() -> dict[str, dict[str, set[str]]]:
+    out = {}
+    for name, (schema, fn) in events.EVENTS.items():
+        payload = {f if info.is_required() else f + "?"
+                   for f, info in schema.model_fields.items()}
+        out[name] = {"payload": payload, "ack": _returned_keys(fn)}
+    return out
+
+
+ROOM_FUNCTIONS = {"everyone", "staff", "teacher", "cohost", "students", "stage", "student"}
+
+
+def _rooms_called(node: ast.AST) -> set[str]:
+    return {n.func.attr for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Name) and n.func.value.id == "rooms"}
+
+
+def _event_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _event_names(node.body) + _event_names(node.orelse)
+    raise AssertionError(f"event name not a literal at line {node.lineno}")
+
+
+def snapshot_fields() -> set[str]:
+    """The snapshot's top-level fields: its literal plus every `snap["field"] = …` in views
+    (the round and rotation parts add theirs)."""
+    tree = ast.parse((ROOT / "server/domain/views.py").read_text(encoding="utf-8"))
+    fields: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "snap":
+            fields |= _dict_keys(node.value) or set()
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and ast.unparse(node.value) == "snap":
+            assert isinstance(node.slice, ast.Constant)
+            fields.add(str(node.slice.value))
+    return fields
+
+
+def server_events() -> dict[str, dict[str, set[str]]]:
+    """event -> {"to": audiences, "payload": keys} over every emit in the server's source.
+    Audiences are the `rooms` functions (`student` = one student's room), `socket` (one given
+    socket) or `process` (every socket of one process)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for path in EMITTING_MODULES:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+        for fn in functions.values():
+            locals_ = {t.id: a.value for a in ast.walk(fn) if isinstance(a, ast.Assign)
+                       for t in a.targets if isinstance(t, ast.Name)}
+            for call in ast.walk(fn):
+                if not isinstance(call, ast.Call):
+                    continue
+                callee = call.func
+                name = callee.attr if isinstance(callee, ast.Attribute) else getattr(
+                    callee, "id", "")
+                if name == "_to_staff":
+                    audience = {"teacher", "cohost"}
+                elif name == "emit" and fn.name != "_to_staff":
+                    to = next((k.value for k in call.keywords if k.arg == "to"), None)
+                    if to is None:
+                        audience = {"process"} if isinstance(callee, ast.Attribute) else {
+                            "socket"}
+                    else:
+                        audience = _rooms_called(to)
+                        if not audience:  # a variable: a socket id, or rooms chosen above
+                            helpers = [functions[c.func.id] for c in ast.walk(fn)
+                                       if isinstance(c, ast.Call)
+                                       and isinstance(c.func, ast.Name)
+                                       and c.func.id in functions]
+                            audience = set().union(*map(_rooms_called, helpers)) or {"socket"}
+                else:
+                    continue
+                payload_node = call.args[2 if name == "_to_staff" else 1]
+                if isinstance(payload_node, ast.Name):
+                    payload_node = locals_.get(payload_node.id, payload_node)
+                    if isinstance(payload_node, ast.Name) and payload_node.id in functions:
+                        returns = [r.value for r in ast.walk(functions[payload_node.id])
+                                   if isinstance(r, ast.Return)]
+                        payload_node = returns[0]
+                if isinstance(payload_node, ast.Lambda):
+                    payload_node = payload_node.body
+                keys = _dict_keys(payload_node)
+                if isinstance(payload_node, ast.Call) and ast.unparse(
+                        payload_node.func) == "views.snapshot":
+                    keys = snapshot_fields()
+                for event in _event_names(call.args[0]):
+                    entry = out.setdefault(event, {"to": set(), "payload": set()})
+                    entry["to"] |= audience
+                    entry["payload"] |= keys if keys is not None else {"…"}
+    return out
+
+
+def _same(what: str, *, documented: Any, code: Any) -> None:
+    documented, code = set(documented), set(code)
+    assert documented == code, (f"{what}: in the code but not documented: "
+                                f"{sorted(code - documented)}; documented but not in the code: "
+                                f"{sorted(documented - code)}")
+
+
+# ---- tests -----------------------------------------------------------------------------------
+
+def test_event_index_lists_every_client_event_with_its_payload_and_ack() -> None:
+    index = event_index()
+    documented = {name: row for (name, direction), row in index.items()
+                  if direction == "client → server"}
+    code = client_events()
+    _same("client events", documented=documented, code=code)
+    for name, row in code.items():
+        assert documented[name]["payload"] == row["payload"], f"{name}: payload fields"
+        assert documented[name]["ack"] == row["ack"], f"{name}: ack result fields"
+
+
+def test_event_index_lists_every_server_event_with_its_audience_and_payload() -> None:
+    index = event_index()
+    documented = {name: row for (name, direction), row in index.items()
+                  if direction == "server → client"}
+    code = server_events()
+    _same("server events", documented=documented, code=code)
+    for name, row in code.items():
+        assert documented[name]["who"] == row["to"], f"{name}: audience"
+        assert {f.rstrip("?") for f in documented[name]["payload"]} == row["payload"], \
+            f"{name}: payload fields"
+        assert documented[name]["ack"] == set(), f"{name}: a server event has no ack"
+
+
+def test_event_index_and_the_prose_tables_name_the_same_events() -> None:
+    _same("events of the prose tables", documented=_prose_events(),
+          code={name for name, _ in event_index()})
+
+
+def test_every_index_direction_and_audience_is_known() -> None:
+    for (name, direction), row in event_index().items():
+        assert direction in ("client → server", "server → client"), name
+        allowed = ({"teacher", "cohost", "student", "stage"} if direction == "client → server"
+                   else ROOM_FUNCTIONS | {"socket", "process"})
+        assert row["who"] <= allowed, f"{name}: unknown role or audience"
+
+
+def test_redis_keys_doc_matches_the_key_registry() -> None:
+    documented = {}
+    for header, rows in tables(REDIS_KEYS):
+        if header[:2] == ["key", "type"]:
+            for row in rows:
+                pattern = row[0].strip("`")
+                assert pattern not in documented, f"{pattern} twice"
+                documented[pattern] = (row[1], row[-1])
+    registry = {spec.pattern: spec for spec in redis_store.KEY_REGISTRY}
+    _same("Redis keys", documented=documented, code=registry)
+    for pattern, spec in registry.items():
+        kind, ttl = documented[pattern]
+        assert kind == spec.type, f"{pattern}: type"
+        assert ttl.startswith(spec.ttl), f"{pattern}: TTL should start {spec.ttl!r}"
+
+
+def test_every_key_function_of_the_store_is_in_the_registry() -> None:
+    """A key named outside the registry would escape the doc check."""
+    source = ast.parse(inspect.getsource(redis_store))
+    named = {f.name for f in source.body if isinstance(f, ast.FunctionDef)
+             and f.name.endswith("_key")}
+    _same("key functions", documented={spec.name.__name__ for spec in redis_store.KEY_REGISTRY},
+          code=named)
+    # and no method builds a key name from the prefix itself
+    for node in ast.walk(source):
+        if isinstance(node, ast.FunctionDef) and not node.name.endswith("_key"):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.JoinedStr):
+                    assert "PREFIX" not in ast.unparse(sub), f"{node.name} names a key"
+
+
+@pytest.fixture(scope="module")
+def app() -> Any:
+    """The HTTP routes alone (no store, no Socket.IO): all the route checks need."""
+    from flask import Flask
+
+    from server.http import api
+
+    flask_app = Flask(__name__)
+    flask_app.register_blueprint(api.bp)
+    return flask_app
+
+
+def _route_methods(app: Any) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(("/api/", "/healthz"))
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _matched(app: Any, paths: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(endpoint, method) each documented (method, path) reaches; fails for one that reaches
+    no route."""
+    adapter = app.url_map.bind("localhost")
+    found = set()
+    for method, path in paths:
+        concrete = re.sub(r"\{[^}]+\}", "1", path.split("?")[0])
+        try:
+            endpoint, _ = adapter.match(concrete, method=method)
+        except Exception as exc:
+            raise AssertionError(f"{method} {path} is documented but has no route") from exc
+        found.add((endpoint, method))
+    return found
+
+
+def test_openapi_document_covers_exactly_the_routes(app: Any) -> None:
+    from server.http.openapi import openapi_document
+
+    paths = [(method.upper(), path) for path, item in openapi_document()["paths"].items()
+             for method in item if method in ("get", "post", "put", "patch", "delete")]
+    _same("routes", documented=_matched(app, paths), code=_route_methods(app))
+
+
+def test_protocol_http_tables_cover_exactly_the_routes(app: Any) -> None:
+    paths = []
+    for header, rows in tables(PROTOCOL):
+        if header[0] == "method, path":
+            for row in rows:
+                for entry in _names(row[0])[:1]:
+                    method, _, path = entry.partition(" ")
+                    if not path.startswith("/"):
+                        continue  # "…/export?format=csv": a variant of the row above
+                    alternatives = re.search(r"\{([^}]*｜[^}]*)\}", path)
+                    for alt in alternatives.group(1).split("｜") if alternatives else [None]:
+                        paths.append((method, path if alt is None else
+                                      path.replace(alternatives.group(0), alt)))
+    _same("routes", documented=_matched(app, paths), code=_route_methods(app))
