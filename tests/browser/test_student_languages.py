@@ -34,6 +34,30 @@ pytestmark = pytest.mark.browser
 PROMPT_ID = "personal-hobby-weekend"  # a library prompt with a starter and a Spanish draft
 
 
+# The device's speech synthesis, as a phone with only a Spanish voice has it: the page must
+# offer "listen" only for Spanish text and speak it with that voice (on the device: nothing
+# is sent anywhere, which assert_clean checks).
+FAKE_SPEECH = """
+(() => {
+  const voices = [{lang: "es-ES", name: "Spanish", voiceURI: "es", localService: true,
+                   default: false}];
+  window.__spoken = [];
+  class Utterance extends EventTarget {
+    constructor(text) { super(); this.text = text; this.lang = ""; this.voice = null; }
+  }
+  const synth = new EventTarget();
+  synth.getVoices = () => voices;
+  synth.speak = (u) => {
+    window.__spoken.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
+    setTimeout(() => u.dispatchEvent(new Event("end")), 0);
+  };
+  synth.cancel = () => {};
+  Object.defineProperty(window, "speechSynthesis", {value: synth});
+  window.SpeechSynthesisUtterance = Utterance;
+})();
+"""
+
+
 def english_strings() -> list[str]:
     """Every English catalog string, cut at its placeholders into the fixed pieces a page
     would show (only pieces long enough to be words of the interface, not a name or a digit)."""
@@ -74,6 +98,7 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     context = browser.new_context(viewport=PHONE)
     contexts.append(context)
     add_axe(context)
+    context.add_init_script(FAKE_SPEECH)
     student = watch(context)
     page = student.page
     page.goto(f"{base}/j/{made['join_code']}")
@@ -105,6 +130,14 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     expect(page.locator("#starter")).to_contain_text(spanish_starter)
     expect(page.locator("#teacher-card-text")).to_have_text(host_text)
     expect(page.locator("#countdown")).to_have_text(re.compile(r"^Quedan \d+:\d\d$"), timeout=T)
+    # Read aloud: the Spanish prompt with the Spanish voice; the teacher's card is in the
+    # class's language (English), which this device has no voice for, so no button there.
+    expect(page.locator("#teacher-card-listen")).to_be_hidden()
+    page.locator("#prompt-listen").click()
+    spoken = page.evaluate("window.__spoken")
+    assert len(spoken) == 1 and spoken[0]["lang"] == "es-ES" and spoken[0]["voice"] == "Spanish"
+    assert spoken[0]["text"].startswith(spanish_prompt) and spanish_starter in spoken[0]["text"]
+    expect(page.locator("#prompt-listen")).to_have_text("Escuchar")
     # The English original is one tap away, marked as English.
     expect(page.locator("#prompt-original")).to_be_hidden()
     page.get_by_role("button", name="Ver en inglés").click()
@@ -150,6 +183,7 @@ def test_student_round_in_spanish_then_arabic(live_server, browser: Browser,
     expect(page.locator("#card-text")).to_have_value(draft)
     expect(page.locator("#conn")).to_have_text("متصل")
     expect(page.locator("#prompt")).to_have_attribute("lang", "ar", timeout=T)
+    expect(page.locator("#prompt-listen")).to_be_hidden()  # no Arabic voice on this device
     seat_after = page.evaluate("JSON.stringify(Object.entries(localStorage)"
                                ".filter(([k]) => k.startsWith('rapport.seat.')))")
     assert seat_after == seat_before
@@ -210,4 +244,8 @@ def test_teacher_sees_languages_and_the_stage_follows_the_teacher(
     expect(stage.page.locator("#conn")).to_have_text("مباشر", timeout=T)
     expect(stage.page.locator(".stage-corner-label, #join p").first).not_to_have_text("Join at")
     shot(stage.page, "i18n-stage-ar")
+    tp.get_by_role("tab", name="الصف و«أرِ وتحدّث»").click()
+    tp.set_viewport_size(PHONE)
+    assert_fits(tp)
+    shot(tp, "i18n-teacher-ar-phone")
     assert_clean([teacher, stage], base)

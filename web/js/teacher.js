@@ -309,7 +309,7 @@ function renderCohost() {
   linkEl.textContent = link || "";
   show(linkEl, Boolean(link) && cohostVisible);
   const toggle = byId("cohost-show");
-  toggle.textContent = cohostVisible ? "Hide co-host link" : "Show co-host link";
+  toggle.textContent = t(cohostVisible ? "teacher.hide_co_host_link" : "teacher.show_co_host_link");
   toggle.setAttribute("aria-expanded", String(cohostVisible));
   show(toggle, Boolean(link));
   show("cohost-copy", Boolean(link));
@@ -728,7 +728,7 @@ function setPresenting(on) {
   document.body.classList.toggle("presenting", on);
   const toggle = byId("presenting-toggle");
   toggle.setAttribute("aria-pressed", String(on));
-  toggle.textContent = on ? "Presenting: on" : "Presenting: off";
+  toggle.textContent = t(on ? "teacher.presenting_on" : "teacher.presenting_off");
   show("presenting-note", on);
   if (on) {
     show("save-link", false);
@@ -958,7 +958,12 @@ function tellStage(classLang) {
 
 function main() {
   languageMenu(/** @type {HTMLSelectElement} */ (byId("lang-menu")), () => tellStage(state.cls?.lang));
-  onLanguageChange(() => renderAllStudents([...state.students.values()]));
+  onLanguageChange(() => {
+    renderAllStudents([...state.students.values()]);
+    const presenting = document.body.classList.contains("presenting");
+    byId("presenting-toggle").textContent = t(presenting ? "teacher.presenting_on" : "teacher.presenting_off");
+    renderCohost();
+  });
   reloadOnNewKey();
   setPresenting(readPresenting());
   let key = takeStaffKey();
