@@ -538,7 +538,7 @@ class RedisStore:
         keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
         keys += [cred_key(s["seat_hash"]) for s in students if s.get("seat_hash")]
         keys += list(self.r.smembers(index_key(class_id)))
-        sockets = self._sockets(class_id)
+        sockets = self._sockets(class_id, ghosts=True)
         pipe = self.r.pipeline()
         pipe.delete(*keys)
         self._unregister(pipe, class_id, sockets)
@@ -730,10 +730,14 @@ class RedisStore:
 
     # ---- open sockets and presence ----------------------------------------------------------
 
-    def _sockets(self, class_id: str, client: Any = None) -> dict[str, Record]:
-        """The class's sockets held by live processes (a crashed process's are ghosts)."""
+    def _sockets(self, class_id: str, client: Any = None, *,
+                 ghosts: bool = False) -> dict[str, Record]:
+        """The class's sockets held by live processes (a crashed process's are ghosts, left
+        out unless asked for: deletion takes them too)."""
         raw = (client or self.r).hgetall(sockets_key(class_id))
         entries = {sid: json.loads(v) for sid, v in raw.items()}
+        if ghosts:
+            return entries
         alive = self._live_processes({e.get("proc", "") for e in entries.values()})
         return {sid: e for sid, e in entries.items() if e.get("proc") in alive}
 
@@ -746,7 +750,8 @@ class RedisStore:
                 if boot == m.rsplit("|", 1)[1]}
 
     def socket_opened(self, class_id: str, sid: str, cred_hash: str, student_id: str | None,
-                      *, address: str, seat_cap: int, address_cap: int | None) -> SocketOpened:
+                      *, address: str = "unknown", seat_cap: int | None = None,
+                      address_cap: int | None = None) -> SocketOpened:
         """Record an open socket of this process. Beyond `seat_cap` live sockets on one
         credential, or `address_cap` from one address, the oldest are returned to be closed."""
         now = int(time.time() * 1000)
@@ -766,7 +771,8 @@ class RedisStore:
         live = self._sockets(class_id)
         others = sorted((e["at"], s) for s, e in live.items()
                         if e["cred"] == cred_hash and s != sid)
-        close = [s for _, s in others[:max(0, len(others) + 1 - seat_cap)]]
+        close = [] if seat_cap is None else \
+            [s for _, s in others[:max(0, len(others) + 1 - seat_cap)]]
         by_address = [r for r in by_address if r != ref]
         if address_cap is not None and len(by_address) + 1 > address_cap:
             oldest = by_address[:len(by_address) + 1 - address_cap]
@@ -1310,7 +1316,7 @@ class RedisStore:
         for raw in self.r.lrange(spotlights_key(class_id), 0, -1):
             if json.loads(raw)["student_id"] == student_id:
                 pipe.lrem(spotlights_key(class_id), 0, raw)
-        theirs = {sid: entry for sid, entry in self._sockets(class_id).items()
+        theirs = {sid: entry for sid, entry in self._sockets(class_id, ghosts=True).items()
                   if entry.get("student_id") == student_id}
         for sid in theirs:
             pipe.hdel(sockets_key(class_id), sid)

@@ -128,3 +128,15 @@ def test_rejoin_code_guessing_is_throttled(limited) -> None:
                               json={"code": klass.join_code, "rejoin_code": g},
                               timeout=10).status_code for g in guesses]
     assert statuses[0] == 404 and statuses[-1] == 429
+
+
+def test_one_seat_cannot_flood_through_many_sockets(limited, clients) -> None:
+    """Each socket stays under its own budget; together they exceed the seat's."""
+    klass = create_class(limited.url)
+    seat = klass.join("Ana")
+    sockets = [clients(limited.url, {"token": seat["seat_token"]}) for _ in range(3)]
+    codes = []
+    for s in sockets:
+        codes += [s.call("checkins.get", {})["error"]["code"] for _ in range(40)]
+    assert codes.count("forbidden") >= 90  # the seat's burst, at least
+    assert "rate_limited" in codes
