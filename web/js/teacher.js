@@ -20,13 +20,14 @@ import { currentLanguage, initI18n, languageMenu, languageName, onLanguageChange
  * @typedef {{role: string, you: any, class: ClassInfo, students?: Student[], roster?: any[]}} Snapshot
  */
 
-const GRADE_LABELS = /** @type {Record<string, string>} */ ({
-  "K-2": "Grades K–2",
-  "3-5": "Grades 3–5",
-  "6-8": "Grades 6–8",
-  "9-12": "Grades 9–12",
-  adult: "Adults",
-});
+/** @type {Record<string, () => string>} */
+const GRADE_LABELS = {
+  "K-2": () => t("teacher.grades_k_2"),
+  "3-5": () => t("teacher.grades_3_5"),
+  "6-8": () => t("teacher.grades_6_8"),
+  "9-12": () => t("teacher.grades_9_12"),
+  adult: () => t("teacher.adults"),
+};
 
 const state = {
   /** @type {string} */ key: "",
@@ -99,12 +100,12 @@ function renderClass(cls) {
   state.cls = cls;
   setText("class-name", cls.name);
   document.title = `${cls.name} — Rapport`;
-  setText("grade", GRADE_LABELS[cls.grade_band] || cls.grade_band);
+  setText("grade", GRADE_LABELS[cls.grade_band] ? GRADE_LABELS[cls.grade_band]() : cls.grade_band);
 
   const lockState = byId("lock-state");
-  lockState.textContent = cls.locked ? "Locked: no new students" : "Open for students";
+  lockState.textContent = t(cls.locked ? "teacher.locked_state" : "teacher.open_state");
   lockState.classList.toggle("locked", cls.locked);
-  setText("lock-toggle", cls.locked ? "Unlock class" : "Lock class");
+  setText("lock-toggle", t(cls.locked ? "teacher.unlock" : "teacher.lock"));
 
   const code = cls.join_code || "";
   setText("join-code", code);
@@ -140,7 +141,7 @@ function renderClass(cls) {
 }
 
 function renderRole() {
-  setText("role-label", isTeacher() ? "You are the teacher" : "You are a co-host");
+  setText("role-label", t(isTeacher() ? "teacher.you_teacher" : "teacher.you_cohost"));
   for (const el of document.querySelectorAll("[data-teacher]")) {
     /** @type {HTMLElement} */ (el).hidden = !isTeacher();
   }
@@ -187,21 +188,21 @@ function fillRow(li, student) {
       h("button", {
         type: "button",
         class: "secondary small",
-        "aria-label": `Rename ${student.name}`,
+        "aria-label": t("teacher.rename_label", { name: student.name }),
         on: { click: () => openRename(student.id) },
-      }, "Rename"),
+      }, t("teacher.rename")),
       h("button", {
         type: "button",
         class: "secondary small",
-        "aria-label": `New device: rejoin code for ${student.name}`,
+        "aria-label": t("teacher.new_device_label", { name: student.name }),
         on: { click: () => showRejoinCode(student.id) },
-      }, "New device"),
+      }, t("teacher.new_device")),
       h("button", {
         type: "button",
         class: "danger small",
-        "aria-label": `Remove ${student.name}`,
+        "aria-label": t("teacher.remove_label", { name: student.name }),
         on: { click: () => confirmRemove(student.id) },
-      }, "Remove"))
+      }, t("teacher.remove")))
     : null;
   replace(li, dot, name, actions);
 }
@@ -212,7 +213,7 @@ function fillRow(li, student) {
  */
 function updateDot(dot, online) {
   dot.classList.toggle("online", online);
-  dot.textContent = online ? "online" : "offline";
+  dot.textContent = t(online ? "teacher.online" : "teacher.offline");
 }
 
 /** Put a row at its sorted place without moving rows that are already right. */
@@ -233,7 +234,7 @@ function placeRow(/** @type {Student} */ student) {
 function renderCount() {
   const all = [...state.students.values()];
   const online = all.filter((s) => s.online).length;
-  setText("online-count", all.length ? `${online} of ${all.length} online` : "");
+  setText("online-count", all.length ? t("teacher.online_count", { count: online, total: all.length }) : "");
   show("no-students", all.length === 0);
 }
 
@@ -294,9 +295,9 @@ function renderRoster() {
   if (state.rosterSize === null) {
     el.textContent = "";
   } else if (state.rosterSize === 0) {
-    el.textContent = "No roster yet.";
+    el.textContent = t("teacher.no_roster");
   } else {
-    el.textContent = `Roster: ${state.rosterSize} ${state.rosterSize === 1 ? "name" : "names"}.`;
+    el.textContent = t("teacher.roster_size", { count: state.rosterSize });
   }
 }
 
@@ -646,8 +647,8 @@ function ownLink() {
 
 function renderOwnLink() {
   const teacher = isTeacher();
-  setText("save-link-title", teacher ? "Save your teacher link" : "Save your co-host link");
-  setText("own-link-show", teacher ? "Save my teacher link" : "Save my co-host link");
+  setText("save-link-title", t(teacher ? "teacher.save_teacher_link_title" : "teacher.save_cohost_link_title"));
+  setText("own-link-show", t(teacher ? "teacher.save_teacher_link" : "teacher.save_cohost_link"));
   setText("own-link", state.cls ? ownLink() : "");
 }
 
@@ -818,11 +819,12 @@ function fatal(text) {
   show("dashboard", false);
 }
 
+/** @type {Record<string, () => string>} */
 const CONN_TEXT = {
-  connecting: "Connecting…",
-  connected: "Connected",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+  connecting: () => t("common.conn_connecting"),
+  connected: () => t("common.conn_connected"),
+  reconnecting: () => t("common.conn_reconnecting"),
+  offline: () => t("common.conn_offline"),
 };
 
 function wireSocket() {
@@ -831,7 +833,7 @@ function wireSocket() {
   const conn = byId("conn");
   watchConnection(socket, (s) => {
     conn.dataset.state = s;
-    conn.textContent = CONN_TEXT[s];
+    conn.textContent = CONN_TEXT[s]();
   });
 
   onRefused(socket, {
@@ -960,6 +962,11 @@ function main() {
   languageMenu(/** @type {HTMLSelectElement} */ (byId("lang-menu")), () => tellStage(state.cls?.lang));
   onLanguageChange(() => {
     renderAllStudents([...state.students.values()]);
+    if (state.cls) renderClass(state.cls);
+    if (state.role) renderRole();
+    renderRoster();
+    const conn = byId("conn");
+    if (CONN_TEXT[conn.dataset.state || ""]) conn.textContent = CONN_TEXT[conn.dataset.state || ""]();
     const presenting = document.body.classList.contains("presenting");
     byId("presenting-toggle").textContent = t(presenting ? "teacher.presenting_on" : "teacher.presenting_off");
     renderCohost();
