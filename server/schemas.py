@@ -199,6 +199,9 @@ class ClassSettings(Schema):
 
     approval_required: bool | None = None
     private_replies: bool | None = None
+    # The teacher's and co-host's own names ("Mr. Smith"): no student may take them.
+    staff_names: Annotated[list[Annotated[str, Field(max_length=MAX_NAME_LENGTH)]],
+                           Field(max_length=4)] | None = None
 
 
 class PromptQuery(Schema):

@@ -129,7 +129,8 @@ def join_class(store: RedisStore, code: object, name: object, lang: str | None =
     class_id = store.class_id_for_code(normalise_code(code))
     if class_id is None:
         raise NotFound(GENERIC_CODE_ERROR)
-    shown, norm = clean_display_name(name)
+    record = store.get_class(class_id) or {}
+    shown, norm = clean_display_name(name, record.get("staff_names", []))
     seat_token = new_secret()
     student = {
         "id": secrets.token_hex(6), "name": shown, "roster_id": None,
@@ -266,7 +267,8 @@ def rename_student(
 ) -> dict[str, Any]:
     require_teacher(identity)
     student = _require_student(store, identity.class_id, student_id)
-    shown, norm = clean_display_name(name)
+    staff_names = require_class(store, identity.class_id).get("staff_names", [])
+    shown, norm = clean_display_name(name, staff_names)
     if not store.rename_student(identity.class_id, student_id, shown, norm):
         raise NameTaken("Someone in this class already uses that name.")
     student["name"] = shown

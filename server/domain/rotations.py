@@ -18,6 +18,7 @@ from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
 from server.domain.rounds import Clock, Runner, now_ms, run_here
+from server.domain.text import strip_invisible
 from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
 from server.store.redis_store import RedisStore
 
@@ -269,7 +270,7 @@ def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[st
 def broadcast_message(store: RedisStore, identity: Identity, text: str,
                       clock: Clock = now_ms) -> dict[str, Any]:
     require_staff(identity)
-    message = {"text": text.strip(), "at": clock(), "from": identity.role}
+    message = {"text": strip_invisible(text).strip(), "at": clock(), "from": identity.role}
     if not message["text"]:
         raise InvalidInput("The message is empty.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 import unicodedata
@@ -23,6 +24,7 @@ from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
 from server.domain.spreadsheet import iso_time
+from server.domain.text import strip_invisible
 from server.store.redis_store import REACTIONS, RedisStore
 
 MAX_CARD_TEXT = 500
@@ -40,8 +42,11 @@ def run_here(fn: Callable[[], Any]) -> Any:
     return fn()
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def clean_text(raw: str, limit: int, what: str) -> str:
-    text = unicodedata.normalize("NFC", raw).strip()
+    text = strip_invisible(unicodedata.normalize("NFC", raw)).strip()
     text = "".join(ch for ch in text
                    if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     if not text:
@@ -471,17 +476,23 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
 
 
 def set_settings(store: RedisStore, identity: Identity, *, approval_required: bool | None,
-                 private_replies: bool | None) -> None:
+                 private_replies: bool | None, staff_names: list[str] | None = None) -> None:
     """The teacher's class switches. `private_replies: false` (a school's safeguarding rule)
-    stops every new private reply; the threads already written stay in the export."""
+    stops every new private reply; the threads already written stay in the export.
+    `staff_names`: the teacher's and co-host's own names, which no student may take."""
     require_teacher(identity)
     fields: dict[str, Any] = {}
+    if staff_names is not None:
+        cleaned = [_SPACES.sub(" ", strip_invisible(unicodedata.normalize("NFC", n), name=True))
+                   .strip() for n in staff_names]
+        fields["staff_names"] = [n for n in cleaned if n]
     if approval_required is not None:
         fields["approval_required"] = approval_required
     if private_replies is not None:
         fields["private_replies_off"] = not private_replies
     if not fields:
-        raise InvalidInput("Send a setting to change: approval_required or private_replies.")
+        raise InvalidInput("Send a setting to change: approval_required, private_replies or "
+                           "staff_names.")
     store.set_class_fields(identity.class_id, fields)
 
 

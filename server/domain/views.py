@@ -58,6 +58,8 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     view["approval_required"] = bool(record.get("approval_required"))
     view["lang"] = record.get("lang") or "en"  # the teacher's language: the stage shows it
     view["private_replies"] = not record.get("private_replies_off")
+    if for_staff:
+        view["staff_names"] = record.get("staff_names", [])
     if for_staff if show_code is None else show_code:
         view["join_code"] = record["join_code"]
         view["join_url"] = ctx.join_url(record["join_code"], host_url or "")

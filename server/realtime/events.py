@@ -306,7 +306,7 @@ def class_language(identity: Identity, body: SetLanguage) -> Ack:
 
 def class_settings(identity: Identity, body: ClassSettings) -> Ack:
     rounds.set_settings(services().store, identity, approval_required=body.approval_required,
-                        private_replies=body.private_replies)
+                        private_replies=body.private_replies, staff_names=body.staff_names)
     broadcast.class_updated(identity.class_id)
     return {}
 

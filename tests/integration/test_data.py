@@ -24,20 +24,22 @@ pytestmark = pytest.mark.redis
 
 
 def class_dump(r: redis.Redis, class_id: str) -> str:
-    """Every key and value that mentions the class, as one string to search."""
+    """Every key and value that mentions the class, as one string to search (pipelined: the
+    shared Redis holds every engineer's test data)."""
+    keys = list(r.scan_iter(match="rp:*", count=5000))
+    pipe = r.pipeline(transaction=False)
+    for key in keys:
+        pipe.type(key)
+    kinds = pipe.execute()
+    read = {"string": pipe.get, "hash": pipe.hgetall, "list": lambda k: pipe.lrange(k, 0, -1),
+            "set": pipe.smembers, "zset": lambda k: pipe.zrange(k, 0, -1)}
+    wanted = [(key, kind) for key, kind in zip(keys, kinds, strict=True) if kind in read]
+    for key, kind in wanted:
+        read[kind](key)
     parts = []
-    for key in r.scan_iter(match="rp:*", count=1000):
-        kind = r.type(key)
-        if kind == "string":
-            value: Any = r.get(key)
-        elif kind == "hash":
-            value = r.hgetall(key)
-        elif kind == "list":
-            value = r.lrange(key, 0, -1)
-        elif kind == "set":
-            value = sorted(r.smembers(key))
-        else:
-            value = r.zrange(key, 0, -1)
+    for (key, kind), value in zip(wanted, pipe.execute(), strict=True):
+        if kind == "set":
+            value = sorted(value)
         # JSON keeps apostrophes as they are (repr would escape them and hide a match).
         parts.append(f"{key}={json.dumps(value, ensure_ascii=False)}")
     return "\n".join(p for p in parts if class_id in p)
@@ -104,11 +106,11 @@ def wait_until(condition: Callable[[], object], timeout: float) -> bool:
 
 def keys_of_class(r: redis.Redis, class_id: str) -> list[str]:
     """Every key named after the class, plus its join code and credentials (found by value)."""
-    keys = []
-    for key in r.scan_iter(match="rp:*", count=1000):
-        if class_id in key or (r.type(key) == "string" and class_id in (r.get(key) or "")):
-            keys.append(key)
-    return keys
+    named = list(r.scan_iter(match="rp:*", count=5000))
+    strings = [k for k in named if k.startswith(("rp:code:", "rp:cred:"))]
+    values = r.mget(strings) if strings else []
+    return [k for k in named if class_id in k] + [
+        k for k, v in zip(strings, values, strict=True) if v and class_id in v]
 
 
 def test_activity_slides_the_expiry_of_every_key_of_the_class(live_server, redis_url,

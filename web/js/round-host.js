@@ -648,6 +648,12 @@ export function createRoundHost(deps) {
       if (!result) approval.checked = !want;
       else deps.say(want ? "Class cards now wait for your approval." : "Class cards now show to classmates at once.", "ok");
     });
+    const staffNames = /** @type {HTMLInputElement} */ (byId("staff-names"));
+    byId("staff-names-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const names = staffNames.value.split(",").map((n) => n.trim()).filter(Boolean);
+      if (await send("class.settings", { staff_names: names })) deps.say(names.length ? "Saved: no student can join under these names." : "Names cleared.", "ok");
+    });
     const privateReplies = /** @type {HTMLInputElement} */ (byId("private-replies-toggle"));
     privateReplies.addEventListener("change", async () => {
       const want = privateReplies.checked;
@@ -721,8 +727,10 @@ export function createRoundHost(deps) {
       photos.prune([...state.cards.values()].map((c) => c.photo_id).filter(Boolean));
       voices.prune([...state.cards.values()].map((c) => c.audio_id).filter(Boolean));
     },
-    /** @param {{approval_required?: boolean, private_replies?: boolean}} cls */
+    /** @param {{approval_required?: boolean, private_replies?: boolean, staff_names?: string[]}} cls */
     classChanged(cls) {
+      const staffNames = /** @type {HTMLInputElement} */ (byId("staff-names"));
+      if (cls.staff_names && document.activeElement !== staffNames) staffNames.value = cls.staff_names.join(", ");
       /** @type {HTMLInputElement} */ (byId("approval-toggle")).checked = Boolean(cls.approval_required);
       /** @type {HTMLInputElement} */ (byId("private-replies-toggle")).checked = cls.private_replies !== false;
       const grade = /** @type {HTMLSelectElement} */ (byId("f-grade"));
