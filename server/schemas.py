@@ -218,8 +218,9 @@ class StartRound(Schema):
 
 
 class HostCard(Schema):
-    text: CardText | None = None
+    text: CardAnswer | None = None
     skip: bool = False
+    audio_id: AudioId | None = None
 
 
 class OpenRound(Schema):

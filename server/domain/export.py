@@ -42,7 +42,8 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
         "students": students,
         "roster": store.list_roster(class_id),
         "rounds": rounds_out,
-        "about_teacher": store.host_cards(class_id, limit=200),
+        "about_teacher": [{**c, **_audio_part(store, class_id, c)}
+                          for c in store.host_cards(class_id, limit=200)],
         "custom_prompts": store.custom_prompts(class_id),
         "used_prompts": sorted(store.used_prompt_ids(class_id)),
         "rotation": store.get_rotation(class_id),

@@ -105,16 +105,24 @@ def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *
 
 
 def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, skip: bool,
-                   clock: Clock = now_ms) -> dict[str, Any]:
-    """The host shares first: their own answer, or a deliberate skip."""
+                   audio_id: str | None = None, clock: Clock = now_ms) -> dict[str, Any]:
+    """The host shares first: their own answer (written, spoken or both), or a deliberate
+    skip. A spoken answer is heard by the whole class, like the written one."""
     require_staff(identity)
     current = require_round(store, identity.class_id)
     if skip:
-        card: dict[str, Any] = {"text": "", "skipped": True}
+        card: dict[str, Any] = {"text": "", "skipped": True, "audio_id": None}
     else:
-        if text is None:
+        if text is None and audio_id is None:
             raise InvalidInput("Write your answer, or skip.")
-        card = {"text": clean_text(text, MAX_CARD_TEXT, "answer"), "skipped": False}
+        if audio_id is not None:
+            meta = store.attachment_meta("audio", identity.class_id, audio_id)
+            if meta is None or meta.get("staff") != identity.role or meta.get("card_id"):
+                raise NotFound("That recording was not found. Record it again.")
+        written = text or ""
+        spoken_only = audio_id is not None and not written.strip()
+        card = {"text": "" if spoken_only else clean_text(written, MAX_CARD_TEXT, "answer"),
+                "skipped": False, "audio_id": audio_id}
     card.update(author_role=identity.role, posted_at=clock(),
                 prompt=current["prompt"]["text"])
 
@@ -129,6 +137,9 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
         raise Conflict("This round is closed.")
     if not card["skipped"]:
         store.add_host_card(identity.class_id, card)
+    if card["audio_id"] is not None:
+        store.set_attachment_meta("audio", identity.class_id, card["audio_id"],
+                                  {**meta, "round_id": current["id"], "card_id": HOST_CARD})
     return updated
 
 
@@ -218,6 +229,7 @@ def _status_for(store: RedisStore, class_id: str, visibility: str, text: str) ->
 
 
 ATTACHMENT_KINDS = ("photo", "audio")
+HOST_CARD = "host"  # the card_id of a recording attached to the host's own answer
 ATTACHMENT_NAMES = {"photo": "photo", "audio": "recording"}
 
 
@@ -514,11 +526,16 @@ def store_photo(store: RedisStore, identity: Identity, data: bytes,
 
 def store_audio(store: RedisStore, identity: Identity, data: bytes,
                 clock: Clock = now_ms) -> dict[str, Any]:
-    """Check and keep a spoken answer as sent; it is attached to a card when posted."""
-    student_id = _require_student(identity)
+    """Check and keep a spoken answer as sent; it is attached to a card when posted (a
+    student's card, or the host's own answer)."""
+    if identity.role == "student":
+        student_id, staff = identity.student_id, None
+    else:
+        require_staff(identity)
+        student_id, staff = None, identity.role
     info = check_audio(data)
     audio_id = secrets.token_hex(12)  # random, unguessable name
-    meta = {"student_id": student_id, "card_id": None, "round_id": None,
+    meta = {"student_id": student_id, "staff": staff, "card_id": None, "round_id": None,
             "uploaded_at": clock(), "bytes": len(data), "mime": info.mime,
             "duration_ms": info.duration_ms}
     store.put_attachment("audio", identity.class_id, audio_id, meta,
@@ -543,7 +560,10 @@ def attachment_for(store: RedisStore, identity: Identity, kind: str,
     if meta is None:
         raise NotFound(missing)
     if meta.get("card_id") is None:
-        allowed = identity.role == "student" and identity.student_id == meta["student_id"]
+        allowed = (identity.role == meta.get("staff") if meta.get("staff")
+                   else identity.role == "student" and identity.student_id == meta["student_id"])
+    elif meta["card_id"] == HOST_CARD:
+        allowed = True  # the host's own answer is shared with everyone in the class
     else:
         card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
         if card is None or card.get(f"{kind}_id") != item_id:

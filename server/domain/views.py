@@ -168,7 +168,8 @@ def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str
                                        "deadline", "closed_at", "spotlight")}
     if view["host_card"] is not None:
         view["host_card"] = {k: record["host_card"].get(k)
-                             for k in ("text", "author_role", "skipped", "posted_at")}
+                             for k in ("text", "author_role", "skipped", "posted_at",
+                                       "audio_id")}
     view["server_time"] = server_time
     if staff:
         view["answered"] = answered or []
@@ -215,7 +216,7 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
     snap["spotlight"] = card_view("stage", spotlight,
                                   counts_for_spot.get(spotlight["id"]) if spotlight else None)
     snap["about_teacher"] = [
-        {k: c.get(k) for k in ("text", "prompt", "author_role", "posted_at")}
+        {k: c.get(k) for k in ("text", "prompt", "author_role", "posted_at", "audio_id")}
         for c in store.host_cards(class_id, limit=20)
     ]
     if identity.role == "student" and identity.student_id:

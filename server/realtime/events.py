@@ -348,7 +348,7 @@ def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
 
 def host_card(identity: Identity, body: HostCard) -> Ack:
     return _round_changed(identity, rounds.post_host_card(
-        services().store, identity, text=body.text, skip=body.skip))
+        services().store, identity, text=body.text, skip=body.skip, audio_id=body.audio_id))
 
 
 def open_round(identity: Identity, body: OpenRound) -> Ack:

@@ -102,8 +102,10 @@ def open_stage(browser: Browser, contexts: list[BrowserContext], teacher: Page, 
     return stage
 
 
-def teacher_starts_round(page: Page, host_text: str, timer: str = "5 minutes") -> str:
-    """Pick a teacher-side prompt, share first, open with a timer; returns the prompt text."""
+def teacher_starts_round(page: Page, host_text: str, timer: str = "5 minutes",
+                         voice: bool = False) -> str:
+    """Pick a teacher-side prompt, share first (with a recording too when `voice`: the page
+    needs a microphone), open with a timer; returns the prompt text."""
     panel = page.locator("#round-panel")
     expect(panel.locator("#round-picker")).to_be_visible(timeout=T)
     panel.get_by_label("Category").first.select_option(label="Personal")
@@ -115,6 +117,13 @@ def teacher_starts_round(page: Page, host_text: str, timer: str = "5 minutes") -
     first.get_by_role("button", name="Start with this prompt").click()
     expect(panel.locator("#draft-prompt")).to_have_text(prompt, timeout=T)
     panel.get_by_label("Share your answer first").fill(host_text)
+    if voice:
+        panel.get_by_role("button", name="Record my answer").click()
+        expect(panel.locator("#voice-elapsed")).to_have_text(re.compile(r"^0:0[1-9] "),
+                                                             timeout=T)
+        panel.get_by_role("button", name="Stop").click()
+        expect(panel.locator("#voice-preview-audio")).to_have_attribute(
+            "src", re.compile(r"^blob:"), timeout=T)
     panel.get_by_role("button", name="Share my answer").click()
     panel.get_by_label("Timer").select_option(label=timer)
     panel.get_by_role("button", name="Open the round").click()

@@ -85,7 +85,9 @@ class Everything:
 def test_voice_answer_reaches_the_teacher_only(live_server, mic_browser: Browser,
                                                contexts: list[BrowserContext]) -> None:
     base = live_server.url.rstrip("/")
-    teacher = new_page(mic_browser, contexts, LAPTOP)
+    teacher_context = mic_browser.new_context(viewport=LAPTOP, permissions=["microphone"])
+    contexts.append(teacher_context)
+    teacher = watch(teacher_context)
     code = teacher_creates_class(teacher.page, base)
     tp = teacher.page
     teacher_got: list[tuple[str, int]] = []
@@ -99,9 +101,18 @@ def test_voice_answer_reaches_the_teacher_only(live_server, mic_browser: Browser
     ben_got = Everything(ben)  # before Ben's page loads: everything it ever receives
     student_joins(ana.page, base, code, "Ana")
     student_joins(ben.page, base, code, "Ben")
-    teacher_starts_round(tp, "I collect shells from every beach I visit.")
+    # The teacher answers first, in words and by voice: every student can play it.
+    teacher_starts_round(tp, "I collect shells from every beach I visit.", voice=True)
+    expect(tp.locator("#live-host-voice audio")).to_have_attribute("src", re.compile(r"^blob:"),
+                                                                  timeout=T)
+    shot(tp, "voice-0-teacher-live")
     ap = ana.page
     expect(ap.locator("#card-form")).to_be_visible(timeout=T)
+    for page in (ap, ben.page):
+        page.wait_for_function("""() => {
+            const a = document.querySelector('#teacher-card-voice audio');
+            return a && a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0;
+        }""", timeout=T)
 
     # Nothing records until the student taps; then the indicator shows the time and Stop.
     expect(ap.locator("#voice-live")).to_be_hidden()
@@ -162,7 +173,9 @@ def test_voice_answer_reaches_the_teacher_only(live_server, mic_browser: Browser
     for needle in (audio_id.encode(), recording.content[64:128],
                    base64.b64encode(recording.content)[100:164]):
         assert ben_got.contains(needle) == [], needle
-    assert ben.page.evaluate("document.querySelectorAll('audio[src], .card-audio').length") == 0
+    # The only recordings Ben's page holds are his teacher's own answer.
+    assert ben.page.evaluate("""() => [...document.querySelectorAll('audio[src], .card-audio')]
+        .filter((a) => !a.closest('#teacher-card, #about-teacher')).length""") == 0
     seat = ben.page.evaluate(f"JSON.parse(localStorage.getItem('rapport.seat.{code}'))")
     refused = ben.page.context.request.get(
         audio_url, headers={"Authorization": f"Bearer {seat['seat_token']}"})

@@ -82,7 +82,6 @@ def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
         refused = upload(klass, ben_seat["seat_token"], data)
         assert refused.status_code == 400, refused.text
         assert words in refused.json()["error"]["message"]
-    assert upload(klass, klass.teacher_secret, recording).status_code == 403
     assert class_keys(r, klass.class_id) == before
 
     # Shared with the class: every student may hear it, until the teacher hides the card.
@@ -122,3 +121,40 @@ def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
     assert gone.status_code == 204
     assert not list(r.scan_iter(f"rp:class:{klass.class_id}:audio:*"))
     assert not r.exists(f"rp:class:{klass.class_id}:audio:{loose}")
+
+
+def test_the_hosts_own_answer_by_voice(live_server, clients) -> None:
+    klass = create_class(live_server.url)
+    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    ana_seat = klass.join("Ana")
+    ana = clients(live_server.url, {"token": ana_seat["seat_token"]})
+    listing = ok(teacher.call("prompt.list", {}))
+    ok(teacher.call("round.start", {"prompt_id": listing["suggestion"]["id"]}))
+    recording = ogg(5)
+    stored = upload(klass, klass.teacher_secret, recording, "me.ogg", "audio/ogg")
+    assert stored.status_code == 201, stored.text
+    audio_id = stored.json()["audio_id"]
+    # Not yet shared: the teacher hears it, nobody else; a student cannot take it as theirs.
+    assert fetch(klass, ana_seat["seat_token"], audio_id).status_code == 404
+    assert fetch(klass, klass.cohost_secret, audio_id).status_code == 404
+    assert fetch(klass, klass.teacher_secret, audio_id).content == recording
+    shared = ok(teacher.call("round.host_card", {"text": "", "audio_id": audio_id}))["round"]
+    assert shared["host_card"]["audio_id"] == audio_id and shared["host_card"]["text"] == ""
+    ok(teacher.call("round.open", {"timer_seconds": None}))
+    seen = ana.wait_for("round.updated", lambda d: d["round"]["status"] == "open")
+    assert seen["round"]["host_card"]["audio_id"] == audio_id
+    # Shared with the whole class, like the written answer.
+    for token in (ana_seat["seat_token"], klass.cohost_secret):
+        assert fetch(klass, token, audio_id).content == recording
+    taken = ana.call("card.submit", {**card("ana-host-01", "hi"), "audio_id": audio_id})
+    assert taken["ok"] is False
+    again = teacher.call("round.host_card", {"text": "", "audio_id": audio_id})
+    assert again["ok"] is False and "not found" in again["error"]["message"]
+    empty = teacher.call("round.host_card", {"text": "  "})
+    assert empty["ok"] is False and "empty" in empty["error"]["message"]
+    about = ana.call("snapshot.get", {})["snapshot"]["about_teacher"]
+    assert about[0]["audio_id"] == audio_id
+    exported = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
+                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                            timeout=10).json()
+    assert base64.b64decode(exported["about_teacher"][0]["audio"]["base64"]) == recording

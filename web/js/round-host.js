@@ -4,9 +4,10 @@ import { byId, charCounter, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { downloadFile, localZone } from "./download.js";
 import { photoLoader } from "./photos.js";
-import { audioLoader } from "./voice.js";
+import { audioLoader, uploadAudio, voiceRecorder } from "./voice.js";
 import { reactionSummary } from "./reactions.js";
 import { emitAck, retryIds } from "./socket.js";
+import { t } from "./i18n.js";
 
 /**
  * @typedef {{id: string, text: string, category: string, depth: string, side?: string,
@@ -40,6 +41,7 @@ export function createRoundHost(deps) {
   const replyIds = retryIds(); // a reply sent again after a failure keeps its id
   const photos = photoLoader(() => deps.cls()?.id || "", deps.key);
   const voices = audioLoader(() => deps.cls()?.id || "", deps.key);
+  const hostVoices = audioLoader(() => deps.cls()?.id || "", deps.key);
 
   const state = {
     /** @type {Round | null} */ round: null,
@@ -225,7 +227,21 @@ export function createRoundHost(deps) {
     if (card.skipped) return card.author_role === deps.role() ? "You skipped sharing your own answer." : "Sharing first was skipped.";
     const who = card.author_role === deps.role() ? "You shared"
       : card.author_role === "cohost" ? "Your co-host shared" : "The teacher shared";
-    return `${who}: ${card.text}`;
+    return card.text ? `${who}: ${card.text}` : `${who} a voice answer.`;
+  }
+
+  /** The host's own spoken answer, if any, under its text. @param {string} where @param {any} card */
+  function hostVoice(where, card) {
+    const audioId = card && !card.skipped ? card.audio_id : null;
+    replace(byId(where), audioId ? hostVoices.player(audioId, t("voice.from_teacher")) : null);
+  }
+
+  /** @type {ReturnType<typeof voiceRecorder> | null} */
+  let recorderField = null;
+  /** The recorder in the "share your answer first" form (built on first use). */
+  function recorder() {
+    if (!recorderField) recorderField = voiceRecorder(byId("voice-field"), { say: deps.say, changed: () => {} });
+    return recorderField;
   }
 
   function renderRound() {
@@ -245,11 +261,13 @@ export function createRoundHost(deps) {
       show("host-card-form", !shared);
       show("host-card-done", shared);
       setText("host-card-shown", hostCardText(round.host_card));
+      hostVoice("host-card-voice", round.host_card);
       return;
     }
     setText("live-prompt", round.prompt.text);
     setText("live-host-card", hostCardText(round.host_card));
     show("live-host-card", Boolean(round.host_card));
+    hostVoice("live-host-voice", round.host_card);
     const open = round.status === "open";
     show("round-extend", open && Boolean(round.deadline));
     show("round-close", open);
@@ -331,7 +349,7 @@ export function createRoundHost(deps) {
     const canSeePhoto = card.photo_id && (isTeacher() || card.status !== "hidden");
     const photo = canSeePhoto ? photos.img(/** @type {string} */ (card.photo_id), `Photo from ${card.author}`) : null;
     const canHear = card.audio_id && (isTeacher() || card.status !== "hidden");
-    const voice = canHear ? voices.player(/** @type {string} */ (card.audio_id), card.author) : null;
+    const voice = canHear ? voices.player(/** @type {string} */ (card.audio_id), t("voice.from", { name: card.author })) : null;
 
     const actions = [];
     const name = card.author;
@@ -580,18 +598,33 @@ export function createRoundHost(deps) {
 
     const hostText = /** @type {HTMLTextAreaElement} */ (byId("host-card-text"));
     hostText.addEventListener("input", () => setText("host-card-count", `${[...hostText.value].length} / 500`));
+    recorder(); // the "Record my answer" button beside the written answer
     byId("host-card-form").addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (recorder().isRecording()) await recorder().finish();
       const text = hostText.value.trim();
-      if (!text) {
+      if (!text && !recorder().has()) {
         hostText.setAttribute("aria-invalid", "true");
         deps.say("Write your answer, or skip.", "error");
         hostText.focus();
         return;
       }
       hostText.removeAttribute("aria-invalid");
-      const result = await send("round.host_card", { text });
+      /** @type {Record<string, any>} */
+      const body = { text };
+      const blob = recorder().recording();
+      if (blob) {
+        try {
+          deps.say(t("voice.uploading"));
+          body.audio_id = await uploadAudio(deps.cls()?.id || "", deps.key(), blob);
+        } catch (err) {
+          deps.say(/** @type {Error} */ (err).message, "error");
+          return;
+        }
+      }
+      const result = await send("round.host_card", body);
       if (result && result.round) {
+        recorder().clear();
         hostText.value = "";
         setText("host-card-count", "0 / 500");
         applyRound(result.round);

@@ -38,6 +38,7 @@ export function createRoundStudent(deps) {
   const clock = serverClock();
   const photos = photoLoader(deps.classId, deps.token);
   const voices = audioLoader(deps.classId, deps.token);
+  const aboutVoices = audioLoader(deps.classId, deps.token); // the same recording may show twice
   /** @type {ReturnType<typeof voiceRecorder> | null} */
   let voiceField = null;
   /** The voice answer recorder in the form (built on first use). */
@@ -175,7 +176,7 @@ export function createRoundStudent(deps) {
     return h("article", { class: big ? "shown-card big" : "shown-card", "aria-label": t("round.card_from", { name: card.author }) },
       h("p", { class: "card-author", dir: "auto" }, card.author),
       card.text ? h("p", { class: "card-text", dir: "auto" }, card.text) : null,
-      card.audio_id ? voices.player(card.audio_id, card.author) : null,
+      card.audio_id ? voices.player(card.audio_id, t("voice.from", { name: card.author })) : null,
       card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author })) : null);
   }
 
@@ -235,7 +236,7 @@ export function createRoundStudent(deps) {
     }
     show("classmates", others.length > 0);
     photos.prune([...state.cards.values(), state.spotlight].map((c) => c && c.photo_id).filter(Boolean).concat(state.mine?.photo_id ? [state.mine.photo_id] : []));
-    voices.prune([...state.cards.values(), state.spotlight, state.mine].map((c) => c && c.audio_id).filter(Boolean));
+    voices.prune([...state.cards.values(), state.spotlight, state.mine, state.round?.host_card].map((c) => c && c.audio_id).filter(Boolean));
   }
 
   /** @type {any[]} */
@@ -243,11 +244,12 @@ export function createRoundStudent(deps) {
 
   /** @param {any[]} list */
   function renderAbout(list) {
-    about = (list || []).filter((c) => c && c.text);
+    about = (list || []).filter((c) => c && (c.text || c.audio_id));
     const items = about;
     replace(byId("about-list"), items.map((c) => h("li", null,
       c.prompt && c.prompt.text ? h("p", { class: "muted small", dir: "auto" }, c.prompt.text) : null,
-      h("p", { dir: "auto" }, c.text))));
+      c.text ? h("p", { dir: "auto" }, c.text) : null,
+      c.audio_id ? aboutVoices.player(c.audio_id, t("voice.from_teacher")) : null)));
     if (!items.length) {
       replace(byId("about-list"), h("li", { class: "muted" }, t("round.about_empty")));
     }
@@ -337,9 +339,10 @@ export function createRoundStudent(deps) {
     }
     renderPrompt(round);
     const host = round.host_card;
-    const shared = Boolean(host && !host.skipped && host.text);
+    const shared = Boolean(host && !host.skipped && (host.text || host.audio_id));
     setText("teacher-card-text", shared && host ? host.text : "");
     byId("teacher-card-text").setAttribute("lang", deps.teacherLang());
+    replace(byId("teacher-card-voice"), shared && host && host.audio_id ? voices.player(host.audio_id, t("voice.from_teacher")) : null);
     show("teacher-card", shared);
     refreshTeacherListen();
     const closedText = round.status === "closed" ? t("round.closed") : "";
@@ -765,8 +768,8 @@ export function createRoundStudent(deps) {
     state.round = round;
     if (round && round.id !== state.formRound) loadForm(round.id);
     const host = round && round.host_card;
-    if (host && !host.skipped && host.text && !about.some((c) => c.posted_at === host.posted_at && c.text === host.text)) {
-      renderAbout([{ text: host.text, prompt: round.prompt, author_role: host.author_role, posted_at: host.posted_at }, ...about]);
+    if (host && !host.skipped && (host.text || host.audio_id) && !about.some((c) => c.posted_at === host.posted_at && c.text === host.text)) {
+      renderAbout([{ text: host.text, prompt: round.prompt, author_role: host.author_role, posted_at: host.posted_at, audio_id: host.audio_id }, ...about]);
     }
     if (round && round.status === "closed" && state.editing) {
       state.editing = false;

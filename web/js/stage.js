@@ -24,6 +24,7 @@ const state = {
 const clock = serverClock();
 const photos = photoLoader(() => state.cls?.id || "", () => state.key);
 const voices = audioLoader(() => state.cls?.id || "", () => state.key);
+const hostVoice = audioLoader(() => state.cls?.id || "", () => state.key);
 
 /** @param {string} text */
 function message(text) {
@@ -62,8 +63,9 @@ function renderRound() {
   const round = /** @type {Round} */ (state.round);
   renderPrompt(round);
   const host = round.host_card;
-  const shared = Boolean(host && !host.skipped && host.text);
+  const shared = Boolean(host && !host.skipped && (host.text || host.audio_id));
   setText("stage-host-text", shared && host ? host.text : "");
+  replace(byId("stage-host-voice"), shared && host && host.audio_id ? hostVoice.player(host.audio_id, t("voice.from_teacher")) : null);
   show("stage-host", shared);
   const note = t(round.status === "draft" ? "stage.get_ready" : "stage.share_now");
   setText("stage-round-note", note);
@@ -105,7 +107,7 @@ function renderSpotlight() {
     h("article", { class: "stage-card", dataset: { id: card.id, updated: card.updated_at } },
       h("p", { class: "stage-card-author", dir: "auto" }, card.author),
       card.text ? h("p", { class: "stage-card-text", dir: "auto" }, card.text) : null,
-      card.audio_id ? voices.player(card.audio_id, card.author) : null,
+      card.audio_id ? voices.player(card.audio_id, t("voice.from", { name: card.author })) : null,
       card.photo_id ? photos.img(card.photo_id, t("common.photo_from", { name: card.author }), "stage-photo") : null),
     reactionSummary(card.reactions));
   photos.prune(card.photo_id ? [card.photo_id] : []);

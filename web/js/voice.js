@@ -76,17 +76,17 @@ export function audioLoader(classId, token) {
     /**
      * An <audio controls> that gets its source once the recording has loaded (hidden until).
      * @param {string} audioId
-     * @param {string} author
+     * @param {string} label its accessible name, e.g. t("voice.from", {name})
      * @returns {HTMLElement}
      */
-    player(audioId, author) {
+    player(audioId, label) {
       const known = players.get(audioId);
       if (known) {
-        known.setAttribute("aria-label", t("voice.from", { name: author })); // language may have changed
+        known.setAttribute("aria-label", label); // the language may have changed
         return known;
       }
       const audio = /** @type {HTMLAudioElement} */ (h("audio", {
-        class: "card-audio", controls: true, preload: "metadata", "aria-label": t("voice.from", { name: author }), hidden: true,
+        class: "card-audio", controls: true, preload: "metadata", "aria-label": label, hidden: true,
       }));
       load(audioId).then((url) => {
         if (url) {
