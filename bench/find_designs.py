@@ -4,7 +4,7 @@ Usage: python bench/find_designs.py [--only NAME ...] [--seconds S] [--nodes N]
 
 Regenerate the stored table (about 5 minutes on a loaded 2-core machine):
 python bench/find_designs.py --only nkts-24 nkts-30-b nkts-36-b rbibd-28-4 rbibd-40-4 \
-    golf-24-4-7-b golf-30-5-6 --seconds 150
+    golf-24-4-7-b golf-30-5-6 nkts-18-m --seconds 150
 
 Every design is a set of rotations (parallel classes) of n = levels * q + fixed points in rooms
 of k in which no pair meets twice.  Points are (x, level) with x in Z_q, plus a few fixed
@@ -19,6 +19,10 @@ once, every orbit at most once, or exactly once when the pair count is tight), o
 shape with a multiplier symmetry, randomised backtracking over the orbits of that map;
 restarted with fresh random invariant classes and fixed-point rooms.  Seeds are fixed
 (one per name), so a run regenerates the same table.
+
+``MULTI`` shapes have no invariant classes but several base classes, each translated (q *
+bases rotations), all their rooms chosen in one exact cover: this found NKTS(18) on
+Z_4 x 4 levels + 2 fixed points, which has no design of the one-base shapes.
 
 Designs without such a shape are found by the planner's own tabu search run for longer than
 a lesson allows (``TABU``: ``plan`` with the constructions off, seeds 0, 1, ... until a
@@ -83,6 +87,13 @@ def orbit(a: tuple[int, int], b: tuple[int, int], q: int) -> tuple[int, int, int
         return (low, low, min(d, q - d))
     return (low, high, (y - x) % q)
 
+# name: (q, levels, k, base classes, fixed points): several base classes, all translated
+MULTI: dict[str, tuple[int, int, int, int, int]] = {
+    "nkts-18-m": (4, 4, 3, 2, 2),  # 18 in threes, 8 rotations
+    "golf-32-4-10-m": (5, 6, 4, 2, 2),  # 32 in fours, 10 rotations
+    "golf-32-4-10-m2": (2, 16, 4, 5, 0),
+}
+
 # name: (students, room size, rotations) for the tabu search
 TABU: dict[str, tuple[int, int, int]] = {
     "nkts-18-tabu": (18, 3, 8),
@@ -102,6 +113,105 @@ def tabu_design(n: int, k: int, rotations: int, seconds: float) -> dict | None:
                        for rotation in result.rotations]
             return {"n": n, "k": k, "seed": seed, "rotations": classes}
         seed += 1
+    return None
+
+
+def valid_rooms(points: list[tuple[int, int]], k: int, q: int, open_orbits: set
+                ) -> list[tuple[tuple[tuple[int, int], ...], list[tuple[int, int, int]]]]:
+    """Every room of k points whose pairs have distinct open orbits, with those orbits."""
+    rooms = []
+    for room in itertools.combinations(points, k):
+        orbits = [orbit(a, b, q) for a, b in itertools.combinations(room, 2)]
+        if None in orbits or len(set(orbits)) < len(orbits):
+            continue
+        if all(o in open_orbits for o in orbits):
+            rooms.append((room, orbits))  # type: ignore[arg-type]
+    return rooms  # type: ignore[return-value]
+
+
+def exact_cover(options: dict[int, list], primary: set, rng: random.Random,
+                node_limit: int) -> list[int] | None:
+    """Knuth's algorithm X (dict form, smallest primary column first, options in random
+    order): options covering every primary item exactly once and every other item at most
+    once, or None (none exists, or the node limit was hit)."""
+    columns: dict[object, set[int]] = {}
+    for option, items in options.items():
+        for item in items:
+            columns.setdefault(item, set()).add(option)
+    for item in primary:
+        columns.setdefault(item, set())
+    order = list(options)
+    rng.shuffle(order)
+    rank = {option: i for i, option in enumerate(order)}
+    chosen: list[int] = []
+    nodes = [0]
+
+    def select(option: int) -> list[set[int]]:
+        removed = []
+        for item in options[option]:
+            for other in columns[item]:
+                for other_item in options[other]:
+                    if other_item != item:
+                        columns[other_item].discard(other)
+            removed.append(columns.pop(item))
+        return removed
+
+    def deselect(option: int, removed: list[set[int]]) -> None:
+        for item in reversed(options[option]):
+            columns[item] = removed.pop()
+            for other in columns[item]:
+                for other_item in options[other]:
+                    if other_item != item:
+                        columns[other_item].add(other)
+
+    def solve() -> bool:
+        nodes[0] += 1
+        if nodes[0] > node_limit:
+            return False
+        open_primary = [item for item in columns if item in primary]
+        if not open_primary:
+            return True
+        item = min(open_primary, key=lambda c: len(columns[c]))
+        for option in sorted(columns[item], key=rank.__getitem__):
+            chosen.append(option)
+            removed = select(option)
+            if solve():
+                return True
+            deselect(option, removed)
+            chosen.pop()
+            if nodes[0] > node_limit:
+                return False
+        return False
+
+    return chosen if solve() else None
+
+
+def multi_base_design(q: int, levels: int, k: int, bases: int, fixed: int, rng: random.Random,
+                      seconds: float, node_limit: int) -> dict | None:
+    """``bases`` base classes whose q translates each make a rotation (q * bases rotations),
+    all their rooms chosen in one exact cover: every point once per base class, every
+    orbit at most once (exactly once when the pair count is tight)."""
+    points = [(x, level) for level in range(levels) for x in range(q)]
+    points += [(0, -1 - i) for i in range(fixed)]
+    open_orbits = {orbit(a, b, q) for a, b in itertools.combinations(points, 2)} - {None}
+    rooms = valid_rooms(points, k, q, open_orbits)
+    options = {}
+    for j in range(bases):
+        for i, (room, orbits) in enumerate(rooms):
+            options[j * len(rooms) + i] = [("p", j, p) for p in room] + [("o", o) for o in orbits]
+    tight = len(open_orbits) == bases * len(points) // k * k * (k - 1) // 2
+    primary = {("p", j, p) for j in range(bases) for p in points}
+    primary |= {("o", o) for o in open_orbits} if tight else set()
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        chosen = exact_cover(options, primary, rng, node_limit)
+        if chosen is not None:
+            classes: list[list[list[int]]] = [[] for _ in range(bases)]
+            for option in chosen:
+                room = rooms[option % len(rooms)][0]
+                classes[option // len(rooms)].append([[x, level] for x, level in room])
+            return {"q": q, "levels": levels, "k": k, "fixed": fixed, "invariant": [],
+                    "bases": classes}
     return None
 
 
@@ -181,81 +291,21 @@ class Search:
         return True
 
     def _exact(self) -> bool:
-        """The base class as an exact cover (Knuth's algorithm X, smallest column first):
-        every free point once, every difference orbit at most once; when the rooms must
-        use every orbit (the pair count is tight), every orbit exactly once."""
+        """The base class as an exact cover of the free points and the open orbits."""
         free = sorted(self.free)
-        pairs_per_room = self.k * (self.k - 1) // 2
-        rooms_left = len(free) // self.k
-        all_orbits = {orbit(a, b, self.q) for a, b in itertools.combinations(free, 2)}
-        all_orbits |= {orbit(a, b, self.q) for a in free
-                       for b in [(0, -1 - i) for i in range(self.fixed)]}
-        open_orbits = {o for o in all_orbits if o is not None} - self.used
-        tight = len(open_orbits) == rooms_left * pairs_per_room
-        options: dict[int, list[object]] = {}
-        rooms: dict[int, tuple[tuple[int, int], ...]] = {}
-        for room in itertools.combinations(free, self.k):
-            orbits = [orbit(a, b, self.q) for a, b in itertools.combinations(room, 2)]
-            if None in orbits or len(set(orbits)) < len(orbits):
-                continue
-            if any(o not in open_orbits for o in orbits):
-                continue
-            rooms[len(rooms)] = room
-            options[len(options)] = [("p", p) for p in room] + [("o", o) for o in orbits]
+        fixed = [(0, -1 - i) for i in range(self.fixed)]
+        open_orbits = {orbit(a, b, self.q) for a, b in itertools.combinations(free, 2)}
+        open_orbits |= {orbit(a, b, self.q) for a in free for b in fixed}
+        open_orbits = {o for o in open_orbits if o is not None} - self.used
+        rooms = valid_rooms(free, self.k, self.q, open_orbits)
+        options = {i: [("p", p) for p in room] + [("o", o) for o in orbits]
+                   for i, (room, orbits) in enumerate(rooms)}
+        tight = len(open_orbits) == len(free) // self.k * self.k * (self.k - 1) // 2
         primary = {("p", p) for p in free} | ({("o", o) for o in open_orbits} if tight else set())
-        columns: dict[object, set[int]] = {("p", p): set() for p in free}
-        for o in open_orbits:
-            columns[("o", o)] = set()
-        for option, items in options.items():
-            for item in items:
-                columns[item].add(option)
-        chosen: list[int] = []
-        order = list(options)
-        self.rng.shuffle(order)
-        rank = {option: i for i, option in enumerate(order)}
-
-        def select(option: int) -> list[set[int]]:
-            removed = []
-            for item in options[option]:
-                for other in columns[item]:
-                    for other_item in options[other]:
-                        if other_item != item:
-                            columns[other_item].discard(other)
-                removed.append(columns.pop(item))
-            return removed
-
-        def deselect(option: int, removed: list[set[int]]) -> None:
-            for item in reversed(options[option]):
-                columns[item] = removed.pop()
-                for other in columns[item]:
-                    for other_item in options[other]:
-                        if other_item != item:
-                            columns[other_item].add(other)
-
-        def solve() -> bool:
-            self.nodes += 1
-            if self.nodes > self.nodes_per_try:
-                return False
-            open_primary = [item for item in columns if item in primary]
-            if not open_primary:
-                return True
-            item = min(open_primary, key=lambda c: len(columns[c]))
-            for option in sorted(columns[item], key=rank.__getitem__):
-                chosen.append(option)
-                removed = select(option)
-                if solve():
-                    return True
-                deselect(option, removed)
-                chosen.pop()
-                if self.nodes > self.nodes_per_try:
-                    return False
+        chosen = exact_cover(options, primary, self.rng, self.nodes_per_try)
+        if chosen is None:
             return False
-
-        self.nodes = 0
-        if not solve():
-            return False
-        for option in chosen:
-            self.blocks.append(list(rooms[option]))
+        self.blocks.extend(list(rooms[i][0]) for i in chosen)
         return True
 
     def _extend(self) -> bool:
@@ -334,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="per design")
     parser.add_argument("--nodes", type=int, default=3000, help="backtracking nodes per try")
     args = parser.parse_args(argv)
-    for name in [*SHAPES, *TABU]:
+    for name in [*SHAPES, *MULTI, *TABU]:
         if args.only is not None and name not in args.only:
             continue
         started = time.perf_counter()
@@ -345,7 +395,13 @@ def main(argv: list[str] | None = None) -> int:
                            (multiplier[0], multiplier[1]) if multiplier else (1, 0)).run(
                 started + args.seconds)
             classes = [] if found is None else expand_cyclic(
-                q, levels, found["invariant"], found["base"])
+                q, levels, found["invariant"], [found["base"]])
+        elif name in MULTI:
+            q, levels, k, bases, fixed = MULTI[name]
+            n, rotations = levels * q + fixed, q * bases
+            found = multi_base_design(q, levels, k, bases, fixed, random.Random(name),
+                                      args.seconds, args.nodes)
+            classes = [] if found is None else expand_cyclic(q, levels, [], found["bases"])
         else:
             n, k, rotations = TABU[name]
             found = tabu_design(n, k, rotations, args.seconds)

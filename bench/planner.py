@@ -136,6 +136,7 @@ FAMILIES: list[tuple[str, int, int, int, bool]] = [
     ("TD(5,7)", 35, 5, 7, True),
     ("TD(5,8)", 40, 5, 8, True),
     ("KTS(15) - 1 point", 14, 3, 7, True),
+    ("NKTS(18) - 2 points", 16, 3, 8, True),
     ("NKTS(30) - 2 points", 28, 3, 14, True),
     ("RBIBD(28,4,1) - 1 point", 27, 4, 9, True),
     ("TD(4,8) - 3 points", 29, 4, 8, True),

@@ -399,16 +399,20 @@ TABLE_PATH = Path(__file__).with_name("tables") / "designs.json"
 
 
 def expand_cyclic(
-    q: int, levels: int, invariant: list[list[int]], base: list[list[list[int]]]
+    q: int, levels: int, invariant: list[list[int]], bases: list[list[list[list[int]]]]
 ) -> list[list[list[int]]]:
-    """Rotations of a cyclic design: the q translates x -> x + s of the ``base`` class, then
+    """Rotations of a cyclic design: the q translates x -> x + s of each base class, then
     one rotation per ``invariant`` offset list {(s + a_l, l)}.  Points (x, level) are
     numbered level * q + x; a fixed point i (level -1 - i) is levels * q + i."""
 
     def index(x: int, level: int) -> int:
         return levels * q - 1 - level if level < 0 else level * q + x % q
 
-    classes = [[[index(x + s, level) for x, level in block] for block in base] for s in range(q)]
+    classes = [
+        [[index(x + s, level) for x, level in block] for block in base]
+        for base in bases
+        for s in range(q)
+    ]
     for offsets in invariant:
         classes.append([[index(s + a, level) for level, a in enumerate(offsets)] for s in range(q)])
     return classes
@@ -447,7 +451,8 @@ def load_designs(path: Path) -> dict[tuple[int, int], list[list[list[int]]]]:
         else:
             q, levels, k = entry["q"], entry["levels"], entry["k"]
             n = levels * q + entry["fixed"]
-            classes = expand_cyclic(q, levels, entry["invariant"], entry["base"])
+            bases = entry["bases"] if "bases" in entry else [entry["base"]]
+            classes = expand_cyclic(q, levels, entry["invariant"], bases)
         if not is_resolvable(classes, n, k):
             raise ValueError(f"stored design {name} has a repeated pair or a broken rotation")
         if len(classes) > len(designs.get((n, k), [])):
