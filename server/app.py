@@ -14,6 +14,7 @@ from server.context import Services
 from server.domain.limits import RateLimits
 from server.domain.prompt_translations import PromptTranslations, load_translations
 from server.domain.prompts import load_library
+from server.domain.text import load_confusables
 from server.domain.ui_translations import UI_DIRECTORY, load_ui_catalogs
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
@@ -93,6 +94,7 @@ def create_app(config: Config | None = None, *, process_name: str | None = None)
     )
     # The prompt library is data checked at start-up: a broken file stops the server here.
     library = load_library(config.prompts_dir)
+    load_confusables()  # Unicode's data (half a second) now, not on the first join's loop
     translations = load_translations(config.prompts_dir / "i18n", library)
     _log_translations(translations)
     ui = load_ui_catalogs(UI_DIRECTORY)

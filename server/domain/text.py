@@ -94,6 +94,11 @@ def _small_capitals() -> dict[int, str]:
     return table
 
 
+def load_confusables() -> None:
+    """Read the confusables data now (the server calls this at start-up)."""
+    _prototypes()
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().translate(_small_capitals())
     text = unicodedata.normalize("NFD", strip_invisible(text, name=True))
