@@ -177,7 +177,7 @@ export function voiceRecorder(mount, hooks) {
         : name === "NotFoundError" ? t("voice.no_microphone") : t("voice.failed"), "error");
       return;
     }
-    const mimeType = TYPES.find((t) => window.MediaRecorder.isTypeSupported(t));
+    const mimeType = TYPES.find((type) => window.MediaRecorder.isTypeSupported(type));
     /** @type {Blob[]} */
     const chunks = [];
     let recorder;
@@ -231,10 +231,12 @@ export function voiceRecorder(mount, hooks) {
     window.clearInterval(state.timer);
     if (state.recorder.state !== "inactive") state.recorder.stop();
     const done = state.stopping || Promise.resolve();
-    done.then(() => {
-      if (state.blob) hooks.say(message);
-      recordButton.focus();
-    });
+    if (!state.discard) {
+      done.then(() => {
+        if (state.blob) hooks.say(message);
+        recordButton.focus();
+      });
+    }
     return done;
   }
 
