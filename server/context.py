@@ -40,4 +40,5 @@ class Services:
 
 
 def services() -> Services:
-    return current_app.extensions["rapport"]
+    found: Services = current_app.extensions["rapport"]
+    return found

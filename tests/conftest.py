@@ -231,3 +231,8 @@ def create_class(base: str, name: str = "Period 3 Biology", grade_band: str = "9
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The habit checks (ruff, mypy, the web/js type check) run before every other test."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/unit/test_habits.py")

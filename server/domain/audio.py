@@ -94,7 +94,7 @@ def _webm_walk(data: bytes) -> float:
     scale = 1_000_000  # nanoseconds per tick, the default
     declared = 0.0
     last_tick = cluster = 0
-    tracks: list[dict[str, object]] = []
+    tracks: list[dict[int, object]] = []
     blocks = 0
     seen_header = False
     while pos < end:

@@ -296,7 +296,7 @@ def import_roster(store: RedisStore, identity: Identity, csv_text: str) -> int:
         reason = str(exc).rstrip(".")
         raise InvalidInput("The roster was not imported (nothing changed). "
                            f"{reason[:1].upper()}{reason[1:]}.") from None
-    records = [
+    records: list[dict[str, Any]] = [
         {"id": f"r{i + 1}", "name": e.name, "email": e.email, "tags": list(e.tags)}
         for i, e in enumerate(entries)
     ]

@@ -300,7 +300,9 @@ def build_connection_record(
     card_facts = _coerce(CardFact, cards)
     reply_facts = _coerce(ReplyFact, replies)
     checkin_facts = _coerce(CheckinFact, checkins)
-    for fact in [*card_facts, *reply_facts, *checkin_facts]:
+    facts: list[CardFact | ReplyFact | CheckinFact] = [*card_facts, *reply_facts,
+                                                       *checkin_facts]
+    for fact in facts:
         if not _is_int(fact.at_ms):
             raise InvalidInput("Every fact needs a whole-number at_ms.")
     if any(reply.sender not in SENDERS for reply in reply_facts):

@@ -35,7 +35,7 @@ def _students(store: RedisStore, class_id: str) -> list[checkins.CheckinStudent]
 
 
 def _current_week(settings: dict[str, Any], now: int) -> int:
-    return max(0, (now - settings["created_at"]) // WEEK_MS)
+    return max(0, (now - int(settings["created_at"])) // WEEK_MS)
 
 
 def _plan(store: RedisStore, class_id: str, settings: dict[str, Any], now: int

@@ -36,6 +36,8 @@ _ORDER = (SLUR, VULGAR, INSULT, AMBIGUOUS, AT_YOU, ADJECTIVE)
 _ALWAYS = frozenset({SLUR, VULGAR})
 
 
+Trie = dict[str, "Trie"]  # letter -> the rest of the words; "" marks a word's end
+
 def _plurals(*bases: str) -> tuple[str, ...]:
     return tuple(form for base in bases
                  for form in (base, base + ("es" if base.endswith(("s", "sh", "ch")) else "s")))
@@ -412,14 +414,14 @@ def _word_category(token: str) -> tuple[str, str | None]:
 def _always_held() -> re.Pattern[str]:
     """Any slur or vulgar word (or 'kys'), each letter repeatable, as one trie-shaped regex so
     a long run of letters costs one quick scan."""
-    trie: dict[str, dict] = {}
+    trie: Trie = {}
     for word in {_squeeze(w)[0] for category in _ALWAYS for w in LEXICON[category]} | {"kys"}:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def branch(node: dict[str, dict]) -> str:
+    def branch(node: Trie) -> str:
         options = [f"{re.escape(ch)}+{branch(child)}" for ch, child in sorted(node.items()) if ch]
         if not options:
             return ""
@@ -594,17 +596,4 @@ def needs_review(text: str) -> bool:
                     if not _negated(words, first_word + clause.count(" ", 0, match.start())):
                         return True
         first_word += len(clause_words) + 1
-    return False
-    # Patterns stay inside a clause: try each only on the clauses that have its anchors.
-    start = 0
-    for clause in " ".join(words).split(" | "):
-        clause_words = clause.split(" ")
-        clause_set = set(clause_words)
-        for anchors, pattern in candidates:
-            if any(clause_set.isdisjoint(group) for group in anchors):
-                continue
-            for match in pattern.finditer(clause):
-                if not _negated(words, start + clause.count(" ", 0, match.start())):
-                    return True
-        start += len(clause_words) + 1
     return False

@@ -30,7 +30,7 @@ def process_photo(data: bytes) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             if image.width * image.height > MAX_PIXELS:
                 raise InvalidInput(
                     f"That image is {image.width} x {image.height} pixels: too large. "

@@ -353,7 +353,9 @@ def build_catalog(tag: str, library: PromptLibrary, existing: Catalog | None = N
     for prompt_id, field_name, english in library_strings(library):
         context = context_of(prompt_id, field_name)
         before = old.pop(context, None)
-        string, flags, comments = "", (), ()
+        string: str | tuple[str, ...] | list[str] | None = ""
+        flags: set[str] = set()
+        comments: list[str] = []
         if before is not None and before.id == english:
             string, flags, comments = before.string, before.flags, before.user_comments
         elif before is not None:

@@ -504,7 +504,8 @@ def validate_custom_prompt(
         )
 
     if grade_bands is None:
-        bands = GRADE_BANDS  # the teacher wrote it for their own class, whatever its age
+        # the teacher wrote it for their own class, whatever its age
+        bands: tuple[str, ...] = GRADE_BANDS
     else:
         if isinstance(grade_bands, str):
             raise PromptLibraryError("grade_bands must be a list of grade bands.")

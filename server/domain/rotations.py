@@ -31,7 +31,7 @@ def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
     return PlanRequest(
         students=list(rotation["students"]), size=s.get("size"), rooms=s.get("rooms"),
         leftover=s.get("leftover", DEFAULT_LEFTOVER), rotations=s["rotations"],
-        apart=[tuple(p) for p in s["apart"]],  # type: ignore[misc]
+        apart=[tuple(p) for p in s["apart"]],
         together=[list(g) for g in s["together"]], absent=list(rotation.get("left", [])),
         history=history, fixed_rotations=fixed or [], seed=s.get("seed", 0),
         time_limit=time_limit,
@@ -378,7 +378,7 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
             request = PlanRequest(
                 students=others, size=s.get("size"), leftover=s.get("leftover", DEFAULT_LEFTOVER),
                 rooms=min(s["rooms"] - 1, len(others)) if s.get("rooms") else None,
-                rotations=1, apart=[tuple(p) for p in s["apart"]  # type: ignore[misc]
+                rotations=1, apart=[tuple(p) for p in s["apart"]
                                     if all(x in others for x in p)],
                 together=[g for g in s["together"] if all(x in others for x in g)],
                 history=[(*sorted(p), n) for p, n in met.items() if n > 0],

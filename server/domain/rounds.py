@@ -110,6 +110,7 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
     skip. A spoken answer is heard by the whole class, like the written one."""
     require_staff(identity)
     current = require_round(store, identity.class_id)
+    meta: dict[str, Any] | None = None  # the recording's, checked below
     if skip:
         card: dict[str, Any] = {"text": "", "skipped": True, "audio_id": None}
     else:
@@ -137,7 +138,7 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
         raise Conflict("This round is closed.")
     if not card["skipped"]:
         store.add_host_card(identity.class_id, card)
-    if card["audio_id"] is not None:
+    if card["audio_id"] is not None and meta is not None:
         store.set_attachment_meta("audio", identity.class_id, card["audio_id"],
                                   {**meta, "round_id": current["id"], "card_id": HOST_CARD})
     return updated
@@ -364,7 +365,7 @@ def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id
     require_staff(identity)
     current = require_round(store, identity.class_id)
     if round_id not in (None, current["id"]):
-        record = store.get_round(identity.class_id, round_id)  # type: ignore[arg-type]
+        record = store.get_round(identity.class_id, round_id)
         if record is None:
             raise NotFound("No such round.")
         current = record
@@ -455,7 +456,7 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
     text = clean_text(text, MAX_REPLY_TEXT, "reply")
     current = require_round(store, identity.class_id)
     if round_id not in (None, current["id"]):
-        found = store.get_round(identity.class_id, round_id)  # type: ignore[arg-type]
+        found = store.get_round(identity.class_id, round_id)
         if found is None:
             raise NotFound("No such card.")
         current = found

@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain.errors import InvalidInput
@@ -50,7 +50,7 @@ def zone(name: str | None) -> tzinfo:
         raise InvalidInput(f"The time zone “{name}” is not known.") from None
 
 
-def iso_time(epoch: float | None, where: tzinfo = UTC, *, ms: bool = True) -> str:
+def iso_time(epoch: float | Literal[""] | None, where: tzinfo = UTC, *, ms: bool = True) -> str:
     """ISO 8601 with offset, to the second ('2026-03-02T09:15:00+01:00'); '' for no time."""
     if epoch is None or epoch == "":
         return ""

@@ -373,7 +373,8 @@ def open_bbb_meeting(class_id: str) -> tuple[Response, int]:
 def _http_get(url: str) -> str:
     # Server to server, short: a slow BigBlueButton must not hold the teacher's request long.
     with urllib.request.urlopen(url, timeout=BBB_TIMEOUT_SECONDS) as answer:
-        return answer.read(MAX_BBB_ANSWER).decode("utf-8", "replace")
+        body: bytes = answer.read(MAX_BBB_ANSWER)
+        return body.decode("utf-8", "replace")
 
 
 @bp.get("/api/classes/<class_id>/checkins.<fmt>")

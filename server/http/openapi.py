@@ -24,7 +24,7 @@ def _class_path() -> list[dict[str, Any]]:
              "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}]
 
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ID = {"type": "string", "pattern": "^[a-z0-9]{1,32}$"}
 
 

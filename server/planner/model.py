@@ -10,7 +10,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 HistoryInput = Mapping[Any, int] | Iterable[Any] | None
 
@@ -166,7 +166,7 @@ def normalize_history(history: HistoryInput) -> dict[frozenset[str], int]:
     if history is None:
         return {}
     if isinstance(history, Mapping) and "pairs" in history:
-        history = history["pairs"]
+        history = cast("Mapping[Any, int] | Iterable[Any]", history["pairs"])
     items: list[tuple[Any, Any, Any]] = []
     if isinstance(history, Mapping):
         for key, count in history.items():
@@ -274,8 +274,9 @@ def build_instance(request: PlanRequest) -> Instance:
             continue  # an absent student cannot meet anyone
         i, j = sorted((index_of[a], index_of[b]))
         if unit_of[i] == unit_of[j]:
-            group = ", ".join(names[m] for m in units[unit_of[i]])
-            raise PlanError(f"keep-apart pair ({a}, {b}) is inside keep-together group ({group})")
+            together = ", ".join(names[m] for m in units[unit_of[i]])
+            raise PlanError(f"keep-apart pair ({a}, {b}) is inside keep-together group "
+                            f"({together})")
         apart.add((i, j))
     _check_apart_cliques(names, units, unit_of, apart, len(sizes))
     _check_packing(names, units, sizes)

@@ -28,7 +28,7 @@ def lower_bound(instance: Instance) -> int:
     total_slots = future * sum(size * (size - 1) for size in sizes)
 
     forbidden = [0] * n  # classmates that cannot be new partners (apart, already met)
-    met_before = [set() for _ in range(n)]
+    met_before: list[set[int]] = [set() for _ in range(n)]
     for (i, j), count in instance.prior.items():
         if count:
             met_before[i].add(j)

@@ -15,7 +15,6 @@ from typing import Any
 import redis
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room
-from pydantic import BaseModel
 
 from server.context import services
 from server.domain import classes, followup, limits, rotations, rounds, views
@@ -46,6 +45,7 @@ from server.schemas import (
     RenameStudent,
     Reply,
     RotationMessage,
+    Schema,
     SetLanguage,
     SetNote,
     SetRetention,
@@ -129,7 +129,7 @@ def _flood_allowed(cost: float = 1.0) -> bool:
                              session.get("token_hash"), session.get("address"), cost)
 
 
-def handler(schema: type[BaseModel], fn: Handler) -> Callable[..., Ack]:
+def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
     cost = EVENT_COST.get(fn.__name__, 1.0)
 
     def run(data: Any = None, *extra: Any) -> Ack:
@@ -523,7 +523,7 @@ def set_note(identity: Identity, body: SetNote) -> Ack:
     return {"note": followup.set_note(services().store, identity, body.student_id, body.text)}
 
 
-EVENTS: dict[str, tuple[type[BaseModel], Handler]] = {
+EVENTS: dict[str, tuple[type[Schema], Handler]] = {
     "snapshot.get": (Empty, get_snapshot),
     "class.lock": (LockClass, lock_class),
     "student.remove": (StudentRef, remove_student),

@@ -1316,11 +1316,11 @@ class RedisStore:
         for raw in self.r.lrange(spotlights_key(class_id), 0, -1):
             if json.loads(raw)["student_id"] == student_id:
                 pipe.lrem(spotlights_key(class_id), 0, raw)
-        theirs = {sid: entry for sid, entry in self._sockets(class_id, ghosts=True).items()
-                  if entry.get("student_id") == student_id}
-        for sid in theirs:
+        their_sockets = {sid: entry for sid, entry in self._sockets(class_id, ghosts=True).items()
+                         if entry.get("student_id") == student_id}
+        for sid in their_sockets:
             pipe.hdel(sockets_key(class_id), sid)
-        self._unregister(pipe, class_id, theirs)
+        self._unregister(pipe, class_id, their_sockets)
         pipe.execute()
         self._forget_in_rotation(class_id, student_id)
 

@@ -9,7 +9,8 @@ import { emitAck } from "./socket.js";
  * @typedef {{student_id: string, name: string, tags: string[], cards_shared: number,
  *   times_spotlighted: number, private_exchanges: number, checkins_done: number,
  *   last_private_exchange_ms: number | null, last_checkin_ms: number | null,
- *   last_connection_ms: number | null, days_since_connection: number | null}} Entry
+ *   last_connection_ms: number | null, days_since_connection: number | null,
+ *   language?: string | null}} Entry
  * @typedef {{tag: string, students: number, reached: number, share_reached: number,
  *   never_reached: number, mean_days_since_connection: number | null}} Coverage
  * @typedef {{week_start: string, exchanges: number, checkins: number, spotlights: number, total: number}} Week

@@ -1,7 +1,8 @@
 // Tiny DOM helpers. Strings always become text nodes: never HTML.
 
 /**
- * @typedef {string | number | Node | null | undefined | false} Child
+ * @typedef {string | number | Node | null | undefined | false} Leaf
+ * @typedef {Leaf | Leaf[] | Leaf[][]} Child (arrays are flattened)
  */
 
 /**
@@ -51,7 +52,7 @@ export function append(parent, children) {
 
 /**
  * Replace all children of `parent`.
- * @param {Node} parent
+ * @param {Element} parent
  * @param {...(Child | Child[])} children
  */
 export function replace(parent, ...children) {

@@ -51,7 +51,10 @@ export function list() {
 export function remember({ class_id, name, role, key }) {
   if (!key || !class_id || (role !== "teacher" && role !== "cohost")) return;
   const others = read().filter((c) => c.key !== key && !(c.class_id === class_id && c.role === role));
-  write([{ class_id, name: String(name).slice(0, 120), role, key, saved_at: Date.now() }, ...others]
+  /** @type {RememberedClass} */
+  const entry = { class_id, name: String(name).slice(0, 120),
+    role: /** @type {"teacher" | "cohost"} */ (role), key, saved_at: Date.now() };
+  write([entry, ...others]
     .slice(0, MAX_CLASSES));
 }
 

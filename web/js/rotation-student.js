@@ -10,7 +10,8 @@ import { listenButton } from "./speech.js";
  * @typedef {{status: string, current?: number, total?: number, deadline?: number | null,
  *   server_time?: number, message?: {text: string, at: number, from: string} | null,
  *   room?: number | null, roommates?: string[], starter?: string | null,
- *   with_teacher?: boolean}} StudentRotation
+ *   with_teacher?: boolean, starter_info?: {kind: string, names?: string[], topic?: string,
+ *   prompt_id?: string} | null}} StudentRotation
  */
 
 /**

@@ -12,10 +12,12 @@ import { t } from "./i18n.js";
 /**
  * @typedef {{id: string, text: string, category: string, depth: string, side?: string,
  *   starter?: string | null, custom?: boolean, helps?: string}} Prompt
- * @typedef {{text: string, author_role: string, skipped: boolean, posted_at: number} | null} HostCard
+ * @typedef {{text: string, author_role: string, skipped: boolean, posted_at: number,
+ *   audio_id?: string | null} | null} HostCard
  * @typedef {{id: string, status: "draft" | "open" | "closed", prompt: Prompt, host_card: HostCard,
  *   opened_at: number | null, deadline: number | null, closed_at: number | null,
- *   server_time?: number, answered?: string[], student_count?: number}} Round
+ *   server_time?: number, answered?: string[], answered_count?: number,
+ *   student_count?: number}} Round
  * @typedef {{id: string, round_id: string, student_id: string, author: string, text: string,
  *   visibility: "teacher" | "class", spotlight_ok: boolean, photo_id: string | null,
  *   audio_id?: string | null, status: "visible" | "pending" | "hidden", created_at: number, updated_at: number,

@@ -8,7 +8,8 @@ import { connect, emitAck, onRefused, reloadOnNewKey, takeStaffKey, watchConnect
 import { currentLanguage, initI18n, onLanguageChange, setLanguage, t } from "./i18n.js";
 
 /**
- * @typedef {{id: string, name: string, locked: boolean, join_code?: string, join_url?: string}} ClassInfo
+ * @typedef {{id: string, name: string, locked: boolean, join_code?: string, join_url?: string,
+ *   lang?: string}} ClassInfo
  * @typedef {import("./round-host.js").Round} Round
  * @typedef {import("./round-host.js").Card} Card
  */

@@ -114,7 +114,7 @@ function renderName(name) {
   replace(byId("welcome"), tParts("student.welcome", { name: h("bdi", null, name) }));
 }
 
-/** @param {{name?: string}} cls */
+/** @param {{name?: string, lang?: string}} cls */
 function renderClass(cls) {
   if (cls && cls.name) {
     setText("class-name", cls.name);

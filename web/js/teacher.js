@@ -15,8 +15,10 @@ import { currentLanguage, initI18n, languageMenu, languageName, onLanguageChange
 /**
  * @typedef {{id: string, name: string, grade_band: string, locked: boolean,
  *   join_code?: string, join_url?: string, store_warning?: string, join_warning?: string, network_url?: string,
- *   retention_days?: number}} ClassInfo
- * @typedef {{id: string, name: string, online: boolean, roster_id: string | null, tags?: string[]}} Student
+ *   retention_days?: number, approval_required?: boolean, private_replies?: boolean,
+ *   lang?: string}} ClassInfo
+ * @typedef {{id: string, name: string, online: boolean, roster_id: string | null, tags?: string[],
+ *   lang?: string}} Student
  * @typedef {{role: string, you: any, class: ClassInfo, students?: Student[], roster?: any[]}} Snapshot
  */
 

@@ -105,7 +105,7 @@ export function audioLoader(classId, token) {
 /**
  * The recorder in the card form, built inside `mount`.
  * @param {HTMLElement} mount
- * @param {{ say: (text: string, kind?: string) => void, changed: () => void }} hooks
+ * @param {{ say: (text: string, kind?: "error" | "info" | "ok") => void, changed: () => void }} hooks
  */
 export function voiceRecorder(mount, hooks) {
   const supported = typeof window.MediaRecorder === "function"
