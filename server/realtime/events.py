@@ -66,6 +66,12 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
+def _store_error(exc: redis.RedisError) -> None:
+    scheduler = services().scheduler
+    if scheduler is not None and isinstance(exc, redis.ConnectionError):
+        scheduler.store_unreachable()  # refused, reset or loading: an outage, not a timeout
+
+
 def current_identity() -> Identity:
     """The sender's identity, re-checked against the store on every event."""
     identity: Identity | None = session.get("identity")
@@ -144,10 +150,11 @@ def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
             return {"ok": True, **result}
         except DomainError as exc:
             return {"ok": False, "error": exc.to_dict()}
-        except redis.RedisError:
-            # Maybe only slow, not down: this client retries; nobody else is told anything
-            # (the scheduler decides what is an outage worth a resync).
+        except redis.RedisError as exc:
+            # A timeout may be a slow store, not an outage: this client retries and nobody
+            # else is disturbed. Only an unreachable store makes everyone resync afterwards.
             log.warning("store unavailable during %s", fn.__name__)
+            _store_error(exc)
             return _error("unavailable", "The server cannot reach its store in time. It may or "
                           "may not have done this: try again.")
 
@@ -214,8 +221,9 @@ def on_connect(auth: Any = None) -> None:
             seat_cap=limits.STAFF_SOCKETS if identity.is_staff or identity.role == "stage"
             else limits.SEAT_SOCKETS,
             address_cap=limits.ADDRESS_SOCKETS if svc.limits.enabled else None)
-    except redis.RedisError:
+    except redis.RedisError as exc:
         # Not the client's fault: it should retry, and keep its seat token.
+        _store_error(exc)
         raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
                       ) from None
     if identity.student_id and opened.student_sockets == 1:

@@ -80,6 +80,11 @@ class Scheduler:
             except Exception:  # keep the loop alive whatever one iteration hit
                 log.exception("background work failed")
 
+    def store_unreachable(self) -> None:
+        """A handler could not connect to the store at all (refused, reset, still loading):
+        an outage, so everyone here resyncs once it answers again. A timeout is not one."""
+        self._store_down = True
+
     def _resync_if_due(self) -> None:
         """After an outage every client here fetches a fresh snapshot: once, and never more
         often than every RESYNC_COOLDOWN_SECONDS however often the store flaps. Sent to this

@@ -757,7 +757,6 @@ class RedisStore:
         now = int(time.time() * 1000)
         entry = _dumps({"cred": cred_hash, "student_id": student_id, "proc": self.process,
                         "addr": address, "at": now})
-        self._mine[sid] = (class_id, entry)
         ref = f"{class_id} {sid}"
         pipe = self.r.pipeline()
         pipe.hset(sockets_key(class_id), sid, entry)
@@ -768,6 +767,7 @@ class RedisStore:
         at = len(pipe) - 1
         self._slide(pipe, class_id)  # opening the class is activity, even with nothing written
         by_address = pipe.execute()[at]
+        self._mine[sid] = (class_id, entry)  # to register again if purged by mistake
         live = self._sockets(class_id)
         others = sorted((e["at"], s) for s, e in live.items()
                         if e["cred"] == cred_hash and s != sid)
@@ -855,7 +855,8 @@ class RedisStore:
         """Drop the sockets of processes that stopped without saying so (kill -9, power cut).
         Returns (class id, student id) of students left with no live socket."""
         members = list(self.r.smembers(processes_key()))
-        dead = [m for m in members if m not in self._live_processes(members)]
+        alive = self._live_processes(members)
+        dead = [m for m in members if m not in alive]
         touched: set[tuple[str, str]] = set()
         for member in dead:
             refs = [ref.split(" ", 1) for ref in self.r.smembers(process_sockets_key(member))]
