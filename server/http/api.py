@@ -287,7 +287,7 @@ def upload_audio(class_id: str) -> tuple[Response, int]:
     if upload is None:
         raise InvalidInput("Send the recording as multipart/form-data in a field named 'audio'.")
     data = upload.stream.read(MAX_AUDIO_BYTES + 1)
-    return jsonify(rounds.store_audio(svc.store, identity, data)), 201
+    return jsonify(rounds.store_audio(svc.store, identity, data, run=run_blocking)), 201
 
 
 @bp.get("/api/classes/<class_id>/audio/<audio_id>")
