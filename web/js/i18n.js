@@ -60,7 +60,13 @@ function adopt(catalog) {
   document.documentElement.lang = state.lang;
   document.documentElement.dir = state.dir;
   translatePage();
-  for (const listener of listeners) listener();
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch (err) {
+      console.error(err); // one page part failing to relabel must not stop the others
+    }
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // The "Round" panel of the teacher / co-host dashboard: pick a prompt, share first, open,
 // watch cards arrive, spotlight, moderate, reply privately, export.
+import { onLanguageChange, t } from "./i18n.js";
 import { byId, charCounter, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { downloadFile, localZone } from "./download.js";
@@ -7,7 +8,6 @@ import { photoLoader } from "./photos.js";
 import { audioLoader, uploadAudio, voiceRecorder } from "./voice.js";
 import { reactionSummary } from "./reactions.js";
 import { emitAck, retryIds } from "./socket.js";
-import { t } from "./i18n.js";
 
 /**
  * @typedef {{id: string, text: string, category: string, depth: string, side?: string,
@@ -26,7 +26,8 @@ import { t } from "./i18n.js";
  * @typedef {{id: string, card_id: string, round_id: string, student_id: string, from: "teacher" | "student", text: string, at: number}} Reply
  */
 
-const DEPTH_LABELS = /** @type {Record<string, string>} */ ({ light: "Light", medium: "Medium", deep: "Deep" });
+/** @type {Record<string, () => string>} */
+const DEPTH_LABELS = { light: () => t("teacher.light"), medium: () => t("teacher.medium"), deep: () => t("teacher.deep") };
 
 /**
  * @param {{
@@ -91,20 +92,20 @@ export function createRoundHost(deps) {
       const keep = select.value;
       replace(select,
         h("option", { value: "" }, first),
-        h("optgroup", { label: "You share (professional, profound, personal)" },
+        h("optgroup", { label: t("host.you_share") },
           groups.teacher.map(([id, cat]) => h("option", { value: id }, cat.label))),
-        h("optgroup", { label: "Students share" },
+        h("optgroup", { label: t("host.students_share") },
           groups.student.map(([id, cat]) => h("option", { value: id }, cat.label))));
       select.value = keep;
     };
-    fill(/** @type {HTMLSelectElement} */ (byId("f-category")), "Any category");
-    fill(/** @type {HTMLSelectElement} */ (byId("custom-category")), "Not sure (light and fun)");
+    fill(/** @type {HTMLSelectElement} */ (byId("f-category")), t("teacher.any_category"));
+    fill(/** @type {HTMLSelectElement} */ (byId("custom-category")), t("teacher.not_sure_light_and_fun"));
   }
 
   /** @param {Prompt} prompt */
   function promptMeta(prompt) {
     const cat = state.categories[prompt.category];
-    const bits = [cat ? cat.label : prompt.category, DEPTH_LABELS[prompt.depth] || prompt.depth];
+    const bits = [cat ? cat.label : prompt.category, DEPTH_LABELS[prompt.depth] ? DEPTH_LABELS[prompt.depth]() : prompt.depth];
     return bits.filter(Boolean).join(" · ");
   }
 
@@ -114,29 +115,29 @@ export function createRoundHost(deps) {
     const used = state.used.has(prompt.id);
     return h("li", { class: "prompt-item" },
       h("p", { class: "prompt-text", id: textId }, prompt.text),
-      h("p", { class: "muted small" }, promptMeta(prompt), used ? h("span", { class: "tag" }, "Used") : null),
+      h("p", { class: "muted small" }, promptMeta(prompt), used ? h("span", { class: "tag" }, t("host.used")) : null),
       h("button", {
         type: "button",
         class: "small",
         "aria-describedby": textId,
         on: { click: () => startWith({ prompt_id: prompt.id }) },
-      }, "Start with this prompt"));
+      }, t("host.start_with_this")));
   }
 
   function renderPrompts() {
     const list = byId("prompt-list");
     replace(list, state.prompts.map((p) => promptItem(p, "p")));
     setText("prompt-count", state.promptsLoaded
-      ? (state.prompts.length ? `${state.prompts.length} ${state.prompts.length === 1 ? "prompt" : "prompts"}` : "No prompts match. Try other filters, or write your own.")
-      : "Loading prompts…");
+      ? (state.prompts.length ? t("host.prompt_count", { count: state.prompts.length }) : t("host.no_prompts"))
+      : t("host.loading_prompts"));
   }
 
   function renderSuggestion() {
     const box = byId("suggestion");
     if (!state.suggestion) {
-      replace(box, h("p", { class: "muted" }, "No suggestion for these filters."));
+      replace(box, h("p", { class: "muted" }, t("host.no_suggestion")));
     } else {
-      replace(box, h("p", { class: "muted small" }, "Suggestion"), h("ul", { class: "prompt-list" }, promptItem(state.suggestion, "s")));
+      replace(box, h("p", { class: "muted small" }, t("host.suggestion")), h("ul", { class: "prompt-list" }, promptItem(state.suggestion, "s")));
     }
   }
 
@@ -184,7 +185,7 @@ export function createRoundHost(deps) {
     if (result && result.round) {
       state.picking = false;
       applyRound(result.round);
-      deps.say("Round started. Share your own answer first.", "ok");
+      deps.say(t("host.round_started"), "ok");
       byId("host-card-text").focus();
     }
   }
@@ -218,7 +219,7 @@ export function createRoundHost(deps) {
     show("round-picker", true);
     show("round-draft", false);
     show("round-live", false);
-    setText("round-state", "No round running");
+    setText("round-state", t("host.no_round"));
     if (!state.promptsLoaded) renderPrompts();
     loadPrompts();
   }
@@ -226,10 +227,14 @@ export function createRoundHost(deps) {
   /** @param {HostCard} card */
   function hostCardText(card) {
     if (!card) return "";
-    if (card.skipped) return card.author_role === deps.role() ? "You skipped sharing your own answer." : "Sharing first was skipped.";
-    const who = card.author_role === deps.role() ? "You shared"
-      : card.author_role === "cohost" ? "Your co-host shared" : "The teacher shared";
-    return card.text ? `${who}: ${card.text}` : `${who} a voice answer.`;
+    if (card.skipped) return t(card.author_role === deps.role() ? "host.you_skipped" : "host.skipped");
+    if (card.author_role === deps.role()) {
+      return card.text ? t("host.you_shared", { text: card.text }) : t("host.you_shared_voice");
+    }
+    if (card.author_role === "cohost") {
+      return card.text ? t("host.cohost_shared", { text: card.text }) : t("host.cohost_shared_voice");
+    }
+    return card.text ? t("host.teacher_shared", { text: card.text }) : t("host.teacher_shared_voice");
   }
 
   /** The host's own spoken answer, if any, under its text. @param {string} where @param {any} card */
@@ -256,7 +261,8 @@ export function createRoundHost(deps) {
     const draft = round.status === "draft";
     show("round-draft", draft);
     show("round-live", !draft);
-    setText("round-state", { draft: "Draft: share first", open: "Open", closed: "Closed" }[round.status] || round.status);
+    setText("round-state", round.status === "draft" ? t("host.state_draft") : round.status === "open" ? t("host.state_open")
+      : round.status === "closed" ? t("host.state_closed") : round.status);
     if (draft) {
       setText("draft-prompt", round.prompt.text);
       const shared = Boolean(round.host_card);
@@ -318,13 +324,13 @@ export function createRoundHost(deps) {
     const done = new Set(state.answered);
     const total = students.length || state.studentCount || 0;
     const count = students.length ? students.filter((s) => done.has(s.id)).length : done.size;
-    setText("answered-count", `${count} of ${total} answered`);
+    setText("answered-count", t("stage.answered", { count, total }));
     const missing = students.filter((s) => !done.has(s.id))
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }));
     replace(byId("not-answered"), missing.map((s) => h("li", null, s.name)));
     show("not-answered-box", missing.length > 0);
     const summary = byId("not-answered-box").querySelector("summary");
-    if (summary) summary.textContent = `Not answered yet (${missing.length})`;
+    if (summary) summary.textContent = t("host.not_answered", { count: missing.length });
   }
 
   // ---------- cards ----------
@@ -341,15 +347,15 @@ export function createRoundHost(deps) {
   /** @param {Card} card */
   function cardBody(card) {
     const badges = [];
-    if (card.visibility === "teacher") badges.push(h("span", { class: "badge private" }, "Just for you"));
-    if (card.status === "pending") badges.push(h("span", { class: "badge pending" }, "Pending approval"));
-    if (card.flagged) badges.push(h("span", { class: "badge flagged" }, "Flagged for review"));
-    if (card.status === "hidden") badges.push(h("span", { class: "badge hidden-badge" }, "Hidden"));
-    if (card.starred) badges.push(h("span", { class: "badge starred" }, "Starred"));
-    if (state.spotlight && state.spotlight.id === card.id) badges.push(h("span", { class: "badge spot" }, "In the spotlight"));
+    if (card.visibility === "teacher") badges.push(h("span", { class: "badge private" }, t("host.just_for_you")));
+    if (card.status === "pending") badges.push(h("span", { class: "badge pending" }, t("host.pending")));
+    if (card.flagged) badges.push(h("span", { class: "badge flagged" }, t("host.flagged")));
+    if (card.status === "hidden") badges.push(h("span", { class: "badge hidden-badge" }, t("host.hidden")));
+    if (card.starred) badges.push(h("span", { class: "badge starred" }, t("host.starred")));
+    if (state.spotlight && state.spotlight.id === card.id) badges.push(h("span", { class: "badge spot" }, t("round.in_spotlight")));
 
     const canSeePhoto = card.photo_id && (isTeacher() || card.status !== "hidden");
-    const photo = canSeePhoto ? photos.img(/** @type {string} */ (card.photo_id), `Photo from ${card.author}`) : null;
+    const photo = canSeePhoto ? photos.img(/** @type {string} */ (card.photo_id), t("common.photo_from", { name: card.author })) : null;
     const canHear = card.audio_id && (isTeacher() || card.status !== "hidden");
     const voice = canHear ? voices.player(/** @type {string} */ (card.audio_id), t("voice.from", { name: card.author })) : null;
 
@@ -359,31 +365,31 @@ export function createRoundHost(deps) {
       const on = state.spotlight?.id === card.id;
       actions.push(h("button", {
         type: "button", class: on ? "small" : "secondary small", dataset: { action: "spotlight" },
-        "aria-pressed": on ? "true" : "false", "aria-label": `Spotlight ${name}’s card`,
+        "aria-pressed": on ? "true" : "false", "aria-label": t("host.spotlight_label", { name }),
         on: { click: () => setSpotlight(on ? null : card.id) },
         // One name in both states (aria-pressed says which); the visible word stays in it.
-      }, "Spotlight"));
+      }, t("teacher.spotlight")));
     }
     if (card.status === "pending") {
       actions.push(h("button", {
-        type: "button", class: "small", dataset: { action: "approve" }, "aria-label": `Approve ${name}’s card`,
+        type: "button", class: "small", dataset: { action: "approve" }, "aria-label": t("host.approve_label", { name }),
         on: { click: () => send("card.approve", { card_id: card.id }).then(upsertFromAck) },
-      }, "Approve"));
+      }, t("host.approve")));
     }
     if (isTeacher() || card.visibility === "class") {
       const hidden = card.status === "hidden";
       actions.push(h("button", {
         type: "button", class: hidden ? "secondary small" : "danger small", dataset: { action: "hide" },
-        "aria-label": `${hidden ? "Unhide" : "Hide"} ${name}’s card`,
+        "aria-label": t(hidden ? "host.unhide_label" : "host.hide_label", { name }),
         on: { click: () => send("card.hide", { card_id: card.id, hidden: !hidden }).then(upsertFromAck) },
-      }, hidden ? "Unhide" : "Hide"));
+      }, t(hidden ? "host.unhide" : "host.hide")));
     }
     if (isTeacher()) {
       actions.push(h("button", {
         type: "button", class: "secondary small", dataset: { action: "star" },
-        "aria-pressed": card.starred ? "true" : "false", "aria-label": `Star ${name}’s card`,
+        "aria-pressed": card.starred ? "true" : "false", "aria-label": t("host.star_label", { name }),
         on: { click: () => send("card.star", { card_id: card.id, starred: !card.starred }).then(upsertFromAck) },
-      }, card.starred ? "★ Starred" : "☆ Star"));
+      }, t(card.starred ? "host.starred_button" : "host.star")));
     }
 
     return h("div", { class: "card-body" },
@@ -407,9 +413,9 @@ export function createRoundHost(deps) {
     const inputId = `reply-${card.id}`;
     const input = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: inputId, maxlength: 1000, rows: 2 }));
     const form = h("form", { class: "reply-form", novalidate: true },
-      h("label", { for: inputId }, `Private reply to ${card.author}`),
+      h("label", { for: inputId }, t("host.reply_to", { name: card.author })),
       input,
-      h("button", { type: "submit", class: "small" }, "Send privately"));
+      h("button", { type: "submit", class: "small" }, t("host.send_privately")));
     charCounter(input);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -423,11 +429,11 @@ export function createRoundHost(deps) {
         replyIds.done(card.id);
         addReply(result.reply);
         input.value = "";
-        deps.say("Reply sent. Only this student sees it.", "ok");
+        deps.say(t("host.reply_sent"), "ok");
       }
     });
     const details = h("details", { class: "thread" },
-      h("summary", null, "Reply privately"),
+      h("summary", null, t("host.reply_privately")),
       h("ul", { class: "thread-list", "aria-live": "polite" }),
       form);
     return details;
@@ -440,10 +446,10 @@ export function createRoundHost(deps) {
     const list = /** @type {HTMLElement} */ (el.querySelector(".thread-list"));
     const card = state.cards.get(cardId);
     const items = (state.replies.get(cardId) || []).map((r) => h("li", { class: `reply from-${r.from}` },
-      h("span", { class: "reply-from" }, r.from === "teacher" ? "You" : (card ? card.author : "Student")), ": ", r.text));
+      h("span", { class: "reply-from" }, r.from === "teacher" ? t("round.from_you") : (card ? card.author : t("teacher.student"))), ": ", r.text));
     replace(list, items);
     const summary = el.querySelector("summary");
-    if (summary) summary.textContent = items.length ? `Private thread (${items.length})` : "Reply privately";
+    if (summary) summary.textContent = items.length ? t("host.thread", { count: items.length }) : t("host.reply_privately");
   }
 
   /** @param {Card} card */
@@ -490,7 +496,7 @@ export function createRoundHost(deps) {
     state.cards.set(card.id, { ...old, ...card });
     renderCard(/** @type {Card} */ (state.cards.get(card.id)));
     show("no-cards", false);
-    if (!old) deps.say(`New card from ${card.author}.`);
+    if (!old) deps.say(t("host.new_card", { name: card.author }));
     renderSpotlight();
   }
 
@@ -550,7 +556,7 @@ export function createRoundHost(deps) {
   function renderSpotlight() {
     const eligible = orderedCards().filter(spotlightable);
     const current = state.spotlight;
-    setText("spot-current", current ? `${current.author}: ${current.text}` : (eligible.length ? "Nothing in the spotlight." : "No cards may be spotlighted yet."));
+    setText("spot-current", current ? `${current.author}: ${current.text}` : t(eligible.length ? "host.nothing_spotlit" : "host.none_spotlightable"));
     const many = eligible.length > 0;
     /** @type {HTMLButtonElement} */ (byId("spot-next")).disabled = !many;
     /** @type {HTMLButtonElement} */ (byId("spot-prev")).disabled = !many;
@@ -578,7 +584,7 @@ export function createRoundHost(deps) {
     try {
       const path = `/api/classes/${encodeURIComponent(cls.id)}/rounds/${encodeURIComponent(round.id)}/export?format=${format}&tz=${encodeURIComponent(localZone())}`;
       await downloadFile(path, deps.key(), `round-${round.id}.${format}`);
-      deps.say(`Exported the round as ${format.toUpperCase()}.`, "ok");
+      deps.say(t("host.exported", { format: format.toUpperCase() }), "ok");
     } catch (err) {
       deps.say(/** @type {Error} */ (err).message, "error");
     }
@@ -607,7 +613,7 @@ export function createRoundHost(deps) {
       const text = hostText.value.trim();
       if (!text && !recorder().has()) {
         hostText.setAttribute("aria-invalid", "true");
-        deps.say("Write your answer, or skip.", "error");
+        deps.say(t("host.write_or_skip"), "error");
         hostText.focus();
         return;
       }
@@ -646,7 +652,7 @@ export function createRoundHost(deps) {
       const result = await send("round.open", { timer_seconds: value ? Number(value) : null });
       if (result && result.round) {
         applyRound(result.round);
-        deps.say("The round is open. Students can post now.", "ok");
+        deps.say(t("host.round_open"), "ok");
         byId("round-title").focus();
       }
     });
@@ -681,20 +687,20 @@ export function createRoundHost(deps) {
       const want = approval.checked;
       const result = await send("class.settings", { approval_required: want });
       if (!result) approval.checked = !want;
-      else deps.say(want ? "Class cards now wait for your approval." : "Class cards now show to classmates at once.", "ok");
+      else deps.say(t(want ? "host.approval_on" : "host.approval_off"), "ok");
     });
     const staffNames = /** @type {HTMLInputElement} */ (byId("staff-names"));
     byId("staff-names-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const names = staffNames.value.split(",").map((n) => n.trim()).filter(Boolean);
-      if (await send("class.settings", { staff_names: names })) deps.say(names.length ? "Saved: no student can join under these names." : "Names cleared.", "ok");
+      if (await send("class.settings", { staff_names: names })) deps.say(t(names.length ? "host.staff_names_saved" : "host.staff_names_cleared"), "ok");
     });
     const privateReplies = /** @type {HTMLInputElement} */ (byId("private-replies-toggle"));
     privateReplies.addEventListener("change", async () => {
       const want = privateReplies.checked;
       const result = await send("class.settings", { private_replies: want });
       if (!result) privateReplies.checked = !want;
-      else deps.say(want ? "Private replies are on." : "Private replies are off: nobody can send one. Threads so far stay in your export.", "ok");
+      else deps.say(t(want ? "host.replies_on" : "host.replies_off"), "ok");
     });
   }
 
@@ -731,6 +737,18 @@ export function createRoundHost(deps) {
       }
     });
   }
+
+  // Text built here, again in the language just chosen.
+  onLanguageChange(() => {
+    if (!deps.cls()) return; // nothing shown yet (the catalog arrives before the snapshot)
+    fillCategorySelects();
+    renderPrompts();
+    renderSuggestion();
+    if (state.round) renderRound();
+    renderAnswered();
+    renderAllCards();
+    renderSpotlight();
+  });
 
   return {
     wireControls,
