@@ -164,6 +164,19 @@ def test_voice_answer_reaches_the_teacher_only(live_server, mic_browser: Browser
     recording = requests.get(audio_url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
     assert recording.status_code == 200 and recording.content.startswith(b"\x1a\x45\xdf\xa3")
 
+    # Editing keeps the recording unless Ana removes or replaces it: add words beside it.
+    ap.locator("#card-edit").click()
+    expect(ap.locator("#voice-preview-audio")).to_have_attribute("src", re.compile(r"^blob:"),
+                                                                 timeout=T)
+    ap.get_by_label("Your answer").fill("Shells from the beach")
+    ap.get_by_role("button", name="Save changes").click()
+    expect(ap.locator("#my-card .card-text")).to_have_text("Shells from the beach", timeout=T)
+    expect(ap.locator("#my-card audio.card-audio")).to_have_attribute(
+        "src", re.compile(r"^blob:"), timeout=T)
+    expect(card).to_contain_text("Shells from the beach", timeout=T)
+    assert requests.get(audio_url, headers={"Authorization": f"Bearer {key}"},
+                        timeout=10).content == recording.content
+
     # Ben's page: meanwhile, and after a fresh snapshot, none of it ever arrived.
     expect(ben.page.locator("#round-open")).to_be_visible(timeout=T)
     ben.page.reload()
