@@ -36,10 +36,11 @@ after another in the same command and prints the cost per delivery of each and t
 ``--processes 2`` runs that many Rapport processes sharing the Redis behind nginx (round robin,
 websocket-only clients).
 
-Usage (see docs/PERFORMANCE.md for the recorded runs):
+Usage, from the repository with the bench extra installed (``.venv/bin/pip install -e
+'.[bench]'``; see docs/PERFORMANCE.md for the recorded runs):
 
-    /work/venv/bin/python bench/load.py --classes 100 --servers rapport,bare,node
-    /work/venv/bin/python bench/load.py --classes 60,100,140 --servers rapport --processes 1,2
+    .venv/bin/python bench/load.py --classes 100 --servers rapport,bare,node
+    .venv/bin/python bench/load.py --classes 60,100,140 --servers rapport --processes 1,2
 """
 
 from __future__ import annotations

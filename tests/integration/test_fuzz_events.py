@@ -47,7 +47,6 @@ DESTRUCTIVE = {"round.close", "round.start", "rotation.start", "rotation.skip", 
 VOLATILE = {"server_time"}
 CALLS_PER_SOCKET = 45  # below the per-socket flood guard's burst: fuzz the handlers, not it
 EXAMPLES = {"teacher": 120, "cohost": 90, "student": 100, "stage": 50}
-COUNTS: Counter[str] = Counter()
 
 
 # ---- a class to fuzz ----------------------------------------------------------------------------
@@ -414,7 +413,6 @@ def test_fuzz_every_event_from_every_role(role: str, live_server: LiveServer,
     fuzz()
     server_alive(live_server)
     took = time.monotonic() - started
-    COUNTS[role] = tally["sent"]
     missing = sorted(set(EVENTS) - set(tally))
     print(f"\n[fuzz events] role={role} inputs sent={tally['sent']} in {took:.1f}s "
           f"accepted={tally['accepted']} skipped={tally['skipped']} "
@@ -441,7 +439,6 @@ def test_oversized_message_is_dropped_and_changes_nothing(
     assert not (isinstance(ack, dict) and ack.get("ok")), ack
     server_alive(live_server)
     assert world.snapshot() == before
-    COUNTS["oversized"] = 1
 
 
 def test_every_event_acks_extra_arguments(live_server: LiveServer,
@@ -464,7 +461,6 @@ def test_every_event_acks_extra_arguments(live_server: LiveServer,
 
     for name in names:
         teacher.sio.emit(name, ({"junk": 1}, {"more": 2}), callback=answer(name))
-    COUNTS["arity"] = len(names)
     done.wait(timeout=5)
     server_alive(live_server)
     assert strip(ok(teacher.call("snapshot.get", {}))["snapshot"]) == before
@@ -484,7 +480,6 @@ def test_card_edit_refuses_explicit_null(field_name: str, live_server: LiveServe
     start_open_round(teacher)
     made = ok(student.call("card.submit", card("null-edit-1", "My dog is called Pixel.")))
     before = strip(ok(teacher.call("snapshot.get", {}))["snapshot"])
-    COUNTS["null-edit"] += 1
     ack = student.call("card.edit", {"card_id": made["card"]["id"], field_name: None},
                        timeout=3)
     assert not check_ack("card.edit", field_name, ack)
@@ -497,17 +492,6 @@ def test_event_named_star_gets_an_ack(live_server: LiveServer,
     klass = create_class(live_server.url, name="Star class")
     teacher = clients(live_server.url, {"token": klass.teacher_secret})
     teacher.wait_for("snapshot")
-    COUNTS["star"] += 1
     ack = teacher.call("*", {}, timeout=3)
     assert not check_ack("*", {}, ack)
     assert ack["error"]["code"] == "invalid"
-
-
-def test_fuzz_total_inputs() -> None:
-    """Runs last in this module: the total of inputs the fuzz tests above sent."""
-    total = sum(COUNTS.values())
-    print(f"\n[fuzz events] total inputs sent: {total} ({dict(COUNTS)})")
-    if not COUNTS:
-        pytest.skip("the fuzz tests did not run (no Redis?)")
-    assert total >= sum(EXAMPLES.values()) if set(ROLES) <= set(COUNTS) else total > 0
-

@@ -9,6 +9,7 @@ from server.domain import classes
 from server.domain.classes import Identity
 from server.domain.errors import Forbidden, Locked, NameTaken, NotFound
 from server.store import RedisStore
+from server.store.redis_store import SLIDE_EVERY_SECONDS
 
 
 @pytest.fixture
@@ -27,6 +28,29 @@ def test_join_flow_and_ttls(store: RedisStore) -> None:
     assert classes.authenticate(store, seat, "stage") is None
     for key in store.r.keys("*"):
         assert 0 < store.r.ttl(key) <= 30 * 86400, key
+
+
+def test_a_write_after_an_hour_slides_the_expiry_of_every_key() -> None:
+    """Not only that a TTL exists: activity pushes every key's expiry back (SLIDE_CLASS), and
+    within the hour it is not run again. (tests/integration/test_data.py does the same on the
+    real Redis after a whole lesson.)"""
+    now = [1000.0]
+    store = RedisStore(fakeredis.FakeRedis(decode_responses=True), default_retention_days=30,
+                       clock=lambda: now[0])
+    made = classes.create_class(store, "Bio", "9-12", retention_days=30)
+    classes.join_class(store, made.join_code, "Ana")
+    keys = store.r.keys("*")
+    assert any(k.startswith("rp:cred:") for k in keys) and f"rp:code:{made.join_code}" in keys
+    for key in keys:  # as if the class had been idle for all but a minute of its retention
+        store.r.expire(key, 60)
+    now[0] += SLIDE_EVERY_SECONDS
+    store.set_class_fields(made.class_id, {"name": "Bio 2"})
+    assert {k: store.r.ttl(k) for k in keys if store.r.ttl(k) < 30 * 86400 - 60} == {}
+    for key in keys:
+        store.r.expire(key, 60)
+    now[0] += SLIDE_EVERY_SECONDS / 2
+    store.set_class_fields(made.class_id, {"name": "Bio 3"})
+    assert store.r.ttl(f"rp:code:{made.join_code}") <= 60  # slid at most once an hour
 
 
 def test_join_refusals(store: RedisStore) -> None:
