@@ -219,6 +219,18 @@ def test_teacher_sees_languages_and_the_stage_follows_the_teacher(
         joined = requests.post(f"{base}/api/join", json={"code": made["join_code"],
                                                          "name": name, "lang": lang}, timeout=10)
         assert joined.status_code == 200, joined.text
+    # The start page offers the languages too; the choice stays on the device.
+    landing = new_page(browser, contexts, PHONE)
+    landing.page.goto(base + "/")
+    landing.page.locator("#lang-menu").select_option("ar")
+    expect(landing.page.locator("#join-title")).to_have_text("انضم إلى صف", timeout=T)
+    expect(landing.page.locator("html")).to_have_attribute("dir", "rtl")
+    assert_fits(landing.page)
+    shot(landing.page, "i18n-landing-ar")
+    landing.page.get_by_label("رمز الصف").fill(made["join_code"])
+    landing.page.get_by_role("button", name="انضم", exact=True).click()
+    expect(landing.page.locator("#join-title")).to_have_text("انضم إلى صفّك", timeout=T)
+
     teacher = new_page(browser, contexts, LAPTOP)
     tp = teacher.page
     tp.goto(f"{base}/teacher#key={made['teacher_secret']}")
@@ -248,4 +260,4 @@ def test_teacher_sees_languages_and_the_stage_follows_the_teacher(
     tp.set_viewport_size(PHONE)
     assert_fits(tp)
     shot(tp, "i18n-teacher-ar-phone")
-    assert_clean([teacher, stage], base)
+    assert_clean([landing, teacher, stage], base)

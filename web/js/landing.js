@@ -2,9 +2,10 @@
 import { api } from "./api.js";
 import { byId, charCounter, h, replace, show, statusLine } from "./dom.js";
 import * as remembered from "./remembered.js";
-import { initI18n } from "./i18n.js";
+import { initI18n, languageMenu, onLanguageChange, t } from "./i18n.js";
 
 await initI18n();
+languageMenu(/** @type {HTMLSelectElement} */ (byId("lang-menu")));
 
 /** @param {string} raw */
 function normaliseCode(raw) {
@@ -33,18 +34,18 @@ function setUpCreate() {
     const name = nameInput.value.trim();
     if (!name) {
       nameInput.setAttribute("aria-invalid", "true");
-      say("Please give your class a name.", "error");
+      say(t("landing.need_name"), "error");
       nameInput.focus();
       return;
     }
     nameInput.removeAttribute("aria-invalid");
     button.disabled = true;
-    say("Creating your class…");
+    say(t("landing.creating"));
     try {
       const created = await api("POST", "/api/classes", {
         json: { name, grade_band: gradeSelect.value },
       });
-      say("Class created. Opening your dashboard…", "ok");
+      say(t("landing.created"), "ok");
       remembered.remember({ class_id: created.class_id, name: created.name, role: "teacher", key: created.teacher_secret });
       try {
         // The dashboard opens with the "save your teacher link" step for this new class.
@@ -75,7 +76,7 @@ function setUpJoin() {
     const code = normaliseCode(codeInput.value);
     if (!code || code.length > 16) {
       codeInput.setAttribute("aria-invalid", "true");
-      say("Please type the class code your teacher gave you.", "error");
+      say(t("landing.need_code"), "error");
       codeInput.focus();
       return;
     }
@@ -89,12 +90,12 @@ function renderRemembered() {
   const saved = remembered.list();
   replace(byId("my-classes-list"), saved.map((c) => h("li", null,
     h("span", { class: "class-list-name" }, c.name),
-    h("span", { class: "pill" }, c.role === "teacher" ? "Teacher" : "Co-host"),
-    h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, `Open ${c.name}`),
+    h("span", { class: "pill" }, t(c.role === "teacher" ? "landing.teacher_pill" : "landing.cohost_pill")),
+    h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, t("landing.open_class", { name: c.name })),
     h("button", {
       type: "button",
       class: "secondary small",
-      "aria-label": `Forget on this device: ${c.name}`, // the visible words first (WCAG 2.5.3)
+      "aria-label": t("landing.forget_label", { name: c.name }), // the visible words first (WCAG 2.5.3)
       on: {
         click: () => {
           remembered.forget(c.key);
@@ -102,10 +103,11 @@ function renderRemembered() {
           byId("my-classes-title").focus();
         },
       },
-    }, "Forget on this device"))));
+    }, t("landing.forget")))));
   show("my-classes", saved.length > 0);
 }
 
 setUpCreate();
 setUpJoin();
 renderRemembered();
+onLanguageChange(renderRemembered);
