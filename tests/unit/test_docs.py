@@ -87,6 +87,55 @@ def event_index() -> dict[tuple[str, str], dict[str, Any]]:
     return index
 
 
+def object_keys(cell: str) -> set[str]:
+    """The field names of the JSON objects a prose cell shows (`{"a": str, "b"?, "c"｜null}`):
+    quoted names at the objects' top level that come after `{` or `,`, or before `:`. Values
+    (`"teacher"｜"class"`) and nested objects are not counted."""
+    text = cell.replace("`", "")
+    keys: set[str] = set()
+    depth = {"{": 0, "[": 0}
+    closing = {"}": "{", "]": "["}
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in closing:
+            depth[closing[ch]] -= 1
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            if end == -1:
+                break
+            name = text[i + 1:end]
+            before = text[:i].rstrip()[-1:]
+            after = text[end + 1:].lstrip("?").lstrip()[:1]
+            if depth == {"{": 1, "[": 0} and re.fullmatch(r"[a-z_]+", name) and (
+                    before in ("{", ",") or after == ":"):
+                keys.add(name)
+            i = end
+        i += 1
+    return keys
+
+
+def prose_tables() -> dict[tuple[str, str], dict[str, set[str]]]:
+    """(event, direction) -> {"payload", "ack"} field names from PROTOCOL.md's prose event
+    tables (a table with a "to" column is server → client)."""
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for header, rows in tables(PROTOCOL):
+        if header[0] != "event" or header[1] == "direction":
+            continue
+        for row in rows:
+            cells = dict(zip(header, row, strict=True))
+            direction = "server → client" if "to" in cells else "client → server"
+            for name in _names(row[0]):
+                entry = found.setdefault((name, direction), {})
+                if "payload" in cells:
+                    entry["payload"] = object_keys(cells["payload"])
+                if "ack result" in cells:
+                    entry["ack"] = object_keys(cells["ack result"])
+    return found
+
+
 def _prose_events() -> set[str]:
     """Events named in the first column of PROTOCOL.md's other event tables."""
     names: set[str] = set()
@@ -265,6 +314,20 @@ def test_event_index_lists_every_server_event_with_its_audience_and_payload() ->
 def test_event_index_and_the_prose_tables_name_the_same_events() -> None:
     _same("events of the prose tables", documented=_prose_events(),
           code={name for name, _ in event_index()})
+
+
+def test_prose_tables_show_the_same_payload_and_ack_fields() -> None:
+    """What a reader of the prose tables sees: the same field names as the code."""
+    prose = prose_tables()
+    for name, row in client_events().items():
+        documented = prose[(name, "client → server")]
+        assert documented["payload"] == {f.rstrip("?") for f in row["payload"]}, \
+            f"{name}: payload fields in the prose table"
+        assert documented["ack"] == row["ack"], f"{name}: ack fields in the prose table"
+    for name, row in server_events().items():
+        if name != "snapshot":  # its fields are spread over several sections
+            assert prose[(name, "server → client")]["payload"] == row["payload"], \
+                f"{name}: payload fields in the prose table"
 
 
 def test_every_index_direction_and_audience_is_known() -> None:
