@@ -2,7 +2,7 @@
 // reached lately, coverage by tag and connections per week (SVG charts with tables/text for
 // screen readers), reflection questions, and a private note per student.
 import { byId, charCounter, h, replace, setText, show } from "./dom.js";
-import { languageName, t } from "./i18n.js";
+import { languageName, onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -77,7 +77,7 @@ export function createConnections(deps) {
     const form = h("form", { class: "note-form", novalidate: true },
       h("label", { for: id }, `Private note about ${entry.name}`),
       area,
-      h("div", { class: "row" }, h("button", { type: "submit", class: "small" }, "Save note"), saved));
+      h("div", { class: "row" }, h("button", { type: "submit", class: "small" }, t("record.save_note")), saved));
     charCounter(area);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -88,7 +88,7 @@ export function createConnections(deps) {
           if (ack.note) record.notes[entry.student_id] = ack.note;
           else delete record.notes[entry.student_id];
         }
-        saved.textContent = ack.note ? "Note saved." : "Note deleted.";
+        saved.textContent = t(ack.note ? "record.note_saved" : "record.note_deleted");
         const preview = document.querySelector(`[data-note-preview="${CSS.escape(entry.student_id)}"]`);
         if (preview) preview.textContent = ack.note ? ack.note.text : "";
       } catch (err) {
@@ -127,36 +127,36 @@ export function createConnections(deps) {
             /** @type {HTMLElement | null} */ (again)?.focus();
           },
         },
-      }, open ? "Hide note" : note ? "Open note" : "Add note", h("span", { class: "visually-hidden" }, ` about ${e.name}`));
+      }, t(open ? "record.hide_note" : note ? "record.open_note" : "record.add_note"), h("span", { class: "visually-hidden" }, " ", t("record.about", { name: e.name })));
       const days = e.days_since_connection;
       const main = h("tr", { dataset: { days: days === null ? "never" : String(days) } },
         h("th", { scope: "row" }, h("span", { class: "conn-name" }, e.name),
           h("span", { class: "note-preview muted small", dataset: { notePreview: e.student_id } }, note ? note.text : "")),
-        h("td", { dataset: { label: "Tags" } }, e.tags.length ? e.tags.map((tag) => h("span", { class: "tag" }, tag)) : h("span", { class: "muted" }, "–")),
+        h("td", { dataset: { label: t("record.tags") } }, e.tags.length ? e.tags.map((tag) => h("span", { class: "tag" }, tag)) : h("span", { class: "muted" }, "–")),
         h("td", { dataset: { label: t("teacher.language") } }, e.language ? languageName(e.language) : h("span", { class: "muted" }, "–")),
-        h("td", { class: "num", dataset: { label: "Cards shared" } }, String(e.cards_shared)),
-        h("td", { class: "num", dataset: { label: "Times spotlighted" } }, String(e.times_spotlighted)),
-        h("td", { dataset: { label: "Last private exchange" } }, when(e.last_private_exchange_ms)),
-        h("td", { dataset: { label: "Last check-in" } }, when(e.last_checkin_ms)),
-        h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}`, dataset: { label: "Days since last real connection" } }, days === null ? "never" : String(days)),
+        h("td", { class: "num", dataset: { label: t("record.cards_shared") } }, String(e.cards_shared)),
+        h("td", { class: "num", dataset: { label: t("record.times_spotlighted") } }, String(e.times_spotlighted)),
+        h("td", { dataset: { label: t("record.last_exchange") } }, when(e.last_private_exchange_ms)),
+        h("td", { dataset: { label: t("record.last_checkin") } }, when(e.last_checkin_ms)),
+        h("td", { class: `num days${days === null || days > rec.days ? " overdue" : ""}`, dataset: { label: t("record.days_since") } }, days === null ? t("record.never") : String(days)),
         h("td", { class: "note-cell" }, toggle));
       const noteRow = h("tr", { id: noteId, class: "note-row", hidden: !open },
         h("td", { colspan: 9 }, open ? noteEditor(e) : null));
       return [main, noteRow];
     });
     replace(byId("conn-table"),
-      h("caption", { class: "visually-hidden" }, "Connection record per student"),
+      h("caption", { class: "visually-hidden" }, t("record.caption")),
       h("thead", null, h("tr", null,
-        h("th", { scope: "col" }, "Student"),
-        h("th", { scope: "col" }, "Tags"),
+        h("th", { scope: "col" }, t("teacher.student")),
+        h("th", { scope: "col" }, t("record.tags")),
         h("th", { scope: "col" }, t("teacher.language")),
-        h("th", { scope: "col" }, "Cards shared"),
-        h("th", { scope: "col" }, "Times spotlighted"),
-        h("th", { scope: "col" }, "Last private exchange"),
-        h("th", { scope: "col" }, "Last check-in"),
+        h("th", { scope: "col" }, t("record.cards_shared")),
+        h("th", { scope: "col" }, t("record.times_spotlighted")),
+        h("th", { scope: "col" }, t("record.last_exchange")),
+        h("th", { scope: "col" }, t("record.last_checkin")),
         h("th", { scope: "col", "aria-sort": sortDir === "desc" ? "descending" : "ascending" }, sortButton),
-        h("th", { scope: "col" }, "Private note"))),
-      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: 9, class: "empty" }, "No students yet."))));
+        h("th", { scope: "col" }, t("record.private_note")))),
+      h("tbody", null, rows.length ? rows : h("tr", null, h("td", { colspan: 9, class: "empty" }, t("record.no_students")))));
   }
 
   function renderNotReached() {
@@ -169,7 +169,7 @@ export function createConnections(deps) {
       const days = e.days_since_connection;
       return h("li", null, e.name, " ", h("span", { class: "muted small" }, days === null ? "(never)" : `(${days} ${days === 1 ? "day" : "days"})`));
     });
-    replace(byId("conn-not"), items.length ? items : h("li", { class: "empty" }, "Everyone has been reached lately."));
+    replace(byId("conn-not"), items.length ? items : h("li", { class: "empty" }, t("record.everyone_reached")));
   }
 
   function renderCoverage() {
@@ -193,13 +193,13 @@ export function createConnections(deps) {
     });
     replace(byId("conn-coverage-chart"), chart);
     replace(byId("conn-coverage"),
-      h("caption", { class: "visually-hidden" }, "Coverage by tag"),
+      h("caption", { class: "visually-hidden" }, t("teacher.coverage_by_tag")),
       h("thead", null, h("tr", null,
-        h("th", { scope: "col" }, "Tag"),
-        h("th", { scope: "col" }, "Students"),
-        h("th", { scope: "col" }, "Reached"),
-        h("th", { scope: "col" }, "Share"),
-        h("th", { scope: "col" }, "Never reached"))),
+        h("th", { scope: "col" }, t("record.tag")),
+        h("th", { scope: "col" }, t("teacher.students")),
+        h("th", { scope: "col" }, t("record.reached")),
+        h("th", { scope: "col" }, t("record.share")),
+        h("th", { scope: "col" }, t("record.never_reached")))),
       h("tbody", null, rows.map((row) => h("tr", null,
         h("th", { scope: "row" }, row.tag),
         h("td", { class: "num" }, String(row.students)),
@@ -212,10 +212,10 @@ export function createConnections(deps) {
       h("caption", { class: "visually-hidden" }, t("teacher.coverage_language")),
       h("thead", null, h("tr", null,
         h("th", { scope: "col" }, t("teacher.language")),
-        h("th", { scope: "col" }, "Students"),
-        h("th", { scope: "col" }, "Reached"),
-        h("th", { scope: "col" }, "Share"),
-        h("th", { scope: "col" }, "Never reached"))),
+        h("th", { scope: "col" }, t("teacher.students")),
+        h("th", { scope: "col" }, t("record.reached")),
+        h("th", { scope: "col" }, t("record.share")),
+        h("th", { scope: "col" }, t("record.never_reached")))),
       h("tbody", null, byLanguage.map((row) => h("tr", { dataset: { lang: row.tag } },
         h("th", { scope: "row" }, row.tag === "unknown" ? t("teacher.language_unknown") : languageName(row.tag)),
         h("td", { class: "num" }, String(row.students)),
@@ -230,7 +230,7 @@ export function createConnections(deps) {
     const total = weeks.reduce((n, w) => n + w.total, 0);
     const box = byId("conn-weekly-chart");
     if (!weeks.length) {
-      setText("conn-weekly-summary", "No real connections recorded yet.");
+      setText("conn-weekly-summary", t("record.no_connections"));
       replace(box);
       return;
     }
@@ -267,9 +267,11 @@ export function createConnections(deps) {
     replace(byId("conn-questions"), record.reflection_questions.map((q) => h("li", null, q)));
   }
 
+  onLanguageChange(() => { if (record) render(); });
+
   async function load() {
     const days = Number(/** @type {HTMLSelectElement} */ (byId("conn-days")).value) || 14;
-    setText("conn-status", "Loading…");
+    setText("conn-status", t("record.loading"));
     try {
       const ack = await emitAck(deps.socket(), "record.get", { days });
       record = ack.record || null;
