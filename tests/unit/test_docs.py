@@ -424,3 +424,67 @@ def test_protocol_http_tables_cover_exactly_the_routes(app: Any) -> None:
                         paths.append((method, path if alt is None else
                                       path.replace(alternatives.group(0), alt)))
     _same("routes", documented=_matched(app, paths), code=_route_methods(app))
+
+
+# ---- who may send each event: the index's "who" column, asked of the server itself ---------
+
+SAMPLE: dict[str, Any] = {  # a valid value for each field name the schemas use
+    "locked": False, "student_id": "nobody", "name": "Bo", "roster_id": None,
+    "retention_days": 30, "approval_required": False, "lang": "en", "text": "Hello there",
+    "seconds": 60, "prompt_id": "no-such-prompt", "client_id": "client-0001",
+    "visibility": "class", "spotlight_ok": True, "card_id": "nocard", "hidden": True,
+    "starred": True, "reaction": "heart", "rotations": 1, "minutes": 5, "size": 2,
+    "rotation": 0, "room": 0, "slots_per_week": 1, "weeks": 1, "week": 0, "slot": 0,
+    "status": "done",
+}
+# Optional fields sent anyway, where the handler needs one of several.
+SAMPLE_OPTIONAL = {"size", "approval_required", "prompt_id", "text"}
+
+
+def _sample(schema: Any) -> dict[str, Any]:
+    from server.schemas import parse
+
+    body = {f: SAMPLE[f] for f, info in schema.model_fields.items()
+            if info.is_required() or f in SAMPLE_OPTIONAL}
+    parse(schema, body)  # valid, so that only the sender's role can refuse it
+    return body
+
+
+def test_only_the_documented_roles_may_send_each_event(tmp_path: Path) -> None:
+    """Every event from every role, in process: a role the index leaves out is refused
+    (`forbidden`, or `not_found` where the server does not reveal the thing exists); a role it
+    lists is never told `forbidden` (it may get `not_found` or `conflict`: the samples name
+    nothing real)."""
+    from server.app import create_app
+    from server.config import Config
+    from server.extensions import socketio
+
+    app = create_app(Config(secret_key="test-secret-key-0123456789", async_mode="threading",
+                            store_mode="memory", instance_path=tmp_path, rate_limits=False,
+                            testing=True))
+    web = app.test_client()
+    made = web.post("/api/classes", json={"name": "Roles", "grade_band": "6-8"}).get_json()
+    seat = web.post("/api/join", json={"code": made["join_code"], "name": "Ana"}).get_json()
+    tokens = {"cohost": {"token": made["cohost_secret"]},
+              "student": {"token": seat["seat_token"]},
+              "stage": {"token": made["teacher_secret"], "view": "stage"},
+              "teacher": {"token": made["teacher_secret"]}}
+    senders = {role: socketio.test_client(app, auth=auth) for role, auth in tokens.items()}
+    opened = [senders[role].emit(name, body, callback=True) for role, name, body in (
+        ("teacher", "round.start", {"custom_text": "What do you collect?"}),
+        ("cohost", "round.host_card", {"skip": True}),  # (a teacher's answer binds the co-host)
+        ("teacher", "round.open", {"timer_seconds": None}))]
+    assert all(ack["ok"] for ack in opened), opened  # so round events reach the role check
+    index = event_index()
+    wrong = []
+    for name, (schema, _fn) in events.EVENTS.items():
+        allowed = index[(name, "client → server")]["who"]
+        body = _sample(schema)
+        for role, client in senders.items():  # the co-host before the teacher: see host_card
+            ack = client.emit(name, body, callback=True)
+            refused = ack["error"]["code"] if not ack["ok"] else None
+            if role in allowed and refused == "forbidden":
+                wrong.append(f"{name}: documented for {role}, but refused: {ack['error']}")
+            if role not in allowed and refused not in ("forbidden", "not_found"):
+                wrong.append(f"{name}: not documented for {role}, but answered {ack}")
+    assert wrong == []
