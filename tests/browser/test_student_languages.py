@@ -39,8 +39,11 @@ PROMPT_ID = "personal-hobby-weekend"  # a library prompt with a starter and a Sp
 # is sent anywhere, which assert_clean checks).
 FAKE_SPEECH = """
 (() => {
+  // A network voice for English must not be used: the text would leave the device.
   const voices = [{lang: "es-ES", name: "Spanish", voiceURI: "es", localService: true,
-                   default: false}];
+                   default: false},
+                  {lang: "en-US", name: "Network English", voiceURI: "en", localService: false,
+                   default: true}];
   window.__spoken = [];
   class Utterance extends EventTarget {
     constructor(text) { super(); this.text = text; this.lang = ""; this.voice = null; }

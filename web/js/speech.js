@@ -11,14 +11,16 @@ const refreshers = new Set();
 if (synth) synth.addEventListener("voiceschanged", () => refreshers.forEach((fn) => fn()));
 
 /**
- * The device's best voice for a BCP 47 tag: same language and region first, then the same
+ * The device's best local voice for a BCP 47 tag: same language and region first, then the same
  * language ("zh-Hans" prefers zh-CN), else none.
  * @param {string} lang
  * @returns {SpeechSynthesisVoice | null}
  */
 export function voiceFor(lang) {
   if (!synth || !lang) return null;
-  const voices = synth.getVoices();
+  // Only voices the device itself speaks with: some browsers also list network voices (e.g.
+  // Chrome's "Google …" voices), which would send the text to a server.
+  const voices = synth.getVoices().filter((v) => v.localService);
   const want = lang.toLowerCase() === "zh-hans" ? "zh-cn" : lang.toLowerCase();
   const primary = want.split("-")[0];
   const norm = (/** @type {SpeechSynthesisVoice} */ v) => v.lang.replace("_", "-").toLowerCase();
