@@ -488,3 +488,72 @@ def test_only_the_documented_roles_may_send_each_event(tmp_path: Path) -> None:
             if role not in allowed and refused not in ("forbidden", "not_found"):
                 wrong.append(f"{name}: not documented for {role}, but answered {ack}")
     assert wrong == []
+
+
+# ---- the objects the events carry ------------------------------------------------------------
+
+def view_fields(*functions: Any) -> set[str]:
+    """Every top-level field a views function can put in its answer: the keys of its dict
+    literals and constant-tuple comprehensions assigned to `view` or returned, and every
+    `view["field"] = …`."""
+    fields: set[str] = set()
+    for fn in functions:
+        for node in ast.walk(_function_source(fn)):
+            value = None
+            if isinstance(node, ast.Return) or (isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "view" for t in node.targets)):
+                value = node.value
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                    and ast.unparse(node.value) == "view":
+                assert isinstance(node.slice, ast.Constant)
+                fields.add(str(node.slice.value))
+            if isinstance(value, ast.DictComp):
+                for gen in value.generators:
+                    if isinstance(gen.iter, ast.Tuple):
+                        fields |= {str(c.value) for c in gen.iter.elts
+                                   if isinstance(c, ast.Constant)}
+            fields |= _dict_keys(value) or set()
+    return fields
+
+
+def documented_object(name: str) -> set[str]:
+    """The top-level fields of PROTOCOL.md's `name = {…}` object."""
+    text = PROTOCOL.replace("`", "")
+    start = text.index(f"{name} = {{") + len(name) + 3
+    depth, end = 0, start
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    return object_keys(text[start:end + 1])
+
+
+def test_documented_objects_have_the_fields_the_views_make() -> None:
+    from server.domain import views
+
+    objects = {"class": (views.class_view,), "round": (views.round_view,),
+               "student": (views.staff_student, views.self_student)}
+    for name, functions in objects.items():
+        _same(f"the {name} object", documented=documented_object(name),
+              code=view_fields(*functions))
+
+
+def _literal_keys(fn: Any, variable: str) -> set[str]:
+    """Keys of the dict literals `fn` assigns to `variable`."""
+    return set().union(*(_dict_keys(node.value) or set() for node in ast.walk(_function_source(fn))
+                         if isinstance(node, ast.Assign) and any(
+                             isinstance(t, ast.Name) and t.id == variable for t in node.targets)))
+
+
+def test_documented_card_and_reply_have_the_fields_the_server_stores_and_sends() -> None:
+    from server.domain import rounds, views
+
+    module = ast.parse(inspect.getsource(rounds))
+    changed = {str(n.slice.value) for n in ast.walk(module)  # new["field"] = … in moderation
+               if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+               and ast.unparse(n.value) == "new" and isinstance(n.slice, ast.Constant)}
+    card = (_literal_keys(rounds.submit_card, "card") | changed | view_fields(views.card_view))
+    # client_id is kept for idempotent retries and never sent (views drop it).
+    _same("the card object", documented=documented_object("card"), code=card - {"client_id"})
+    _same("the reply object", documented=documented_object("reply"),
+          code=_literal_keys(rounds.send_reply, "reply"))
