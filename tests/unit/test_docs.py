@@ -1,9 +1,11 @@
-"""The contract documents checked against the code: docs/PROTOCOL.md's event index against the
-event table, the schemas and the emits; docs/redis-keys.md against the store's key registry;
-the served OpenAPI document (and PROTOCOL.md's HTTP tables) against the Flask routes.
+"""The contract documents checked against the code: docs/PROTOCOL.md's event index (and its
+prose tables and objects) against the event table, the schemas, the acks, the emits and what
+each role may send; docs/redis-keys.md against the store's key registry; the served OpenAPI
+document (and PROTOCOL.md's HTTP tables) against the Flask routes.
 
 Outside clients test the server against these documents only, so any drift fails here.
 The emits are read from the source (AST), not run: fast, and every emit counts, however rare.
+Who may send is asked of the server itself, in process.
 """
 
 from __future__ import annotations
@@ -309,6 +311,14 @@ def test_event_index_lists_every_server_event_with_its_audience_and_payload() ->
         assert {f.rstrip("?") for f in documented[name]["payload"]} == row["payload"], \
             f"{name}: payload fields"
         assert documented[name]["ack"] == set(), f"{name}: a server event has no ack"
+
+
+def test_every_emit_is_in_a_module_the_index_is_checked_against() -> None:
+    emitting = {str(path.relative_to(ROOT)) for path in (ROOT / "server").rglob("*.py")
+                if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute | ast.Name)
+                       and getattr(n.func, "attr", getattr(n.func, "id", "")) == "emit"
+                       for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))}
+    assert emitting <= set(EMITTING_MODULES)
 
 
 def test_event_index_and_the_prose_tables_name_the_same_events() -> None:
