@@ -16,7 +16,7 @@ slur); spaced or dotted single letters ("f.u.c.k", "k y s") are joined only when
 letters are listed; "*" masks letters only when two real letters remain ("f*ck").
 
 English only: text in other languages passes (the class's approval setting still applies).
-Plain Python, no Flask or Socket.IO; tens of microseconds per card (docs/PERFORMANCE.md).
+Plain Python, no Flask or Socket.IO; 20 to 200 µs per card (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -455,6 +455,7 @@ _CLAUSE_BREAK = ("|", None)
 # microseconds; a card with more such places than this is held rather than decoded, so no card
 # can keep the event loop busy. Ordinary cards have a handful ("3rd", "10am", "GTA5").
 MAX_LETTER_SYMBOL_PAIRS = 24
+_SYMBOL_CHARS = "0123456789@$!|*+€"
 _LETTER_SYMBOL = re.compile(r"[a-z][\d@$!|*+€]|[\d@$!|*+€][a-z]")
 
 
@@ -571,7 +572,9 @@ def needs_review(text: str) -> bool:
     if not text or text.isspace():
         return False
     folded = _fold(text)
-    if len(_LETTER_SYMBOL.findall(folded)) > MAX_LETTER_SYMBOL_PAIRS:
+    # Each symbol touches at most two letters: count the (cheap) symbols before the pairs.
+    if sum(map(folded.count, _SYMBOL_CHARS)) * 2 > MAX_LETTER_SYMBOL_PAIRS \
+            and len(_LETTER_SYMBOL.findall(folded)) > MAX_LETTER_SYMBOL_PAIRS:
         return True  # too many words to decode cheaply: the teacher looks instead
     words, categories = _words(folded)
     for index in [i for i, category in enumerate(categories) if category]:
