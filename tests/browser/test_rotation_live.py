@@ -78,6 +78,14 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     expect(panel.locator("#rot-stats")).to_contain_text("New pairings:")
     expect(panel.locator(".starter-text").first).to_contain_text("Conversation starter")
     shot(cp, "rotation-draft-laptop")
+    # The panel re-renders in the language the co-host picks, and back.
+    cp.locator("#lang-menu").select_option("es")
+    expect(panel.locator("#rot-state")).to_have_text("Plan listo", timeout=T)
+    expect(panel.locator("#rot-sizes")).to_have_text("Tamaño de las salas: 1 sala de 2.")
+    expect(first_block.locator("h3")).to_contain_text("Rotación 1")
+    shot(cp, "rotation-draft-es-laptop")
+    cp.locator("#lang-menu").select_option("en")
+    expect(panel.locator("#rot-state")).to_have_text("Plan ready", timeout=T)
 
     panel.get_by_role("button", name="Start rotations").click()
     expect(panel.locator("#rot-heading")).to_have_text("Rotation 1 of 2", timeout=T)

@@ -4,6 +4,7 @@
 import { byId, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { authFetch, downloadFile, localZone, openPage } from "./download.js";
+import { onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -18,10 +19,10 @@ import { emitAck } from "./socket.js";
  *   rotations: Member[][][], starters: {kind: string, text: string}[][]}} Rotation
  */
 
-const STATE_LABELS = /** @type {Record<string, string>} */ ({
-  draft: "Plan ready",
-  running: "Running",
-  ended: "Ended",
+const STATE_LABELS = /** @type {Record<string, () => string>} */ ({
+  draft: () => t("rot.state_draft"),
+  running: () => t("rot.state_running"),
+  ended: () => t("rot.state_ended"),
 });
 
 /**
@@ -46,7 +47,7 @@ export function createRotationHost(deps) {
     busy: false,
   };
 
-  const nameOf = (/** @type {string} */ id) => deps.students().find((s) => s.id === id)?.name || "a student who left";
+  const nameOf = (/** @type {string} */ id) => deps.students().find((s) => s.id === id)?.name || t("rot.student_left");
 
   /**
    * Send an event; report failures in the status line. Resolves to the ack or null.
@@ -81,9 +82,9 @@ export function createRotationHost(deps) {
       input.checked = state.absent.has(s.id) && s.online;
       return h("li", { class: s.online ? "" : "offline" },
         h("label", { class: "check", for: id }, input, " ", s.name,
-          s.online ? null : h("span", { class: "tag muted-tag" }, "offline")));
+          s.online ? null : h("span", { class: "tag muted-tag" }, t("rot.offline"))));
     });
-    replace(byId("rot-absent"), items.length ? items : h("li", { class: "empty" }, "No students yet."));
+    replace(byId("rot-absent"), items.length ? items : h("li", { class: "empty" }, t("rot.no_students")));
   }
 
   function renderPickers() {
@@ -91,7 +92,7 @@ export function createRotationHost(deps) {
     for (const selectId of ["rot-apart-a", "rot-apart-b"]) {
       const select = /** @type {HTMLSelectElement} */ (byId(selectId));
       const keep = select.value;
-      replace(select, h("option", { value: "" }, "Choose…"), students.map((s) => h("option", { value: s.id }, s.name)));
+      replace(select, h("option", { value: "" }, t("rot.choose")), students.map((s) => h("option", { value: s.id }, s.name)));
       select.value = students.some((s) => s.id === keep) ? keep : "";
     }
     const pick = byId("rot-together-pick");
@@ -103,7 +104,7 @@ export function createRotationHost(deps) {
         input.checked = checked.has(s.id);
         return h("li", null, h("label", { class: "check", for: id }, input, " ", s.name));
       })
-      : h("li", { class: "empty" }, "No students yet."));
+      : h("li", { class: "empty" }, t("rot.no_students")));
     renderConstraints();
   }
 
@@ -111,10 +112,10 @@ export function createRotationHost(deps) {
     /** @param {string[][]} groups @param {string} what @param {"apart" | "together"} kind */
     const list = (groups, what, kind) => groups.map((group, index) => {
       const names = group.map(nameOf);
-      const text = kind === "apart" ? `${names[0]} and ${names[1]} kept apart` : `${names.join(", ")} together`;
+      const text = kind === "apart" ? t("rot.kept_apart", { a: names[0], b: names[1] }) : t("rot.kept_together", { names: names.join(", ") });
       return h("li", null, h("span", null, text), " ",
         h("button", {
-          type: "button", class: "secondary small", "aria-label": `Remove: ${text}`,
+          type: "button", class: "secondary small", "aria-label": t("rot.remove_label", { text }),
           on: {
             click: () => {
               groups.splice(index, 1);
@@ -122,7 +123,7 @@ export function createRotationHost(deps) {
               byId(kind === "apart" ? "rot-apart-a" : "rot-together-add").focus();
             },
           },
-        }, "Remove"));
+        }, t("rot.remove")));
     });
     replace(byId("rot-apart-list"), list(state.apart, "pair", "apart"));
     replace(byId("rot-together-list"), list(state.together, "group", "together"));
@@ -134,29 +135,29 @@ export function createRotationHost(deps) {
     const a = /** @type {HTMLSelectElement} */ (byId("rot-apart-a")).value;
     const b = /** @type {HTMLSelectElement} */ (byId("rot-apart-b")).value;
     if (!a || !b || a === b) {
-      deps.say("Choose two different students to keep apart.", "error");
+      deps.say(t("rot.choose_two"), "error");
       return;
     }
     if (state.apart.some((p) => p.includes(a) && p.includes(b))) {
-      deps.say("That pair is already kept apart.", "error");
+      deps.say(t("rot.pair_exists"), "error");
       return;
     }
     state.apart.push([a, b]);
     renderConstraints();
-    deps.say(`${nameOf(a)} and ${nameOf(b)} will be kept apart.`, "ok");
+    deps.say(t("rot.will_be_apart", { a: nameOf(a), b: nameOf(b) }), "ok");
   }
 
   function addTogether() {
     const pick = byId("rot-together-pick");
     const ids = [...pick.querySelectorAll("input:checked")].map((i) => /** @type {HTMLInputElement} */ (i).value);
     if (ids.length < 2 || ids.length > 10) {
-      deps.say("Choose 2 to 10 students to keep together.", "error");
+      deps.say(t("rot.choose_group", { min: 2, max: 10 }), "error");
       return;
     }
     state.together.push(ids);
     for (const input of pick.querySelectorAll("input")) /** @type {HTMLInputElement} */ (input).checked = false;
     renderConstraints();
-    deps.say(`${ids.map(nameOf).join(", ")} will be kept together.`, "ok");
+    deps.say(t("rot.will_be_together", { names: ids.map(nameOf).join(", ") }), "ok");
   }
 
   /** @param {string} id @param {number} min @param {number} max @param {string} what */
@@ -167,7 +168,7 @@ export function createRotationHost(deps) {
     if (!ok) {
       input.setAttribute("aria-invalid", "true");
       input.focus();
-      throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+      throw new Error(t("rot.whole_number", { what, min, max }));
     }
     input.removeAttribute("aria-invalid");
     return value;
@@ -198,14 +199,14 @@ export function createRotationHost(deps) {
     const payload = {};
     try {
       const rooms = /** @type {HTMLInputElement} */ (byId("rot-rooms")).value.trim();
-      if (rooms) payload.rooms = readInt("rot-rooms", 1, 100, "The number of rooms");
+      if (rooms) payload.rooms = readInt("rot-rooms", 1, 100, t("rot.field_rooms"));
       else {
-        payload.size = readInt("rot-size", 2, 20, "Students per room");
+        payload.size = readInt("rot-size", 2, 20, t("rot.field_size"));
         payload.leftover = /** @type {HTMLSelectElement} */ (byId("rot-leftover")).value;
       }
-      payload.rotations = readInt("rot-count", 1, 12, "Rotations");
-      payload.minutes = readInt("rot-minutes", 1, 60, "Minutes per rotation");
-      payload.checkin_room = readInt("rot-checkin", 0, 6, "Students in the check-in room");
+      payload.rotations = readInt("rot-count", 1, 12, t("rot.field_count"));
+      payload.minutes = readInt("rot-minutes", 1, 60, t("rot.field_minutes"));
+      payload.checkin_room = readInt("rot-checkin", 0, 6, t("rot.field_checkin"));
     } catch (err) {
       formError(/** @type {Error} */ (err).message);
       return;
@@ -217,17 +218,17 @@ export function createRotationHost(deps) {
     payload.seed = Math.floor(Math.random() * 2 ** 31);
     const online = deps.students().filter((s) => s.online && !state.absent.has(s.id)).length;
     if (online === 0) {
-      formError("No students are online to plan rooms for.");
+      formError(t("rot.nobody_online"));
       return;
     }
     state.busy = true;
     const button = byId("rot-plan-submit");
     button.setAttribute("aria-busy", "true");
-    button.textContent = "Planning…";
+    button.textContent = t("rot.planning");
     try {
       await emitAck(deps.socket(), "rotation.plan", payload);
       state.formOpen = false;
-      deps.say("Rotations planned. Check the rooms, then start.", "ok");
+      deps.say(t("rot.planned"), "ok");
       render();
       byId("rooms-title").focus();
     } catch (err) {
@@ -235,7 +236,7 @@ export function createRotationHost(deps) {
     } finally {
       state.busy = false;
       button.removeAttribute("aria-busy");
-      button.textContent = "Plan rotations";
+      button.textContent = t("teacher.plan_rotations");
     }
   }
 
@@ -250,20 +251,19 @@ export function createRotationHost(deps) {
     }
     const pct = Math.round((Number(stats.new_pair_share) || 0) * 100);
     const items = [
-      h("li", null, h("span", { class: "stat-label" }, "Repeated pairs: "),
+      h("li", null, h("span", { class: "stat-label" }, t("rot.repeated_pairs"), " "),
         h("strong", null, String(stats.repeats)),
         stats.lower_bound === null ? ""
-          : stats.repeats === stats.lower_bound ? " — the fewest possible (proved)"
-            : ` (no plan can have fewer than ${stats.lower_bound})`),
-      h("li", null, h("span", { class: "stat-label" }, "New pairings: "), h("strong", null, `${pct}%`)),
-      h("li", null, h("span", { class: "stat-label" }, "Fewest different classmates met: "),
+          : stats.repeats === stats.lower_bound ? ` ${t("rot.fewest_proved")}`
+            : ` ${t("rot.lower_bound", { bound: stats.lower_bound })}`),
+      h("li", null, h("span", { class: "stat-label" }, t("rot.new_pairings"), " "), h("strong", null, t("rot.percent", { pct }))),
+      h("li", null, h("span", { class: "stat-label" }, t("rot.fewest_met"), " "),
         h("strong", null, String(stats.distinct_partners_min))),
     ];
     const details = Array.isArray(stats.violation_details) ? stats.violation_details : [];
     const warning = stats.violations > 0
       ? h("div", { class: "banner warn" },
-        h("p", null, h("strong", null, `${stats.violations} ${stats.violations === 1 ? "constraint is" : "constraints are"} broken`),
-          " by this plan:"),
+        h("p", null, h("strong", null, t("rot.broken", { count: stats.violations })), " ", t("rot.by_this_plan")),
         details.length ? h("ul", null, details.map((d) => h("li", null, d))) : null)
       : null;
     replace(box, h("ul", { class: "stat-list" }, items), warning);
@@ -286,13 +286,13 @@ export function createRotationHost(deps) {
 
   /** @param {number} r 0-based rotation @param {Member} member @param {number} roomIndex @param {number} roomCount */
   function moveSelect(r, member, roomIndex, roomCount) {
-    const options = [h("option", { value: "" }, "Move to room…")];
+    const options = [h("option", { value: "" }, t("rot.move_to"))];
     for (let i = 0; i < roomCount; i += 1) {
-      if (i !== roomIndex) options.push(h("option", { value: String(i) }, `Room ${i + 1}`));
+      if (i !== roomIndex) options.push(h("option", { value: String(i) }, t("rot.room", { room: i + 1 })));
     }
     const select = /** @type {HTMLSelectElement} */ (h("select", {
       class: "move-select",
-      "aria-label": `Move ${member.name} (rotation ${r + 1}, room ${roomIndex + 1}) to another room`,
+      "aria-label": t("rot.move_label", { name: member.name, rotation: r + 1, room: roomIndex + 1 }),
       dataset: { fkey: `move-${r}-${member.id}` },
     }, options));
     select.addEventListener("change", async () => {
@@ -304,7 +304,7 @@ export function createRotationHost(deps) {
           state.rotation.stats = ack.stats;
           renderStats(ack.stats);
         }
-        setText("rot-announce", `${member.name} moved to room ${Number(room) + 1} in rotation ${r + 1}.`);
+        setText("rot-announce", t("rot.moved", { name: member.name, room: Number(room) + 1, rotation: r + 1 }));
       } else {
         select.value = "";
       }
@@ -324,12 +324,12 @@ export function createRotationHost(deps) {
         await openPage(path, deps.key());
       } else {
         const name = await downloadFile(path, deps.key(), format === "zoom" ? `rotation-${n}-zoom.csv` : `rotation-${n}.csv`);
-        deps.say(`Downloaded ${name}.`, "ok");
+        deps.say(t("rot.downloaded", { name }), "ok");
         if (format === "zoom") await showByHand(n, path.replace("format=zoom", "format=zoom-by-hand"));
       }
     } catch (err) {
       const message = /** @type {Error} */ (err).message;
-      setText("rot-export-error", `Rotation ${n}: ${message}`);
+      setText("rot-export-error", t("rot.export_error", { rotation: n, message }));
       show("rot-export-error", true);
       deps.say(message, "error");
     }
@@ -341,7 +341,7 @@ export function createRotationHost(deps) {
     const byHand = /** @type {{student: string, room: string}[]} */ (answer.by_hand || []);
     if (!byHand.length) return;
     replace(byId("rot-export-note"),
-      h("p", null, `Rotation ${n}: Zoom cannot pre-assign ${byHand.length === 1 ? "this student" : `these ${byHand.length} students`} (no e-mail in the roster). Move them by hand in Zoom:`),
+      h("p", null, t("rot.by_hand", { rotation: n, count: byHand.length })),
       h("ul", { class: "name-list" }, byHand.map((e) => h("li", null, `${e.student} → ${e.room}`))));
     show("rot-export-note", true);
   }
@@ -360,10 +360,11 @@ export function createRotationHost(deps) {
     /** @type {Map<number, number>} */
     const counts = new Map();
     for (const size of sizes) counts.set(size, (counts.get(size) || 0) + 1);
-    const parts = [...counts].map(([size, count]) => `${count} ${count === 1 ? "room" : "rooms"} of ${size}`);
+    const parts = [...counts].map(([size, count]) => t("rot.rooms_of", { count, size }));
     const asked = rot.settings && rot.settings.rooms;
-    const fewer = asked && asked > sizes.length ? ` (${asked} asked; fewer so that nobody is alone)` : "";
-    setText("rot-sizes", `Room sizes: ${parts.join(", ")}${fewer}.`);
+    setText("rot-sizes", asked && asked > sizes.length
+      ? t("rot.room_sizes_fewer", { sizes: parts.join(", "), asked })
+      : t("rot.room_sizes", { sizes: parts.join(", ") }));
   }
 
   function renderGrid() {
@@ -372,27 +373,27 @@ export function createRotationHost(deps) {
       const isNow = rot.status === "running" && r === rot.current;
       const begun = rot.status !== "draft" && r <= rot.current;
       const movable = rot.status !== "ended" && r > rot.current;
-      const badge = isNow ? h("span", { class: "pill now" }, "Now")
-        : rot.status === "ended" || r < rot.current ? h("span", { class: "pill" }, "Done") : null;
+      const badge = isNow ? h("span", { class: "pill now" }, t("rot.now"))
+        : rot.status === "ended" || r < rot.current ? h("span", { class: "pill" }, t("rot.done")) : null;
       const starters = rot.starters[r] || [];
       const checkin = Boolean(rot.settings && rot.settings.checkin_room);
       const roomEls = rooms.map((members, i) => h("li", { class: "room" },
-        h("h4", null, checkin && i === 0 ? "Room 1 — check-in with you" : `Room ${i + 1}`),
+        h("h4", null, checkin && i === 0 ? t("rot.room_checkin") : t("rot.room", { room: i + 1 })),
         h("ul", { class: "member-list" }, members.map((m) => h("li", { class: "member" },
           h("span", { class: "member-name" }, m.name),
           movable && rooms.length > 1 ? moveSelect(r, m, i, rooms.length) : null))),
         starters[i] && starters[i].text
-          ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, "Conversation starter: "), starters[i].text)
+          ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, t("rot.starter"), " "), starters[i].text)
           : null));
       const titleId = `rot-title-${r}`;
       return h("section", { class: `rot-block${isNow ? " current" : ""}${begun && !isNow ? " past" : ""}`, "aria-labelledby": titleId },
         h("div", { class: "row spread" },
-          h("h3", { id: titleId }, `Rotation ${r + 1}`, " ", badge),
+          h("h3", { id: titleId }, t("rot.rotation", { rotation: r + 1 }), " ", badge),
           h("span", { class: "row exports" },
             // Made of roster e-mails: the teacher's only (the server refuses a co-host too).
-            deps.isTeacher() ? h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": `Zoom CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV") : null,
-            h("button", { type: "button", class: "secondary small", dataset: { fkey: `csv-${r}` }, "aria-label": `CSV for rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "csv") } }, "CSV"),
-            h("button", { type: "button", class: "secondary small", dataset: { fkey: `print-${r}` }, "aria-label": `Print rotation ${r + 1}`, on: { click: () => exportRotation(r + 1, "html") } }, "Print"))),
+            deps.isTeacher() ? h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": t("rot.zoom_csv_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV") : null,
+            h("button", { type: "button", class: "secondary small", dataset: { fkey: `csv-${r}` }, "aria-label": t("rot.csv_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "csv") } }, "CSV"),
+            h("button", { type: "button", class: "secondary small", dataset: { fkey: `print-${r}` }, "aria-label": t("rot.print_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "html") } }, t("rot.print")))),
         h("ol", { class: "room-grid" }, roomEls));
     });
     keepFocus(() => replace(byId("rot-grid"), blocks));
@@ -402,7 +403,7 @@ export function createRotationHost(deps) {
     const rot = state.rotation;
     const status = rot ? rot.status : "";
     const pill = byId("rot-state");
-    pill.textContent = STATE_LABELS[status] || "No plan yet";
+    pill.textContent = STATE_LABELS[status] ? STATE_LABELS[status]() : t("rot.state_none");
     pill.dataset.status = status || "none";
     const formVisible = !rot || state.formOpen || (status === "ended" && state.formOpen);
     show("rot-form", formVisible);
@@ -417,23 +418,23 @@ export function createRotationHost(deps) {
     if (!rot || state.formOpen) return;
 
     let heading = "";
-    if (status === "draft") heading = `Plan: ${rot.total} ${rot.total === 1 ? "rotation" : "rotations"} of ${rot.settings?.minutes ?? "?"} min. Check the rooms, then start.`;
-    else if (status === "running") heading = `Rotation ${rot.current + 1} of ${rot.total}`;
-    else heading = "Rotations have ended.";
+    if (status === "draft") heading = t("rot.plan_heading", { count: rot.total, minutes: rot.settings?.minutes ?? "?" });
+    else if (status === "running") heading = t("rot.running_heading", { rotation: rot.current + 1, total: rot.total });
+    else heading = t("rot.ended");
     setText("rot-heading", heading);
     byId("rot-heading").classList.toggle("big", status === "running");
     show("rot-start", status === "draft");
     show("rot-extend", status === "running");
     show("rot-skip", status === "running");
     show("rot-end", status === "running");
-    setText("rot-replan", status === "ended" ? "Plan new rotations" : "Change the plan");
+    setText("rot-replan", status === "ended" ? t("rot.plan_new") : t("rot.change_plan"));
     show("rot-replan", status !== "running");
     show("rot-message-form", status === "running");
     const msg = rot.message;
-    setText("rot-last-message", msg ? `Last message to all rooms: ${msg.text}` : "");
+    setText("rot-last-message", msg ? t("rot.last_message", { text: msg.text }) : "");
     show("rot-last-message", Boolean(msg) && status === "running");
     const left = rot.left || [];
-    setText("rot-left", left.length ? `Re-planned without: ${left.map(nameOf).join(", ")}` : "");
+    setText("rot-left", left.length ? t("rot.replanned_without", { names: left.map(nameOf).join(", ") }) : "");
     show("rot-left", left.length > 0);
     renderSizes(rot);
     renderStats(rot.stats);
@@ -452,9 +453,9 @@ export function createRotationHost(deps) {
     if (rotation && before && before.id !== rotation.id) state.formOpen = false;
     if (rotation && rotation.status === "running") state.formOpen = false;
     if (before && rotation && before.status === "running" && rotation.current !== before.current && rotation.status === "running") {
-      setText("rot-announce", `Rotation ${rotation.current + 1} of ${rotation.total} has begun.`);
+      setText("rot-announce", t("rot.begun", { rotation: rotation.current + 1, total: rotation.total }));
     } else if (before && rotation && before.status === "running" && rotation.status === "ended") {
-      setText("rot-announce", "Rotations have ended.");
+      setText("rot-announce", t("rot.ended"));
     }
     render();
   }
@@ -473,7 +474,7 @@ export function createRotationHost(deps) {
     const text = input.value.trim();
     if (!text || [...text].length > 280) {
       input.setAttribute("aria-invalid", "true");
-      deps.say("A message needs 1 to 280 characters.", "error");
+      deps.say(t("rot.message_length", { min: 1, max: 280 }), "error");
       input.focus();
       return;
     }
@@ -481,7 +482,7 @@ export function createRotationHost(deps) {
     const ack = await send("rotation.message", { text });
     if (ack) {
       input.value = "";
-      deps.say("Message sent to all rooms.", "ok");
+      deps.say(t("rot.message_sent"), "ok");
     }
   }
 
@@ -514,6 +515,11 @@ export function createRotationHost(deps) {
       });
     },
     wireControls() {
+      // Everything this panel builds is re-rendered in the new language.
+      onLanguageChange(() => {
+        if (!state.busy) byId("rot-plan-submit").textContent = t("teacher.plan_rotations");
+        render();
+      });
       byId("rot-form").addEventListener("submit", onPlan);
       byId("rot-apart-add").addEventListener("click", addApart);
       byId("rot-together-add").addEventListener("click", addTogether);
@@ -529,16 +535,16 @@ export function createRotationHost(deps) {
         byId("rot-size").focus();
       });
       byId("rot-start").addEventListener("click", async () => {
-        if (await control("rotation.start")) deps.say("Rotations started.", "ok");
+        if (await control("rotation.start")) deps.say(t("rot.started"), "ok");
         byId("rot-skip").focus();
       });
       byId("rot-extend").addEventListener("click", async () => {
-        if (await control("rotation.extend", { seconds: 60 })) deps.say("One more minute.", "ok");
+        if (await control("rotation.extend", { seconds: 60 })) deps.say(t("rot.one_more_minute"), "ok");
       });
       byId("rot-skip").addEventListener("click", () => control("rotation.skip"));
       byId("rot-end").addEventListener("click", async () => {
         if (await control("rotation.end")) {
-          deps.say("Rotations ended.", "ok");
+          deps.say(t("rot.ended_ok"), "ok");
           byId("rot-replan").focus();
         }
       });
