@@ -78,6 +78,13 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
     expect(slots.first.locator(".ci-name")).to_have_text("Ana")
     expect(slots.first.locator(".ci-why")).to_contain_text("ELL")
     shot(tp, "checkins-laptop")
+    # The plan re-renders in the language the teacher picks, and back.
+    tp.locator("#lang-menu").select_option("es")
+    expect(capacity).to_contain_text("Sí: puedes hablar con todos", timeout=T)
+    expect(panel.locator(".ci-week h4").first).to_have_text("Semana 1 (esta semana)")
+    shot(tp, "checkins-es-laptop")
+    tp.locator("#lang-menu").select_option("en")
+    expect(capacity).to_contain_text("Yes: everyone can be seen", timeout=T)
 
     slots.first.get_by_role("button", name="Done").click()
     expect(slots.first.locator(".pill")).to_have_text("Done", timeout=T)

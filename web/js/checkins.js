@@ -2,6 +2,7 @@
 // be seen in time, mark meetings done or missed (missed ones are carried forward), export.
 import { byId, h, replace, setText, show } from "./dom.js";
 import { downloadFile, localZone } from "./download.js";
+import { onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -40,7 +41,7 @@ export function createCheckins(deps) {
     if (input.value.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
       input.setAttribute("aria-invalid", "true");
       input.focus();
-      throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+      throw new Error(t("ci.whole_number", { what, min, max }));
     }
     input.removeAttribute("aria-invalid");
     return value;
@@ -73,14 +74,14 @@ export function createCheckins(deps) {
     if (!cap) return;
     const yes = Boolean(cap.everyone_seen);
     const headline = cap.students === 0
-      ? "No students yet."
+      ? t("ci.no_students")
       : yes
-        ? "Yes: everyone can be seen within your plan."
-        : "No: not everyone can be seen within your plan.";
+        ? t("ci.everyone_seen")
+        : t("ci.not_everyone_seen");
     const weeks = cap.weeks_to_see_everyone;
     const detail = weeks === null || weeks === undefined
-      ? "Weeks to see everyone once: never, with no slots."
-      : `Weeks to see everyone once: ${weeks}. Slots in your plan: ${cap.total_slots} for ${cap.students} ${cap.students === 1 ? "student" : "students"}.`;
+      ? t("ci.weeks_never")
+      : t("ci.weeks_detail", { weeks, slots: cap.total_slots, count: cap.students });
     const box = byId("ci-capacity");
     box.dataset.ok = String(yes);
     const unseen = (plan?.unseen || []).map((id) => deps.students().find((s) => s.id === id)?.name || "?");
@@ -88,21 +89,21 @@ export function createCheckins(deps) {
       h("p", { class: "capacity-headline" }, headline),
       h("p", null, detail),
       h("p", { class: "muted" }, cap.message),
-      unseen.length ? h("p", null, h("strong", null, "Not reached in this plan: "), unseen.join(", ")) : null);
+      unseen.length ? h("p", null, h("strong", null, t("ci.not_reached"), " "), unseen.join(", ")) : null);
   }
 
   function renderFair() {
     const shares = plan?.capacity?.fair_share || [];
     replace(byId("ci-fair"),
-      h("caption", { class: "visually-hidden" }, "Planned meetings per student, by weight"),
+      h("caption", { class: "visually-hidden" }, t("ci.fair_caption")),
       h("thead", null, h("tr", null,
-        h("th", { scope: "col" }, "Group"),
-        h("th", { scope: "col" }, "Weight"),
-        h("th", { scope: "col" }, "Students"),
-        h("th", { scope: "col" }, "Meetings each (over the plan)"))),
+        h("th", { scope: "col" }, t("ci.group")),
+        h("th", { scope: "col" }, t("ci.weight")),
+        h("th", { scope: "col" }, t("ci.students")),
+        h("th", { scope: "col" }, t("ci.meetings_each")))),
       h("tbody", null, shares.map((/** @type {any} */ share) => h("tr", null,
-        h("th", { scope: "row" }, share.tags && share.tags.length ? share.tags.join(", ") : "Everyone else"),
-        h("td", null, `${share.weight}×`),
+        h("th", { scope: "row" }, share.tags && share.tags.length ? share.tags.join(", ") : t("ci.everyone_else")),
+        h("td", null, t("ci.times", { weight: share.weight })),
         h("td", null, String(share.students)),
         h("td", null, String(share.meetings_per_student))))));
   }
@@ -113,7 +114,7 @@ export function createCheckins(deps) {
       const ack = await emitAck(deps.socket(), "checkins.mark", { week, slot: slot.slot, student_id: slot.student_id, status });
       if (ack.checkins) plan = ack.checkins;
       render();
-      deps.say(`${slot.name}: marked ${status === "done" ? "done" : "missed (carried forward)"}.`, "ok");
+      deps.say(t(status === "done" ? "ci.marked_done" : "ci.marked_missed", { name: slot.name }), "ok");
       const again = /** @type {HTMLElement | null} */ (document.querySelector(`[data-fkey="ci-${week}-${slot.slot}"]`));
       again?.focus();
     } catch (err) {
@@ -125,7 +126,7 @@ export function createCheckins(deps) {
     const weeks = plan?.weeks || [];
     const start = weeks.length ? weeks[0].week : 0;
     const blocks = weeks.map((week) => {
-      const title = `Week ${week.week - start + 1}${week.week === start ? " (this week)" : ""}`;
+      const title = t(week.week === start ? "ci.this_week" : "ci.week", { week: week.week - start + 1 });
       return h("section", { class: "ci-week", "aria-label": title },
         h("h4", null, title),
         week.slots.length
@@ -135,16 +136,16 @@ export function createCheckins(deps) {
             return h("li", { class: "ci-slot", dataset: { status: done ? done.status : "planned" } },
               h("div", { class: "ci-who" },
                 h("span", { class: "ci-name" }, slot.name),
-                tags.map((t) => h("span", { class: "tag" }, t)),
+                tags.map((tag) => h("span", { class: "tag" }, tag)),
                 h("span", { class: "ci-why muted small" }, slot.why)),
               done
                 ? h("span", { class: `pill ${done.status}`, tabindex: "-1", dataset: { fkey: `ci-${week.week}-${slot.slot}` } },
-                  done.status === "done" ? "Done" : "Missed")
+                  done.status === "done" ? t("ci.done") : t("ci.missed"))
                 : h("span", { class: "row ci-actions" },
-                  h("button", { type: "button", class: "small", "aria-label": `Done: ${slot.name}, ${title}`, on: { click: () => mark(week.week, slot, "done") } }, "Done"),
-                  h("button", { type: "button", class: "secondary small", "aria-label": `Missed: ${slot.name}, ${title}`, on: { click: () => mark(week.week, slot, "missed") } }, "Missed")));
+                  h("button", { type: "button", class: "small", "aria-label": t("ci.done_label", { name: slot.name, week: title }), on: { click: () => mark(week.week, slot, "done") } }, t("ci.done")),
+                  h("button", { type: "button", class: "secondary small", "aria-label": t("ci.missed_label", { name: slot.name, week: title }), on: { click: () => mark(week.week, slot, "missed") } }, t("ci.missed"))));
           }))
-          : h("p", { class: "empty" }, "No slots this week."));
+          : h("p", { class: "empty" }, t("ci.no_slots")));
     });
     replace(byId("ci-weeks-list"), blocks);
   }
@@ -164,12 +165,12 @@ export function createCheckins(deps) {
     /** @type {Record<string, any>} */
     const payload = {};
     try {
-      payload.slots_per_week = readInt("ci-slots", 0, 200, "Slots per week");
-      payload.minutes = readInt("ci-minutes", 5, 60, "Minutes per check-in");
-      payload.weeks = readInt("ci-weeks", 1, 52, "Weeks");
+      payload.slots_per_week = readInt("ci-slots", 0, 200, t("ci.field_slots"));
+      payload.minutes = readInt("ci-minutes", 5, 60, t("ci.field_minutes"));
+      payload.weeks = readInt("ci-weeks", 1, 52, t("ci.field_weeks"));
       /** @type {Record<string, number>} */
       const weights = {};
-      for (const tag of WEIGHT_TAGS) weights[tag] = readInt(`ci-w-${tag}`, 1, 5, `The ${tag} weight`);
+      for (const tag of WEIGHT_TAGS) weights[tag] = readInt(`ci-w-${tag}`, 1, 5, t("ci.field_weight", { tag }));
       payload.weights = weights;
     } catch (err) {
       formError(/** @type {Error} */ (err).message);
@@ -179,7 +180,7 @@ export function createCheckins(deps) {
       const ack = await emitAck(deps.socket(), "checkins.plan", payload);
       plan = ack.checkins || null;
       render();
-      deps.say("Check-ins planned.", "ok");
+      deps.say(t("ci.planned"), "ok");
       byId("ci-capacity").setAttribute("tabindex", "-1");
       byId("ci-capacity").focus();
     } catch (err) {
@@ -194,7 +195,7 @@ export function createCheckins(deps) {
     if (fmt === "ics") {
       const days = [...document.querySelectorAll("input[name=ci-day]:checked")]
         .map((el) => /** @type {HTMLInputElement} */ (el).value);
-      if (!days.length) throw new Error("Choose at least one day for check-ins.");
+      if (!days.length) throw new Error(t("ci.choose_day"));
       params.set("days", days.join(","));
       params.set("time", /** @type {HTMLInputElement} */ (byId("ci-time")).value || "10:00");
     }
@@ -207,7 +208,7 @@ export function createCheckins(deps) {
     if (!cls) return;
     try {
       const name = await downloadFile(`/api/classes/${encodeURIComponent(cls.id)}/checkins.${fmt}?${calendarQuery(fmt)}`, deps.key(), `checkins.${fmt}`);
-      deps.say(`Downloaded ${name}.`, "ok");
+      deps.say(t("ci.downloaded", { name }), "ok");
     } catch (err) {
       deps.say(/** @type {Error} */ (err).message, "error");
     }
@@ -232,6 +233,8 @@ export function createCheckins(deps) {
     wireControls() {
       /** @type {HTMLInputElement} */ (byId("ci-tz")).value = localZone();
       byId("ci-form").addEventListener("submit", onPlan);
+      // The plan is re-rendered in the new language.
+      onLanguageChange(() => { if (plan) render(); });
       byId("ci-export-csv").addEventListener("click", () => onExport("csv"));
       byId("ci-export-ics").addEventListener("click", () => onExport("ics"));
     },
