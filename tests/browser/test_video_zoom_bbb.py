@@ -59,6 +59,14 @@ def test_zoom_rooms_named_exactly(redis_url: str, make_server: Any, browser: Bro
     expect(card.get_by_role("heading", name="Video call · Zoom")).to_be_visible(timeout=T)
     expect(card.locator("#video-zoom-rooms")).to_have_text("Room 1, Room 2", timeout=T)
     expect(card).to_contain_text("Let participants choose room")
+    # The card re-renders in the language the teacher picks (Zoom's names stay), and back.
+    tp.locator("#lang-menu").select_option("es")
+    expect(card.get_by_role("heading", name="Videollamada · Zoom")).to_be_visible(timeout=T)
+    expect(card.locator("#video-zoom-count")).to_have_text("2 salas")
+    expect(card.locator("#video-zoom-rooms")).to_have_text("Room 1, Room 2")
+    shot(tp, "video-zoom-es-laptop")
+    tp.locator("#lang-menu").select_option("en")
+    expect(card.get_by_role("heading", name="Video call · Zoom")).to_be_visible(timeout=T)
     assert ap.get_by_role("link", name="Join the video call").count() == 0  # Zoom's own join
 
     tp.get_by_role("button", name="Start rotations").click()

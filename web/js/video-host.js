@@ -4,6 +4,7 @@
 // With nothing configured this module adds nothing to the page.
 import { api } from "./api.js";
 import { byId, h, replace, setText, show } from "./dom.js";
+import { onLanguageChange, t, tParts } from "./i18n.js";
 import { normaliseName, openJitsi, roomName } from "./video-jitsi.js";
 
 /**
@@ -32,6 +33,14 @@ export function createVideoHost(deps) {
   let jitsi = null;
   /** @type {Report | null} */
   let report = null;
+  /** The status line's message, kept so that a language switch can say it again. @type {(() => string) | null} */
+  let statusText = null;
+
+  /** @param {(() => string) | null} message */
+  function setStatus(message) {
+    statusText = message;
+    setText("video-status", message ? message() : "");
+  }
 
   const storageKey = () => `rapport.video-matches.${deps.cls()?.id || ""}`;
 
@@ -62,7 +71,7 @@ export function createVideoHost(deps) {
     let el = document.getElementById("video-card");
     if (el) return el;
     el = h("section", { id: "video-card", class: "card video-card", "aria-labelledby": "video-title" },
-      h("h2", { id: "video-title" }, "Video call"),
+      h("h2", { id: "video-title" }, t("vhost.title")),
       h("div", { id: "video-body" }));
     byId("panel-rooms").appendChild(el);
     return el;
@@ -74,16 +83,16 @@ export function createVideoHost(deps) {
     const body = byId("video-body");
     if (!document.getElementById("video-open")) {
       replace(body,
-        h("p", { class: "muted" }, "Rapport moves each student into their breakout room in the call when a rotation starts or moves on, and brings everyone back to the main room at the end. Students join with the name Rapport gave them."),
+        h("p", { class: "muted", "data-i18n": "vhost.jitsi_intro" }, t("vhost.jitsi_intro")),
         h("div", { class: "row" },
-          h("button", { type: "button", id: "video-open", on: { click: onOpenJitsi } }, "Open the video call here"),
-          h("button", { type: "button", id: "video-sync", class: "secondary", hidden: true, on: { click: () => jitsi?.syncNow() } }, "Move everyone now")),
+          h("button", { type: "button", id: "video-open", on: { click: onOpenJitsi }, "data-i18n": "vhost.open_here" }, t("vhost.open_here")),
+          h("button", { type: "button", id: "video-sync", class: "secondary", hidden: true, on: { click: () => jitsi?.syncNow() }, "data-i18n": "vhost.move_now" }, t("vhost.move_now"))),
         h("p", { id: "video-status", class: "status", role: "status", "aria-live": "polite" }),
         // Who could not be moved comes first: the host needs it without scrolling past the call.
         h("div", { id: "video-report", class: "video-report", hidden: true },
-          h("h3", { id: "video-problems-title" }, "Could not be moved"),
+          h("h3", { id: "video-problems-title", "data-i18n": "vhost.problems_title" }, t("vhost.problems_title")),
           h("ul", { id: "video-problems", class: "video-list", "aria-labelledby": "video-problems-title" }),
-          h("h3", { id: "video-unmatched-title" }, "In the call, not matched to a student"),
+          h("h3", { id: "video-unmatched-title", "data-i18n": "vhost.unmatched_title" }, t("vhost.unmatched_title")),
           h("ul", { id: "video-unmatched", class: "video-list", "aria-labelledby": "video-unmatched-title" })),
         h("div", { id: "video-frame", class: "video-frame", hidden: true }));
     }
@@ -94,7 +103,8 @@ export function createVideoHost(deps) {
     if (!video || jitsi) return;
     const button = /** @type {HTMLButtonElement} */ (byId("video-open"));
     button.disabled = true;
-    setText("video-status", `Opening the call on ${video.domain}…`);
+    const domain = video.domain || "";
+    setStatus(() => t("vhost.opening", { domain }));
     const frame = byId("video-frame");
     show(frame, true);
     try {
@@ -112,12 +122,13 @@ export function createVideoHost(deps) {
       show(button, false);
       show("video-sync", true);
       show("video-report", true);
-      setText("video-status", "Joining the call…");
+      setStatus(() => t("vhost.joining"));
     } catch (err) {
       button.disabled = false;
       show(frame, false);
       replace(frame);
-      setText("video-status", /** @type {Error} */ (err).message);
+      const message = /** @type {Error} */ (err).message;
+      setStatus(() => message);
       deps.say(/** @type {Error} */ (err).message, "error");
     }
   }
@@ -128,31 +139,31 @@ export function createVideoHost(deps) {
     const running = rotation && rotation.status === "running";
     let status = report.error || "";
     if (!status) {
-      const inCall = plan ? plan.people.length : 0;
-      status = `In the call: ${inCall} ${inCall === 1 ? "person" : "people"} besides you.`;
-      if (running && rotation) status += ` Rotation ${rotation.current + 1}: ${report.sent} ${report.sent === 1 ? "move" : "moves"} asked for so far.`;
+      status = t("vhost.in_call", { count: plan ? plan.people.length : 0 });
+      if (running && rotation) status += ` ${t("vhost.moves_sent", { rotation: rotation.current + 1, count: report.sent })}`;
     }
+    setStatus(null);
     setText("video-status", status);
     replace(byId("video-problems"), report.problems.length
       ? report.problems.map((p) => h("li", null, h("strong", null, p.who), " — ", p.why))
-      : h("li", { class: "muted" }, running ? "Nobody: everyone matched is on their way." : "Nothing to do until a rotation runs."));
+      : h("li", { class: "muted" }, running ? t("vhost.nobody_stuck") : t("vhost.nothing_yet")));
     const unmatched = plan ? plan.unmatched : [];
     const students = deps.students();
     const matched = new Set(plan ? plan.people.map((p) => p.studentId).filter(Boolean) : []);
     replace(byId("video-unmatched"), unmatched.length
       ? unmatched.map((p) => {
-        const label = `Who is “${p.name || "(no name)"}”?`;
+        const label = t("vhost.who_is", { name: p.name || t("vhost.no_name") });
         const select = /** @type {HTMLSelectElement} */ (h("select", { "aria-label": label },
-          h("option", { value: "" }, "Not a student / don't know"),
+          h("option", { value: "" }, t("vhost.not_student")),
           students.filter((s) => !matched.has(s.id)).map((s) => h("option", { value: s.id }, s.name))));
         select.addEventListener("change", () => {
           setManual(p.name, select.value);
-          deps.say(select.value ? `“${p.name}” is now matched to ${select.selectedOptions[0].text}.` : "", "ok");
+          deps.say(select.value ? t("vhost.matched", { name: p.name, student: select.selectedOptions[0].text }) : "", "ok");
           jitsi?.syncNow();
         });
-        return h("li", { class: "video-match" }, h("span", null, p.name || "(no name)"), select);
+        return h("li", { class: "video-match" }, h("span", null, p.name || t("vhost.no_name")), select);
       })
-      : h("li", { class: "muted" }, "Everyone in the call is matched."));
+      : h("li", { class: "muted" }, t("vhost.all_matched")));
   }
 
   // ---- BigBlueButton -------------------------------------------------------------------------
@@ -163,16 +174,16 @@ export function createVideoHost(deps) {
     const first = rotation && rotation.status === "running" ? rotation.current + 1 : 1;
     if (!document.getElementById("video-bbb-create")) {
       replace(body,
-        h("p", { class: "muted" }, "BigBlueButton takes the breakout groups only when it creates the meeting. Plan the rotations first, then create the meeting here before the lesson: when you open “Breakout rooms” in BigBlueButton, the rooms are already filled."),
+        h("p", { class: "muted", "data-i18n": "vhost.bbb_intro" }, t("vhost.bbb_intro")),
         h("div", { class: "row" },
-          h("button", { type: "button", id: "video-bbb-create", on: { click: onCreateBbb } }, "Create the meeting")),
+          h("button", { type: "button", id: "video-bbb-create", on: { click: onCreateBbb } }, t("vhost.bbb_create"))),
         h("p", { id: "video-status", class: "status", role: "status", "aria-live": "polite" }),
         h("p", { id: "video-bbb-link", hidden: true }),
         h("p", { id: "video-rooms", class: "hint" }));
     }
-    setText("video-bbb-create", rotation && rotation.status !== "ended" ? `Create the meeting with rotation ${first}'s rooms` : "Create the meeting");
+    setText("video-bbb-create", rotation && rotation.status !== "ended" ? t("vhost.bbb_create_rotation", { rotation: first }) : t("vhost.bbb_create"));
     setText("video-rooms", n
-      ? `Later rotations: in BigBlueButton's breakout dialog make ${n} rooms (${roomName(0)}${n > 1 ? ` … ${roomName(n - 1)}` : ""}) and tick “Allow participants to choose a breakout room”; each student's screen names their room.`
+      ? t("vhost.bbb_later", { count: n, rooms: n > 1 ? `${roomName(0)} … ${roomName(n - 1)}` : roomName(0) })
       : "");
   }
 
@@ -181,17 +192,18 @@ export function createVideoHost(deps) {
     if (!cls) return;
     const button = /** @type {HTMLButtonElement} */ (byId("video-bbb-create"));
     button.disabled = true;
-    setText("video-status", "Creating the meeting…");
+    setStatus(() => t("vhost.bbb_creating"));
     try {
       const made = await api("POST", `/api/classes/${encodeURIComponent(cls.id)}/video/bbb`, { token: deps.key() });
       const link = byId("video-bbb-link");
-      replace(link, h("a", { class: "button", href: made.moderator_url, target: "_blank", rel: "noopener noreferrer" }, "Open BigBlueButton as moderator"));
+      replace(link, h("a", { class: "button", href: made.moderator_url, target: "_blank", rel: "noopener noreferrer", "data-i18n": "vhost.bbb_open" }, t("vhost.bbb_open")));
       show(link, true);
-      setText("video-status", made.duplicate
-        ? "The meeting was already running, so BigBlueButton kept the rooms it was created with. Assign the rooms by hand, or let students choose theirs."
-        : made.rooms ? `Meeting ready with ${made.rooms} rooms of rotation ${made.rotation}. Students can now join from their screens.` : "Meeting ready. Students can now join from their screens.");
+      setStatus(made.duplicate
+        ? () => t("vhost.bbb_duplicate")
+        : made.rooms ? () => t("vhost.bbb_ready_rooms", { count: made.rooms, rotation: made.rotation }) : () => t("vhost.bbb_ready"));
     } catch (err) {
-      setText("video-status", /** @type {Error} */ (err).message);
+      const message = /** @type {Error} */ (err).message;
+      setStatus(() => message);
       deps.say(/** @type {Error} */ (err).message, "error");
     } finally {
       button.disabled = false;
@@ -203,14 +215,17 @@ export function createVideoHost(deps) {
   function renderZoom() {
     const n = roomsNeeded();
     replace(byId("video-body"),
-      h("p", { class: "muted" }, "Zoom cannot be moved by another program, so the steps are as few as Rapport can make them:"),
+      h("p", { class: "muted" }, t("vhost.zoom_intro")),
       h("ol", { class: "video-steps" },
-        h("li", null, "Rotation 1: when you schedule the meeting, upload rotation 1's Zoom CSV (button on rotation 1). Students without an e-mail are listed to assign by hand."),
+        h("li", null, t("vhost.zoom_step_csv")),
         h("li", null, n
-          ? [`In the meeting: Breakout Rooms › create `, h("strong", { id: "video-zoom-count" }, `${n} ${n === 1 ? "room" : "rooms"}`), ` and choose “Let participants choose room”. Zoom names them `, h("strong", null, n > 1 ? `${roomName(0)} … ${roomName(n - 1)}` : roomName(0)), "."]
-          : "In the meeting: Breakout Rooms › create the rooms your plan needs and choose “Let participants choose room”."),
-        h("li", null, "Open all rooms. Each rotation, every student's screen names their room exactly as Zoom does and says how to join it.")),
-      n ? h("p", { class: "hint" }, "Rooms to create: ", h("span", { id: "video-zoom-rooms" }, Array.from({ length: n }, (_, i) => roomName(i)).join(", "))) : null);
+          ? tParts("vhost.zoom_step_rooms", {
+            rooms: h("strong", { id: "video-zoom-count" }, t("vhost.zoom_room_count", { count: n })),
+            names: h("strong", null, n > 1 ? `${roomName(0)} … ${roomName(n - 1)}` : roomName(0)),
+          })
+          : t("vhost.zoom_step_rooms_any")),
+        h("li", null, t("vhost.zoom_step_open"))),
+      n ? h("p", { class: "hint" }, t("vhost.zoom_rooms_to_create"), " ", h("span", { id: "video-zoom-rooms" }, Array.from({ length: n }, (_, i) => roomName(i)).join(", "))) : null);
   }
 
   function render() {
@@ -219,7 +234,7 @@ export function createVideoHost(deps) {
       return;
     }
     card();
-    setText("video-title", `Video call · ${PLATFORM_NAMES[video.platform] || ""}`);
+    setText("video-title", t("vhost.title_platform", { platform: PLATFORM_NAMES[video.platform] || "" }));
     if (video.platform === "jitsi") renderJitsi();
     else if (video.platform === "bbb") renderBbb();
     else renderZoom();
@@ -240,6 +255,11 @@ export function createVideoHost(deps) {
     },
     /** @param {any} socket */
     wireSocket(socket) {
+      // Static lines carry data-i18n (the page relabels them); what is built here is re-rendered.
+      onLanguageChange(() => {
+        render();
+        if (statusText && video) setText("video-status", statusText());
+      });
       socket.on("rotation.updated", (/** @type {{rotation: StaffRotation | null}} */ msg) => {
         rotation = msg ? msg.rotation : null;
         if (!video) return;
