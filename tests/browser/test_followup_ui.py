@@ -115,6 +115,12 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
     expect(cpanel.locator("#conn-coverage")).to_contain_text("ELL")
     expect(cpanel.locator("#conn-coverage-chart svg rect.bar")).not_to_have_count(0)
     expect(cpanel.locator("#conn-weekly-summary")).to_contain_text("1 real connection")
+    # The weekly summary re-renders in the language the teacher picks, and back.
+    tp.locator("#lang-menu").select_option("es")
+    expect(cpanel.locator("#conn-weekly-summary")).to_contain_text("1 conexión real", timeout=T)
+    shot(tp, "connections-es-laptop")
+    tp.locator("#lang-menu").select_option("en")
+    expect(cpanel.locator("#conn-weekly-summary")).to_contain_text("1 real connection", timeout=T)
     expect(cpanel.locator("#conn-questions li")).not_to_have_count(0)
 
     note = "Loves <b>chess</b>; ask about the club."

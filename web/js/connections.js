@@ -2,7 +2,7 @@
 // reached lately, coverage by tag and connections per week (SVG charts with tables/text for
 // screen readers), reflection questions, and a private note per student.
 import { byId, charCounter, h, replace, setText, show } from "./dom.js";
-import { languageName, onLanguageChange, t } from "./i18n.js";
+import { currentLanguage, languageName, onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -34,15 +34,10 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** @param {number} n @param {string} word */
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
 /** @param {number | null} ms */
 function when(ms) {
-  if (typeof ms !== "number") return "never";
-  return new Date(ms).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  if (typeof ms !== "number") return t("rec.never");
+  return new Date(ms).toLocaleDateString(currentLanguage(), { day: "numeric", month: "short" });
 }
 
 /**
@@ -73,9 +68,9 @@ export function createConnections(deps) {
     const area = /** @type {HTMLTextAreaElement} */ (h("textarea", { id, maxlength: 2000, rows: 3 }));
     area.value = note ? note.text : "";
     const saved = h("span", { class: "muted small", role: "status", "aria-live": "polite" },
-      note ? `Saved ${when(note.at)}` : "");
+      note ? t("rec.saved_on", { date: when(note.at) }) : "");
     const form = h("form", { class: "note-form", novalidate: true },
-      h("label", { for: id }, `Private note about ${entry.name}`),
+      h("label", { for: id }, t("rec.note_label", { name: entry.name })),
       area,
       h("div", { class: "row" }, h("button", { type: "submit", class: "small" }, t("record.save_note")), saved));
     charCounter(area);
@@ -101,7 +96,6 @@ export function createConnections(deps) {
   function renderTable() {
     const rec = /** @type {Record_} */ (record);
     const entries = [...rec.students].sort(compare);
-    const sortLabel = sortDir === "desc" ? "most overdue first" : "most recent first";
     const sortButton = h("button", {
       type: "button", class: "link-button", id: "conn-sort",
       on: {
@@ -111,7 +105,7 @@ export function createConnections(deps) {
           byId("conn-sort").focus();
         },
       },
-    }, "Days since last real connection", h("span", { class: "visually-hidden" }, ` (sorted ${sortLabel}; press to reverse)`), sortDir === "desc" ? " ▼" : " ▲");
+    }, t("rec.days_since"), h("span", { class: "visually-hidden" }, " ", t(sortDir === "desc" ? "rec.sorted_overdue" : "rec.sorted_recent")), sortDir === "desc" ? " ▼" : " ▲");
     const rows = entries.map((e) => {
       const noteId = `note-row-${e.student_id}`;
       const open = openNotes.has(e.student_id);
@@ -161,20 +155,21 @@ export function createConnections(deps) {
 
   function renderNotReached() {
     const rec = /** @type {Record_} */ (record);
-    setText("conn-not-title", `Not reached in ${rec.days} days (${rec.not_reached.length})`);
+    setText("conn-not-title", t("rec.not_reached_title", { count: rec.days, students: rec.not_reached.length }));
     const byIdMap = new Map(rec.students.map((e) => [e.student_id, e]));
     const items = rec.not_reached.map((id) => {
       const e = byIdMap.get(id);
       if (!e) return null;
       const days = e.days_since_connection;
-      return h("li", null, e.name, " ", h("span", { class: "muted small" }, days === null ? "(never)" : `(${days} ${days === 1 ? "day" : "days"})`));
+      return h("li", null, e.name, " ", h("span", { class: "muted small" }, days === null ? t("rec.never_paren") : t("rec.days_paren", { count: days })));
     });
     replace(byId("conn-not"), items.length ? items : h("li", { class: "empty" }, t("record.everyone_reached")));
   }
 
   function renderCoverage() {
     const rec = /** @type {Record_} */ (record);
-    const rows = [...rec.coverage, { ...rec.coverage_overall, tag: "all students" }];
+    const rows = [...rec.coverage, { ...rec.coverage_overall, tag: t("rec.all_students") }];
+    const overall = rows.length - 1;
     // Bar chart: share reached per tag.
     const barH = 26;
     const gap = 10;
@@ -182,13 +177,13 @@ export function createConnections(deps) {
     const chartW = 260;
     const height = rows.length * (barH + gap) + gap;
     const chart = svg("svg", { viewBox: `0 0 ${labelW + chartW + 60} ${height}`, width: labelW + chartW + 60, height, role: "img", "aria-labelledby": "cov-title", class: "bar-chart" },
-      svg("title", { id: "cov-title" }, `Share of students reached in the last ${rec.days} days, by tag`));
+      svg("title", { id: "cov-title" }, t("rec.coverage_chart_title", { count: rec.days })));
     rows.forEach((row, i) => {
       const y = gap + i * (barH + gap);
       const w = Math.round(chartW * (Number(row.share_reached) || 0));
       chart.appendChild(svg("text", { x: labelW - 8, y: y + barH * 0.7, "text-anchor": "end", class: "chart-label" }, row.tag));
       chart.appendChild(svg("rect", { x: labelW, y, width: chartW, height: barH, class: "bar-bg", rx: 4 }));
-      chart.appendChild(svg("rect", { x: labelW, y, width: Math.max(w, 0), height: barH, class: row.tag === "all students" ? "bar all" : "bar", rx: 4 }));
+      chart.appendChild(svg("rect", { x: labelW, y, width: Math.max(w, 0), height: barH, class: i === overall ? "bar all" : "bar", rx: 4 }));
       chart.appendChild(svg("text", { x: labelW + chartW + 6, y: y + barH * 0.7, class: "chart-value" }, `${Math.round((row.share_reached || 0) * 100)}%`));
     });
     replace(byId("conn-coverage-chart"), chart);
@@ -236,22 +231,28 @@ export function createConnections(deps) {
     }
     const latest = weeks[weeks.length - 1];
     setText("conn-weekly-summary",
-      `${total} real ${total === 1 ? "connection" : "connections"} over ${weeks.length} ${weeks.length === 1 ? "week" : "weeks"}; `
-      + `this week ${latest.total} (${plural(latest.exchanges, "private exchange")}, ${plural(latest.checkins, "check-in")}, ${plural(latest.spotlights, "spotlight")}).`);
+      t("rec.weekly_summary", {
+        connections: t("rec.n_connections", { count: total }),
+        weeks: t("rec.n_weeks", { count: weeks.length }),
+        latest: latest.total,
+        exchanges: t("rec.n_exchanges", { count: latest.exchanges }),
+        checkins: t("rec.n_checkins", { count: latest.checkins }),
+        spotlights: t("rec.n_spotlights", { count: latest.spotlights }),
+      }));
     const max = Math.max(1, ...weeks.map((w) => w.total));
     const barW = 36;
     const gap = 14;
     const chartH = 140;
     const width = Math.max(weeks.length * (barW + gap) + gap, 120);
     const chart = svg("svg", { viewBox: `0 0 ${width} ${chartH + 40}`, width, height: chartH + 40, role: "img", "aria-labelledby": "wk-title", class: "bar-chart weekly" },
-      svg("title", { id: "wk-title" }, "Real connections per week"));
+      svg("title", { id: "wk-title" }, t("rec.weekly_chart_title")));
     weeks.forEach((w, i) => {
       const x = gap + i * (barW + gap);
       const bh = Math.round((chartH - 20) * (w.total / max));
       chart.appendChild(svg("rect", { x, y: chartH - bh, width: barW, height: bh, class: "bar", rx: 3 }));
       chart.appendChild(svg("text", { x: x + barW / 2, y: chartH - bh - 4, "text-anchor": "middle", class: "chart-value" }, String(w.total)));
       const d = new Date(`${w.week_start}T00:00:00`);
-      const label = Number.isNaN(d.getTime()) ? w.week_start : d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+      const label = Number.isNaN(d.getTime()) ? w.week_start : d.toLocaleDateString(currentLanguage(), { day: "numeric", month: "short" });
       chart.appendChild(svg("text", { x: x + barW / 2, y: chartH + 18, "text-anchor": "middle", class: "chart-label" }, label));
     });
     replace(box, chart);
