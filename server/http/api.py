@@ -252,17 +252,24 @@ def delete_class(class_id: str) -> tuple[str, int]:
     return "", 204
 
 
+def _read_upload(identity: Identity, field: str, what: str, *, limit: str,
+                 max_bytes: int) -> bytes:
+    """Rate-limit an upload per address and per student, then read one byte past its limit
+    (so the domain can refuse an oversized file with a clear message)."""
+    limits = services().limits
+    limits.hit(f"{limit}-ip", _client_ip())
+    if identity.student_id:
+        limits.hit(limit, identity.student_id)
+    upload = request.files.get(field)
+    if upload is None:
+        raise InvalidInput(f"Send the {what} as multipart/form-data in a field named '{field}'.")
+    return upload.stream.read(max_bytes + 1)
+
+
 @bp.post("/api/classes/<class_id>/photos")
 def upload_photo(class_id: str) -> tuple[Response, int]:
     identity = _for_class(class_id)
-    svc = services()
-    svc.limits.hit("upload-ip", _client_ip())
-    if identity.student_id:
-        svc.limits.hit("upload", identity.student_id)
-    upload = request.files.get("photo")
-    if upload is None:
-        raise InvalidInput("Send the photo as multipart/form-data in a field named 'photo'.")
-    data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+    data = _read_upload(identity, "photo", "photo", limit="upload", max_bytes=MAX_UPLOAD_BYTES)
     photo_id = rounds.store_photo(services().store, identity, data, run=run_blocking)
     return jsonify(photo_id=photo_id), 201
 
@@ -279,15 +286,8 @@ def photo(class_id: str, photo_id: str) -> Response:
 @bp.post("/api/classes/<class_id>/audio")
 def upload_audio(class_id: str) -> tuple[Response, int]:
     identity = _for_class(class_id)
-    svc = services()
-    svc.limits.hit("voice-ip", _client_ip())
-    if identity.student_id:
-        svc.limits.hit("voice", identity.student_id)
-    upload = request.files.get("audio")
-    if upload is None:
-        raise InvalidInput("Send the recording as multipart/form-data in a field named 'audio'.")
-    data = upload.stream.read(MAX_AUDIO_BYTES + 1)
-    return jsonify(rounds.store_audio(svc.store, identity, data, run=run_blocking)), 201
+    data = _read_upload(identity, "audio", "recording", limit="voice", max_bytes=MAX_AUDIO_BYTES)
+    return jsonify(rounds.store_audio(services().store, identity, data, run=run_blocking)), 201
 
 
 @bp.get("/api/classes/<class_id>/audio/<audio_id>")
