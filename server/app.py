@@ -125,8 +125,9 @@ def create_app(config: Config | None = None, *, process_name: str | None = None)
     )
 
     events.refuse_star_event(socketio)
-    services.scheduler = Scheduler(app)
-    services.scheduler.start()
+    scheduler = Scheduler(app)
+    services.scheduler = scheduler
+    scheduler.start()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

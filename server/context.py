@@ -4,7 +4,7 @@ the configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask import current_app
 
@@ -15,8 +15,14 @@ from server.domain.prompts import PromptLibrary
 from server.domain.ui_translations import UiCatalogs
 from server.store import RedisStore, StoreHandle
 
-if TYPE_CHECKING:
-    from server.realtime.scheduler import Scheduler
+
+class BackgroundWork(Protocol):
+    """What handlers ask of the process's background loop (server/realtime/scheduler.py).
+    A protocol, so this module (imported by everything) does not depend on the realtime layer."""
+
+    def reaction_changed(self, class_id: str, round_id: str, card_id: str) -> None: ...
+
+    def store_unreachable(self) -> None: ...
 
 
 @dataclass
@@ -26,7 +32,7 @@ class Services:
     store: RedisStore
     library: PromptLibrary
     limits: RateLimits
-    scheduler: Scheduler | None = field(default=None)
+    scheduler: BackgroundWork | None = field(default=None)
     translations: PromptTranslations = field(default_factory=PromptTranslations)
     ui: UiCatalogs = field(default_factory=UiCatalogs)  # the interface's catalogs
 
