@@ -14,8 +14,9 @@ from typing import Any
 from server.domain import checkins, connections
 from server.domain.classes import Identity, require_teacher
 from server.domain.errors import InvalidInput, NotFound
-from server.domain.rounds import Clock, clean_text, now_ms
+from server.domain.runtime import Clock, now_ms
 from server.domain.spreadsheet import BOM, zone
+from server.domain.text import clean_text
 from server.store.redis_store import RedisStore
 
 WEEK_MS = 7 * 86_400_000

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.domain.errors import RateLimited
-from server.domain.rounds import now_ms
+from server.domain.runtime import now_ms
 from server.store.redis_store import RedisStore
 
 

@@ -17,7 +17,7 @@ from server.domain.classes import Identity, require_staff
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
-from server.domain.rounds import Clock, Runner, now_ms, run_here
+from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.text import strip_invisible
 from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
 from server.store.redis_store import RedisStore
@@ -492,66 +492,7 @@ def _starter(room: list[str], shared: dict[str, set[str]], names: dict[str, str]
             "text": prompt.text if prompt else "Share one thing that made you smile this week."}
 
 
-# ---- views and exports ----------------------------------------------------------------------
-
-def staff_view(record: dict[str, Any] | None, names: dict[str, str], server_time: int
-               ) -> dict[str, Any] | None:
-    if record is None:
-        return None
-    return {
-        "id": record["id"], "status": record["status"], "current": record["current"],
-        "total": len(record["rotations"]), "deadline": record["deadline"],
-        "server_time": server_time, "settings": record["settings"], "stats": record["stats"],
-        "message": record.get("message"), "left": record.get("left", []),
-        "rotations": [[[{"id": s, "name": names.get(s, "?")} for s in room] for room in rot]
-                      for rot in record["rotations"]],
-        "starters": record.get("starters", []),
-    }
-
-
-def stage_view(record: dict[str, Any] | None, names: dict[str, str], server_time: int
-               ) -> dict[str, Any] | None:
-    """The stage shows every room of the current rotation (names only)."""
-    if record is None or record["status"] != "running":
-        return None if record is None else {"status": record["status"]}
-    rooms = record["rotations"][record["current"]]
-    return {"status": "running", "current": record["current"], "total": len(record["rotations"]),
-            "deadline": record["deadline"], "server_time": server_time,
-            "message": record.get("message"),
-            "checkin_room": bool(record["settings"].get("checkin_room")),
-            "rooms": [[names.get(s, "?") for s in room] for room in rooms]}
-
-
-def student_view(record: dict[str, Any] | None, student_id: str, names: dict[str, str],
-                 server_time: int) -> dict[str, Any] | None:
-    """A student sees only their own room: number, roommates, starter, time left."""
-    if record is None or record["status"] != "running":
-        return None if record is None else {"status": record["status"]}
-    rooms = record["rotations"][record["current"]]
-    index = next((i for i, room in enumerate(rooms) if student_id in room), None)
-    starters = record.get("starters") or []
-    starter = None
-    info: dict[str, Any] | None = None
-    if index is not None and record["current"] < len(starters) and \
-            index < len(starters[record["current"]]):
-        found = starters[record["current"]][index]
-        starter = found["text"]
-        # What the English starter was made from, so a page can show it in the student's
-        # language: a library prompt (by id), or a topic two roommates both mentioned.
-        info = {k: found[k] for k in ("kind", "prompt_id", "topic", "names") if k in found}
-    return {
-        "status": "running", "current": record["current"], "total": len(record["rotations"]),
-        "deadline": record["deadline"], "server_time": server_time,
-        "message": record.get("message"),
-        "room": None if index is None else index + 1,
-        # Room 1 is the teacher's when the plan has a check-in room.
-        "with_teacher": index == 0 and bool(record["settings"].get("checkin_room")),
-        "roommates": [] if index is None else
-        [names.get(s, "?") for s in rooms[index] if s != student_id],
-        "starter": starter,
-        "starter_info": info,
-    }
-
+# ---- exports ----------------------------------------------------------------------------
 
 def rotation_times(record: dict[str, Any], number: int, where: tzinfo) -> str:
     """When rotation `number` (1-based) runs, for a printed list: clock times once the

@@ -1,6 +1,6 @@
 """Show-and-tell rounds: the lifecycle, cards, spotlight, reactions and private replies.
 
-Rules live here; who may *see* what lives in `server.domain.views`. Times are epoch
+Rules live here; who may *see* what lives in `server.domain.projections`. Times are epoch
 milliseconds from an injectable clock so that tests can pin them.
 """
 
@@ -10,50 +10,26 @@ import base64
 import hashlib
 import re
 import secrets
-import time
 import unicodedata
-from collections.abc import Callable
 from datetime import UTC, tzinfo
 from typing import Any
 
-from server.domain import views
+from server.domain import projections
 from server.domain.audio import check_audio
 from server.domain.classes import Identity, require_class, require_staff, require_teacher
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
+from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.spreadsheet import iso_time
-from server.domain.text import strip_invisible
+from server.domain.text import clean_text, strip_invisible
 from server.store.redis_store import REACTIONS, RedisStore
 
 MAX_CARD_TEXT = 500
 MAX_REPLY_TEXT = 1000
 MIN_TIMER, MAX_TIMER = 30, 3600
-Clock = Callable[[], int]
-Runner = Callable[[Callable[[], Any]], Any]  # runs CPU-bound work off the event loop
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def run_here(fn: Callable[[], Any]) -> Any:
-    return fn()
-
-
 _SPACES = re.compile(r"\s+")
-
-
-def clean_text(raw: str, limit: int, what: str) -> str:
-    text = strip_invisible(unicodedata.normalize("NFC", raw)).strip()
-    text = "".join(ch for ch in text
-                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
-    if not text:
-        raise InvalidInput(f"The {what} is empty.")
-    if len(text) > limit:
-        raise InvalidInput(f"The {what} can be at most {limit} characters.")
-    return text
 
 
 # ---- the round -------------------------------------------------------------------------------
@@ -575,9 +551,10 @@ def attachment_for(store: RedisStore, identity: Identity, kind: str,
         elif identity.role == "stage":
             record = current_round(store, identity.class_id)
             allowed = bool(record and record.get("spotlight") == card["id"]
-                           and views.card_view("stage", card) is not None)
+                           and projections.card_view("stage", card) is not None)
         else:
-            allowed = views.card_view(views.audience_of(identity, card), card) is not None
+            audience = projections.audience_of(identity, card)
+            allowed = projections.card_view(audience, card) is not None
     data = store.attachment_data(kind, identity.class_id, item_id) if allowed else None
     if data is None:
         raise NotFound(missing)
@@ -593,10 +570,10 @@ def export_round(store: RedisStore, identity: Identity, round_id: str) -> dict[s
     counts = store.reaction_counts(identity.class_id, round_id)
     threads = store.replies(identity.class_id, round_id, [c["id"] for c in cards])
     return {
-        "round": views.round_view(record, staff=True,
+        "round": projections.round_view(record, staff=True,
                                   answered=store.answered(identity.class_id, round_id)),
         "cards": [
-            {**(views.card_view("teacher", c, counts.get(c["id"])) or {}),
+            {**(projections.card_view("teacher", c, counts.get(c["id"])) or {}),
              "replies": threads.get(c["id"], [])}
             for c in cards
         ],

@@ -23,6 +23,8 @@ from collections import defaultdict
 from functools import cache
 from importlib.resources import files
 
+from server.domain.errors import InvalidInput
+
 # Bidirectional controls, zero-width and other invisible code points, Hangul and Braille
 # fillers (render as blank but count as letters), tag characters. Not ZWJ/ZWNJ (U+200C/D)
 # nor variation selectors: emoji and scripts such as Persian need them in running text.
@@ -126,3 +128,16 @@ def letters_skeleton(text: str) -> str:
 def token_skeletons(text: str) -> list[str]:
     """The skeleton of each word of `text` (split at anything not a letter or digit)."""
     return [t for t in re.split(r"[^\w]+|_", skeleton(text)) if t]
+
+
+def clean_text(raw: str, limit: int, what: str) -> str:
+    """A card, reply or note as kept: NFC, invisible and control characters out (newlines and
+    tabs stay), trimmed, not empty and at most `limit` characters."""
+    text = strip_invisible(unicodedata.normalize("NFC", raw)).strip()
+    text = "".join(ch for ch in text
+                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    if not text:
+        raise InvalidInput(f"The {what} is empty.")
+    if len(text) > limit:
+        raise InvalidInput(f"The {what} can be at most {limit} characters.")
+    return text

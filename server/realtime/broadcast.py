@@ -12,7 +12,8 @@ from typing import Any
 from flask import has_request_context, request
 
 from server.context import services
-from server.domain import rotations, rounds, views
+from server.domain import projections
+from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import rooms
 
@@ -25,16 +26,16 @@ def _to_staff(event: str, class_id: str, payload: Callable[[str], dict[str, Any]
 
 def student_joined(class_id: str, student: dict[str, Any]) -> None:
     store = services().store
-    _to_staff("student.joined", class_id, lambda role: {"student": views.staff_student(
+    _to_staff("student.joined", class_id, lambda role: {"student": projections.staff_student(
         store, class_id, student, online=False, role=role)})
 
 
 def student_updated(class_id: str, student: dict[str, Any]) -> None:
     store = services().store
     online = student["id"] in store.online_students(class_id)
-    _to_staff("student.updated", class_id, lambda role: {"student": views.staff_student(
+    _to_staff("student.updated", class_id, lambda role: {"student": projections.staff_student(
         store, class_id, student, online=online, role=role)})
-    socketio.emit("student.updated", {"student": views.self_student(student)},
+    socketio.emit("student.updated", {"student": projections.self_student(student)},
                   to=rooms.student(class_id, student["id"]))
 
 
@@ -72,13 +73,13 @@ def class_updated(class_id: str) -> None:
     record = store.get_class(class_id)
     if record is None:
         return
-    staff_view = views.class_view(services(), record, for_staff=True,
+    staff_view = projections.class_view(services(), record, for_staff=True,
                                   host_url=request.host_url if has_request_context() else "")
     socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
     host_url = request.host_url if has_request_context() else ""
-    public = views.class_view(services(), record, for_staff=False)
+    public = projections.class_view(services(), record, for_staff=False)
     socketio.emit("class.updated", {"class": public}, to=rooms.students(class_id))
-    stage_view = views.class_view(services(), record, for_staff=False, host_url=host_url,
+    stage_view = projections.class_view(services(), record, for_staff=False, host_url=host_url,
                                   show_code=True)
     socketio.emit("class.updated", {"class": stage_view}, to=rooms.stage(class_id))
 
@@ -132,18 +133,18 @@ def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
 
 def staff_round(class_id: str, record: dict[str, Any], role: str) -> dict[str, Any] | None:
     store = services().store
-    return views.round_view(
-        record, staff=True, answered=views.answered_as(store, class_id, record["id"], role),
-        student_count=len(store.list_students(class_id)), server_time=rounds.now_ms())
+    return projections.round_view(
+        record, staff=True, answered=projections.answered_as(store, class_id, record["id"], role),
+        student_count=len(store.list_students(class_id)), server_time=now_ms())
 
 
 def round_updated(class_id: str, record: dict[str, Any]) -> None:
     _to_staff("round.updated", class_id,
               lambda role: {"round": staff_round(class_id, record, role)})
-    public = views.round_view(record, staff=False, server_time=rounds.now_ms())
+    public = projections.round_view(record, staff=False, server_time=now_ms())
     socketio.emit("round.updated", {"round": public}, to=rooms.students(class_id))
     store = services().store
-    stage = views.round_view(record, staff=False, server_time=rounds.now_ms(),
+    stage = projections.round_view(record, staff=False, server_time=now_ms(),
                              answered=store.answered(class_id, record["id"]),
                              student_count=len(store.list_students(class_id)))
     socketio.emit("round.updated", {"round": stage}, to=rooms.stage(class_id))
@@ -159,8 +160,8 @@ def card_changed(class_id: str, before: dict[str, Any] | None,
         if before is not None else {}
     seen_by_students: tuple[Any, Any] | None = None
     for audience, room in _audience_rooms(class_id, card).items():
-        old = views.card_view(audience, before)
-        new = views.card_view(audience, after, counts.get(card["id"]))
+        old = projections.card_view(audience, before)
+        new = projections.card_view(audience, after, counts.get(card["id"]))
         if audience == "students":
             seen_by_students = (old, new)
         elif audience == "author" and seen_by_students == (old, new):
@@ -178,7 +179,8 @@ def answered(class_id: str, round_id: str) -> None:
     students = len(store.list_students(class_id))
 
     def answered_for(role: str) -> dict[str, Any]:
-        seen = ids if role == "teacher" else views.answered_as(store, class_id, round_id, role)
+        seen = ids if role == "teacher" else \
+            projections.answered_as(store, class_id, round_id, role)
         return {"answered": seen, "count": len(seen), "student_count": students}
 
     _to_staff("answered", class_id, answered_for)
@@ -189,7 +191,7 @@ def answered(class_id: str, round_id: str) -> None:
 def spotlight(class_id: str, card: dict[str, Any] | None) -> None:
     counts = (services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
               if card else {})
-    view = views.card_view("stage", card, counts.get(card["id"]) if card else None)
+    view = projections.card_view("stage", card, counts.get(card["id"]) if card else None)
     socketio.emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
 
 
@@ -201,7 +203,7 @@ def reply(class_id: str, message: dict[str, Any], card: dict[str, Any]) -> None:
 
 def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> None:
     payload = {"card_id": card["id"], "counts": counts}
-    if views.card_view("students", card) is not None:
+    if projections.card_view("students", card) is not None:
         socketio.emit("reactions", payload, to=rooms.everyone(class_id))
     else:
         socketio.emit("reactions", payload,
@@ -215,15 +217,17 @@ def rotation_updated(class_id: str, record: dict[str, Any]) -> None:
     """Staff get the whole plan, the stage every room, each student only their own room."""
     store = services().store
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
-    now = rounds.now_ms()
+    now = now_ms()
     socketio.emit("rotation.updated",
-                  {"rotation": rotations.staff_view(record, names, now)},
+                  {"rotation": projections.rotation_for_staff(record, names, now)},
                   to=rooms.staff(class_id))
-    socketio.emit("rotation.updated", {"rotation": rotations.stage_view(record, names, now)},
+    socketio.emit("rotation.updated",
+                  {"rotation": projections.rotation_for_stage(record, names, now)},
                   to=rooms.stage(class_id))
     for student_id in names:
         socketio.emit("rotation.updated",
-                      {"rotation": rotations.student_view(record, student_id, names, now)},
+                      {"rotation": projections.rotation_for_student(record, student_id, names,
+                                                                    now)},
                       to=rooms.student(class_id, student_id))
 
 

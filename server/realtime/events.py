@@ -17,9 +17,10 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room
 
 from server.context import services
-from server.domain import classes, followup, limits, rotations, rounds, views
+from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms
 from server.realtime.offload import run_blocking
 from server.realtime.packets import MALFORMED, AnsweringPacket
@@ -207,7 +208,7 @@ def on_connect(auth: Any = None) -> None:
         # Rooms first, snapshot second: an event sent in between reaches this socket (before
         # the snapshot, which already includes it) instead of being lost.
         _join_rooms(identity)
-        snap = views.snapshot(svc, identity, request.host_url, rounds.now_ms())
+        snap = snapshot.build(svc, identity, request.host_url, now_ms())
         if snap is None:
             raise _refuse("not_authorised", "This class or seat does not exist any more.")
         token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
@@ -254,7 +255,7 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def get_snapshot(identity: Identity, _body: Empty) -> Ack:
-    snap = views.snapshot(services(), identity, request.host_url, rounds.now_ms())
+    snap = snapshot.build(services(), identity, request.host_url, now_ms())
     if snap is None:
         raise Forbidden("This class no longer exists.")
     return {"snapshot": snap}
@@ -283,13 +284,13 @@ def remove_student(identity: Identity, body: StudentRef) -> Ack:
 def rename_student(identity: Identity, body: RenameStudent) -> Ack:
     student = classes.rename_student(services().store, identity, body.student_id, body.name)
     broadcast.student_updated(identity.class_id, student)
-    return {"student": views.self_student(student)}
+    return {"student": projections.self_student(student)}
 
 
 def link_student(identity: Identity, body: LinkStudent) -> Ack:
     student = classes.link_student(services().store, identity, body.student_id, body.roster_id)
     broadcast.student_updated(identity.class_id, student)
-    return {"student": views.self_student(student)}
+    return {"student": projections.self_student(student)}
 
 
 def rejoin_code(identity: Identity, body: RejoinCodeRequest) -> Ack:
@@ -385,7 +386,7 @@ def submit_card(identity: Identity, body: SubmitCard) -> Ack:
     if created:
         broadcast.card_changed(identity.class_id, None, card)
         broadcast.answered(identity.class_id, card["round_id"])
-    return {"card": views.card_view("author", card), "duplicate": not created}
+    return {"card": projections.card_view("author", card), "duplicate": not created}
 
 
 def edit_card(identity: Identity, body: EditCard) -> Ack:
@@ -395,7 +396,7 @@ def edit_card(identity: Identity, body: EditCard) -> Ack:
     broadcast.card_changed(identity.class_id, before, after)
     if before["visibility"] != after["visibility"]:  # the co-host's list follows class cards
         broadcast.answered(identity.class_id, after["round_id"])
-    return {"card": views.card_view("author", after)}
+    return {"card": projections.card_view("author", after)}
 
 
 def withdraw_card(identity: Identity, body: CardRef) -> Ack:
@@ -411,7 +412,7 @@ def _moderated(identity: Identity, before: dict[str, Any], after: dict[str, Any]
         record = rounds.current_round(services().store, identity.class_id)
         if record is not None and record.get("spotlight") is None:
             broadcast.spotlight(identity.class_id, None)
-    return {"card": views.card_view(identity.role, after)}
+    return {"card": projections.card_view(identity.role, after)}
 
 
 def hide_card(identity: Identity, body: HideCard) -> Ack:
@@ -434,7 +435,7 @@ def star_card(identity: Identity, body: StarCard) -> Ack:
 def set_spotlight(identity: Identity, body: Spotlight) -> Ack:
     card = rounds.set_spotlight(services().store, identity, body.card_id)
     broadcast.spotlight(identity.class_id, card)
-    return {"card": views.card_view("stage", card)}
+    return {"card": projections.card_view("stage", card)}
 
 
 def react(identity: Identity, body: React) -> Ack:

@@ -18,6 +18,7 @@ from flask import Flask
 
 from server.context import Services
 from server.domain import rotations, rounds
+from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import broadcast
 from server.store.redis_store import HEARTBEAT_SECONDS
@@ -114,7 +115,7 @@ class Scheduler:
 
     def fire_due_deadlines(self) -> None:
         svc: Services = self.app.extensions["rapport"]
-        for kind, class_id, item_id in svc.store.due_deadlines(rounds.now_ms()):
+        for kind, class_id, item_id in svc.store.due_deadlines(now_ms()):
             if not svc.store.claim_deadline(kind, class_id, item_id):
                 continue  # another process fired it
             if kind == "round":

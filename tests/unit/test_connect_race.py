@@ -14,7 +14,7 @@ import pytest
 
 from server.app import create_app
 from server.config import Config
-from server.domain import views
+from server.domain import snapshot
 from server.extensions import socketio
 from server.realtime import broadcast
 
@@ -31,13 +31,13 @@ def test_an_event_sent_while_the_snapshot_is_built_is_not_lost(app, monkeypatch)
     web = app.test_client()
     made = web.post("/api/classes", json={"name": "Race", "grade_band": "6-8"}).get_json()
     seat = web.post("/api/join", json={"code": made["join_code"], "name": "Ana"}).get_json()
-    real_snapshot = views.snapshot
+    real_snapshot = snapshot.build
 
     def snapshot_with_an_event_in_between(*args: Any, **kwargs: Any) -> Any:
         broadcast.rotation_message(made["class_id"], {"text": "sent mid-connect", "at": 1})
         return real_snapshot(*args, **kwargs)
 
-    monkeypatch.setattr(views, "snapshot", snapshot_with_an_event_in_between)
+    monkeypatch.setattr(snapshot, "build", snapshot_with_an_event_in_between)
     student = socketio.test_client(app, auth={"token": seat["seat_token"]})
     names = [packet["name"] for packet in student.get_received()]
     assert "rotation.message" in names, f"the event sent mid-connect was lost: {names}"

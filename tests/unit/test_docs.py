@@ -212,9 +212,9 @@ def _event_names(node: ast.AST) -> list[str]:
 
 
 def snapshot_fields() -> set[str]:
-    """The snapshot's top-level fields: its literal plus every `snap["field"] = …` in views
-    (the round and rotation parts add theirs)."""
-    tree = ast.parse((ROOT / "server/domain/views.py").read_text(encoding="utf-8"))
+    """The snapshot's top-level fields: its literal plus every `snap["field"] = …` in its
+    module (the round and rotation parts add theirs)."""
+    tree = ast.parse((ROOT / "server/domain/snapshot.py").read_text(encoding="utf-8"))
     fields: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "snap":
@@ -271,7 +271,7 @@ def server_events() -> dict[str, dict[str, set[str]]]:
                     payload_node = payload_node.body
                 keys = _dict_keys(payload_node)
                 if isinstance(payload_node, ast.Call) and ast.unparse(
-                        payload_node.func) == "views.snapshot":
+                        payload_node.func) == "snapshot.build":
                     keys = snapshot_fields()
                 for event in _event_names(call.args[0]):
                     entry = out.setdefault(event, {"to": set(), "payload": set()})
@@ -503,7 +503,7 @@ def test_only_the_documented_roles_may_send_each_event(tmp_path: Path) -> None:
 # ---- the objects the events carry ------------------------------------------------------------
 
 def view_fields(*functions: Any) -> set[str]:
-    """Every top-level field a views function can put in its answer: the keys of its dict
+    """Every top-level field a projections function can put in its answer: the keys of its dict
     literals and constant-tuple comprehensions assigned to `view` or returned, and every
     `view["field"] = …`."""
     fields: set[str] = set()
@@ -539,10 +539,10 @@ def documented_object(name: str) -> set[str]:
 
 
 def test_documented_objects_have_the_fields_the_views_make() -> None:
-    from server.domain import views
+    from server.domain import projections
 
-    objects = {"class": (views.class_view,), "round": (views.round_view,),
-               "student": (views.staff_student, views.self_student)}
+    objects = {"class": (projections.class_view,), "round": (projections.round_view,),
+               "student": (projections.staff_student, projections.self_student)}
     for name, functions in objects.items():
         _same(f"the {name} object", documented=documented_object(name),
               code=view_fields(*functions))
@@ -556,14 +556,15 @@ def _literal_keys(fn: Any, variable: str) -> set[str]:
 
 
 def test_documented_card_and_reply_have_the_fields_the_server_stores_and_sends() -> None:
-    from server.domain import rounds, views
+    from server.domain import projections, rounds
 
     module = ast.parse(inspect.getsource(rounds))
     changed = {str(n.slice.value) for n in ast.walk(module)  # new["field"] = … in moderation
                if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
                and ast.unparse(n.value) == "new" and isinstance(n.slice, ast.Constant)}
-    card = (_literal_keys(rounds.submit_card, "card") | changed | view_fields(views.card_view))
-    # client_id is kept for idempotent retries and never sent (views drop it).
+    card = (_literal_keys(rounds.submit_card, "card") | changed
+            | view_fields(projections.card_view))
+    # client_id is kept for idempotent retries and never sent (the projections drop it).
     _same("the card object", documented=documented_object("card"), code=card - {"client_id"})
     _same("the reply object", documented=documented_object("reply"),
           code=_literal_keys(rounds.send_reply, "reply"))

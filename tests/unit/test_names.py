@@ -71,7 +71,7 @@ def test_confusable_names_are_the_same_name() -> None:
 
 
 def test_invisible_and_bidi_characters_leave_every_user_text() -> None:
-    from server.domain.rounds import clean_text
+    from server.domain.text import clean_text
     text = clean_text("I love \u202emy dog\u202c\u200b and \u3164cats\u2066!\u2069", 500, "card")
     assert text == "I love my dog and cats!"
     # Joiners and variation selectors stay in running text: emoji and scripts need them.

@@ -1,5 +1,12 @@
-"""What each role may see. Snapshots and live events are built only from these functions,
-so a reader finds every visibility rule here.
+"""Who sees what: every rule about what a class, student, round, card, reply or rotation looks
+like to the teacher, the co-host, a card's author, the other students and the stage (the
+projected screen). Snapshots (`server.domain.snapshot`), live events (`server.realtime.broadcast`)
+and the rules that serve or count things only for those who may see them (attachments,
+reactions) are all built from these functions, so a reader finds every visibility rule here.
+
+Audiences of a card: "teacher", "cohost", "author" (the card's student), "students" (every
+student, the author included), "stage". A view of None means that audience must not see it.
+The video call's per-role view (platform credentials) is `server.domain.video`.
 """
 
 from __future__ import annotations
@@ -8,7 +15,6 @@ from typing import Any, Protocol
 
 from server.domain.classes import Identity
 from server.domain.reach import ALL_INTERFACES, join_link_warning
-from server.domain.video import video_view
 from server.store.redis_store import RedisStore
 
 
@@ -76,49 +82,7 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     return view
 
 
-def snapshot(ctx: SnapshotContext, identity: Identity, host_url: str,
-             server_time: int = 0) -> dict[str, Any] | None:
-    """Everything `identity` may see, in one message; None when the class is gone."""
-    store = ctx.store
-    record = store.get_class(identity.class_id)
-    if record is None:
-        return None
-    staff = identity.is_staff
-    snap: dict[str, Any] = {
-        "role": identity.role,
-        "class": class_view(ctx, record, for_staff=staff, host_url=host_url,
-                            show_code=staff or identity.role == "stage"),
-    }
-    me: dict[str, Any] | None = None
-    if identity.role == "student":
-        assert identity.student_id
-        me = store.get_student(identity.class_id, identity.student_id)
-        if me is None:
-            return None
-        snap["you"] = {"role": "student", **self_student(me)}
-    else:
-        snap["you"] = {"role": identity.role}
-    if staff:
-        online = store.online_students(identity.class_id)
-        roster = {e["id"]: e for e in store.list_roster(identity.class_id)}
-        snap["students"] = [
-            staff_student(store, identity.class_id, s, online=s["id"] in online, roster=roster,
-                          role=identity.role)
-            for s in store.list_students(identity.class_id)
-        ]
-        if identity.role == "teacher":
-            snap["roster"] = list(roster.values())
-    _round_part(ctx, identity, snap, server_time)
-    _rotation_part(ctx, identity, snap, server_time)
-    video = video_view(ctx.config, identity, me)
-    if video is not None:  # only when a video platform is configured
-        snap["video"] = video
-    return snap
-
-
 # ---- rounds and cards ------------------------------------------------------------------------
-# Audiences: "teacher", "cohost", "author" (the card's student), "students" (every student,
-# the author included), "stage". A card view of None means that audience must not see it.
 
 CARD_AUDIENCES = ("teacher", "cohost", "author", "students")
 _PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibility",
@@ -180,65 +144,62 @@ def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str
     return view
 
 
-def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
-                server_time: int) -> None:
-    from server.domain import rounds
+# ---- rotations -------------------------------------------------------------------------------
 
-    store = ctx.store
-    class_id = identity.class_id
-    record = rounds.current_round(store, class_id)
-    staff = identity.is_staff
-    stage = identity.role == "stage"
-    answered = answered_as(store, class_id, record["id"], identity.role) \
-        if record and (staff or stage) else None
-    count = len(snap["students"]) if staff else \
-        len(store.list_students(class_id)) if stage else None
-    snap["round"] = round_view(record, staff=staff, answered=answered, student_count=count,
-                               server_time=server_time)
-    spotlight = rounds.spotlighted_card(store, class_id, record)
-    snap["cards"], snap["replies"] = [], []
-    if record is not None and identity.role != "stage":
-        counts = store.reaction_counts(class_id, record["id"])
-        visible = []
-        for card in store.list_cards(class_id, record["id"]):
-            view = card_view(audience_of(identity, card), card, counts.get(card["id"]))
-            if view is not None:
-                visible.append(view)
-        snap["cards"] = visible
-        # Private threads: the teacher's all, a student's only their own, nobody else's.
-        if identity.role in ("teacher", "student"):
-            mine = [c["id"] for c in visible
-                    if identity.role == "teacher" or c["student_id"] == identity.student_id]
-            threads = store.replies(class_id, record["id"], mine)
-            snap["replies"] = [r for thread in threads.values() for r in thread]
-    counts_for_spot = (store.reaction_counts(class_id, record["id"], [spotlight["id"]])
-                       if record and spotlight else {})
-    snap["spotlight"] = card_view("stage", spotlight,
-                                  counts_for_spot.get(spotlight["id"]) if spotlight else None)
-    snap["about_teacher"] = [
-        {k: c.get(k) for k in ("text", "prompt", "author_role", "posted_at", "audio_id")}
-        for c in store.host_cards(class_id, limit=20)
-    ]
-    if identity.role == "student" and identity.student_id:
-        refs = [r for r in store.student_card_refs(class_id, identity.student_id)
-                if record is None or r[0] != record["id"]]
-        snap["my_cards"] = [card_view("author", c) or {}
-                            for c in store.cards_by_ref(class_id, refs)
-                            if c["status"] != "hidden"]
+def rotation_for_staff(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+               ) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "id": record["id"], "status": record["status"], "current": record["current"],
+        "total": len(record["rotations"]), "deadline": record["deadline"],
+        "server_time": server_time, "settings": record["settings"], "stats": record["stats"],
+        "message": record.get("message"), "left": record.get("left", []),
+        "rotations": [[[{"id": s, "name": names.get(s, "?")} for s in room] for room in rot]
+                      for rot in record["rotations"]],
+        "starters": record.get("starters", []),
+    }
 
 
-def _rotation_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
-                   server_time: int) -> None:
-    from server.domain import rotations
+def rotation_for_stage(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+               ) -> dict[str, Any] | None:
+    """The stage shows every room of the current rotation (names only)."""
+    if record is None or record["status"] != "running":
+        return None if record is None else {"status": record["status"]}
+    rooms = record["rotations"][record["current"]]
+    return {"status": "running", "current": record["current"], "total": len(record["rotations"]),
+            "deadline": record["deadline"], "server_time": server_time,
+            "message": record.get("message"),
+            "checkin_room": bool(record["settings"].get("checkin_room")),
+            "rooms": [[names.get(s, "?") for s in room] for room in rooms]}
 
-    store = ctx.store
-    record = store.get_rotation(identity.class_id)
-    names = {s["id"]: s["name"] for s in store.list_students(identity.class_id)}
-    if identity.is_staff:
-        snap["rotation"] = rotations.staff_view(record, names, server_time)
-    elif identity.role == "stage":
-        snap["rotation"] = rotations.stage_view(record, names, server_time)
-    else:
-        assert identity.student_id
-        snap["rotation"] = rotations.student_view(record, identity.student_id, names,
-                                                  server_time)
+
+def rotation_for_student(record: dict[str, Any] | None, student_id: str, names: dict[str, str],
+                 server_time: int) -> dict[str, Any] | None:
+    """A student sees only their own room: number, roommates, starter, time left."""
+    if record is None or record["status"] != "running":
+        return None if record is None else {"status": record["status"]}
+    rooms = record["rotations"][record["current"]]
+    index = next((i for i, room in enumerate(rooms) if student_id in room), None)
+    starters = record.get("starters") or []
+    starter = None
+    info: dict[str, Any] | None = None
+    if index is not None and record["current"] < len(starters) and \
+            index < len(starters[record["current"]]):
+        found = starters[record["current"]][index]
+        starter = found["text"]
+        # What the English starter was made from, so a page can show it in the student's
+        # language: a library prompt (by id), or a topic two roommates both mentioned.
+        info = {k: found[k] for k in ("kind", "prompt_id", "topic", "names") if k in found}
+    return {
+        "status": "running", "current": record["current"], "total": len(record["rotations"]),
+        "deadline": record["deadline"], "server_time": server_time,
+        "message": record.get("message"),
+        "room": None if index is None else index + 1,
+        # Room 1 is the teacher's when the plan has a check-in room.
+        "with_teacher": index == 0 and bool(record["settings"].get("checkin_room")),
+        "roommates": [] if index is None else
+        [names.get(s, "?") for s in rooms[index] if s != student_id],
+        "starter": starter,
+        "starter_info": info,
+    }
