@@ -51,6 +51,10 @@ Against the ideal split of ``T`` slots (``T * w_i / W``, ``W`` the total weight 
 students), a fresh plan gives nobody more than one meeting above their ideal share; a student can
 fall below it by at most ``w_i * n / W`` (summing the bound above over everyone). With 20 ELL
 students and 120 others in 160 slots this is exactly 2 meetings each for ELL and 1 for the rest.
+
+Size: one algorithm with its proof (this docstring, a tenth of the file), the input checks, the
+capacity check that says whether the horizon is enough, and the plan's two file formats (CSV,
+iCalendar). They share the plan types and are tested together (tests/unit/test_checkins.py).
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ letters are listed; "*" masks letters only when two real letters remain ("f*ck")
 
 English only: text in other languages passes (the class's approval setting still applies).
 Plain Python, no Flask or Socket.IO; 20 to 200 µs per card (docs/PERFORMANCE.md).
+
+Size: about 230 lines of word lists and patterns and 260 of the reading rules that use them.
+They stay together: whoever reviews a list must see how it is read, and a rule change must be
+checked against every list.
 """
 
 from __future__ import annotations

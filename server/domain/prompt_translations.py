@@ -17,6 +17,9 @@ Review status, per entry (docs/TRANSLATING.md):
 for a prompt that does not exist, placeholders that differ from English, control characters);
 missing and stale entries only fall back to English there, and the unit tests refuse them.
 ``rapport prompt-translations update`` rewrites the files to match the library.
+
+Size: reading, checking and writing one file format (PO for prompts), just over the limit;
+split apart, the reader and the writer of the same format would drift.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ surfacing later as a confusing error in the middle of a lesson.
 File format (see ``prompts/README.md``): every ``*.json`` file in the directory is an object
 ``{"version": 1, "categories": {...}, "prompts": [...]}``; exactly one file carries
 ``categories``. This module imports only the standard library and the project's own error types.
+
+Size: the library's types and every rule its files must follow, with the messages that name the
+file and the prompt; a teacher's custom prompt is checked by the same rules, so it is here too.
 """
 
 from __future__ import annotations

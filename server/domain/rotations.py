@@ -3,6 +3,10 @@ with server-held timers, re-plan when someone leaves, and remember who has met w
 
 The planning itself is `server.planner`; this module decides what to ask it and keeps the
 live state. Room conversation starters come from class-visible cards only.
+
+Size: one state machine (plan, adjust by hand, start, advance, extend, end, re-plan when someone
+leaves), its check-in-room variant and the rooms' conversation starters, which are recomputed
+whenever the rooms change. What each role sees of a rotation is `server.domain.projections`.
 """
 
 from __future__ import annotations

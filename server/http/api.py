@@ -1,4 +1,8 @@
-"""The HTTP API: thin handlers that validate, call the domain and answer JSON."""
+"""The HTTP API: thin handlers that validate, call the domain and answer JSON.
+
+Size: one thin handler per HTTP route (22 routes, most under 15 lines) in one blueprint:
+the file reads as the route table, checked against the OpenAPI document by tests/unit/test_docs.py.
+"""
 
 from __future__ import annotations
 

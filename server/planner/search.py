@@ -13,6 +13,9 @@ where repeats = max(0, meetings - 1) over all meetings of the pair. The quadrati
 makes one pair meeting three times worse than two pairs meeting twice; the time term adds
 w(r) (from 100 for the first future rotation down to 1 for the last) for every meeting
 in rotation r that is a repeat, so unavoidable repeats drift to later rotations.
+
+Size: the schedule state and the greedy and tabu searches that change it share the incremental
+pair bookkeeping described above; apart, each would need the other's internals.
 """
 
 from __future__ import annotations

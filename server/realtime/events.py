@@ -3,6 +3,9 @@
 Every client event goes through `handler()`, which checks the sender's credential is still
 valid (a removed student or a rotated link stops working at once), validates the payload
 against its schema and turns refusals into the one error ack shape.
+
+Size: one short handler per client event (about 40), the `handler()` wrapper they all go through
+and the table that registers them: the socket side of docs/PROTOCOL.md, read against it.
 """
 
 from __future__ import annotations

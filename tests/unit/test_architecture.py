@@ -186,6 +186,12 @@ def test_no_import_cycle_in_server() -> None:
     assert found == [], "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
+def test_a_large_module_says_why_it_is_large() -> None:
+    found = oversized_without_reason(REPO)
+    assert found == [], (f"over {MAX_LINES} lines with no 'Size:' line in the module docstring "
+                         "(split the module, or say why it is one):\n" + "\n".join(found))
+
+
 def test_the_domain_imports_neither_flask_nor_socketio() -> None:
     found = reaches_framework(REPO, DOMAIN)
     assert found == {}, "\n".join(" -> ".join(chain) for chain in found.values())
