@@ -73,9 +73,12 @@ def _allow_feature(policy: str, feature: str, origin: str) -> str:
     return ", ".join([*parts, f'{feature}=("{origin}")'])
 
 
-def create_app(config: Config | None = None, *, process_name: str | None = None) -> Flask:
+def create_app(config: Config | None = None, *, process_name: str | None = None,
+               background: bool = True) -> Flask:
     """`process_name` names this process among those sharing the store (host:port when
-    serving): a restart under the same name drops the sockets its previous run left behind."""
+    serving): a restart under the same name drops the sockets its previous run left behind.
+    Without `background` no loop runs timers and heartbeats: a test calls the scheduler's
+    `tick()` after moving `server.domain.clock` on."""
     config = config or Config.from_env()
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -127,7 +130,7 @@ def create_app(config: Config | None = None, *, process_name: str | None = None)
     events.refuse_star_event(socketio)
     scheduler = Scheduler(app)
     services.scheduler = scheduler
-    scheduler.start()
+    scheduler.start(background=background)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -1,4 +1,6 @@
-"""Shared fixtures: a real Redis, live servers on real ports, recording Socket.IO clients."""
+"""Shared fixtures: the app in this process (tests/inprocess.py: `rapport`, `make_app`,
+`manual_clock`), and for the end-to-end layer a real Redis, live servers on real ports and
+recording Socket.IO clients."""
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ import redis
 import requests
 import socketio
 
+from tests.inprocess import make_app, manual_clock, rapport  # noqa: F401  (fixtures)
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
-REDIS_URL = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A database of its own (1, not the 0 a developer's Rapport uses by default): the end-to-end
+# layer empties it once at the start of a session, and never touches database 0.
+REDIS_URL = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def need(condition: bool, reason: str) -> None:
@@ -43,6 +49,10 @@ def redis_answers(url: str = REDIS_URL) -> bool:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     need(redis_answers(), f"no Redis server answers at {REDIS_URL}")
+    client = redis.Redis.from_url(REDIS_URL)
+    if int(client.connection_pool.connection_kwargs.get("db", 0)) != 0:
+        client.flushdb()  # what earlier runs left, so key counts start from nothing
+    client.close()
     return REDIS_URL
 
 

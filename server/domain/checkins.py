@@ -72,6 +72,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.domain import clock
 from server.domain.errors import InvalidInput
 from server.domain.spreadsheet import safe_cell
 
@@ -548,7 +549,7 @@ def plan_to_ical(plan: CheckinPlan, names: Mapping[str, str], start_date: date,
     if slot_times is not None and not slot_times:
         raise InvalidInput("Give at least one slot time, or none for the default.")
     step = max(15, math.ceil(length / 5) * 5)
-    stamp = _utc_stamp(dtstamp or datetime.now(UTC))
+    stamp = _utc_stamp(dtstamp or datetime.fromtimestamp(clock.now(), UTC))
 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rapport//Check-ins//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from server.domain import clock
 from server.domain.errors import Forbidden, InvalidInput, Locked, NameTaken, NotFound
 from server.domain.names import clean_display_name, normalise_name
 from server.roster import RosterEntry, parse_roster_csv
@@ -85,7 +85,7 @@ def create_class(store: RedisStore, name: str, grade_band: str, retention_days: 
     teacher_secret, cohost_secret = new_secret(), new_secret()
     record = {
         "id": class_id, "name": name, "grade_band": grade_band, "locked": False,
-        "retention_days": retention_days, "created_at": int(time.time()),
+        "retention_days": retention_days, "created_at": int(clock.now()),
     }
     for _ in range(20):  # a clash among 887 million codes is rare; a few tries always do
         code = new_join_code()
@@ -134,7 +134,7 @@ def join_class(store: RedisStore, code: object, name: object, lang: str | None =
     seat_token = new_secret()
     student = {
         "id": secrets.token_hex(6), "name": shown, "roster_id": None,
-        "joined_at": int(time.time()),
+        "joined_at": int(clock.now()),
     }
     if lang:
         student["lang"] = lang

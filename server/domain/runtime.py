@@ -7,17 +7,19 @@ module only for these.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
+
+from server.domain import clock
 
 Clock = Callable[[], int]
 Runner = Callable[[Callable[[], Any]], Any]  # runs CPU-bound work off the event loop
 
 
 def now_ms() -> int:
-    """Epoch milliseconds: every time in the domain is in these."""
-    return int(time.time() * 1000)
+    """Epoch milliseconds: every time in the domain is in these (from `clock`, which a test
+    can set)."""
+    return clock.now_ms()
 
 
 def run_here(fn: Callable[[], Any]) -> Any:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.domain import clock
 from server.domain.errors import InvalidInput
 
 BOM = "\ufeff"
@@ -60,5 +61,5 @@ def iso_time(epoch: float | Literal[""] | None, where: tzinfo = UTC, *, ms: bool
 
 def long_date(where: tzinfo, moment: datetime | None = None) -> str:
     """Today (or `moment`) in `where`, written out: 'Wednesday 2 December 2026'."""
-    day = (moment or datetime.now(UTC)).astimezone(where)
+    day = (moment or datetime.fromtimestamp(clock.now(), UTC)).astimezone(where)
     return f"{day:%A} {day.day} {day:%B %Y}"

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import redis
 from flask import Flask
 
 from server.context import Services
-from server.domain import rotations, rounds
+from server.domain import clock, rotations, rounds
 from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import broadcast
@@ -30,6 +29,10 @@ RESYNC_COOLDOWN_SECONDS = 30.0
 
 
 class Scheduler:
+    """The background work as methods a test can call: `tick()` does at once everything the
+    loops would do by now, reading the time from `server.domain.clock`; `start()` runs the
+    loops that call the same methods in production."""
+
     def __init__(self, app: Flask) -> None:
         self.app = app
         self._dirty: set[tuple[str, str, str]] = set()
@@ -38,8 +41,11 @@ class Scheduler:
         self._store_down = False
         self._resync_pending = False
         self._last_resync = -RESYNC_COOLDOWN_SECONDS
+        self._last_flush = clock.monotonic()
 
-    def start(self) -> None:
+    def start(self, background: bool = True) -> None:
+        """Say this process is alive and, with `background`, run the loops (without, a test
+        calls `tick()` instead)."""
         if not self._started:
             self._started = True
             try:
@@ -48,38 +54,48 @@ class Scheduler:
                 self.app.extensions["rapport"].store.heartbeat()
             except redis.RedisError:
                 log.warning("heartbeat: store unavailable at start")
-            socketio.start_background_task(self._run)
-            socketio.start_background_task(self._keep_alive)
+            if background:
+                socketio.start_background_task(self._run)
+                socketio.start_background_task(self._keep_alive)
 
     def reaction_changed(self, class_id: str, round_id: str, card_id: str) -> None:
         with self._lock:
             self._dirty.add((class_id, round_id, card_id))
 
+    def tick(self) -> None:
+        """One pass of all the background work, as due by the clock: what a test calls after
+        moving the clock on."""
+        self.step()
+        self.keep_alive()
+
+    def step(self) -> None:
+        """Fire due deadlines, resync after an outage, flush reaction counts when due."""
+        try:
+            with self.app.app_context():
+                self.fire_due_deadlines()
+                if self._store_down:
+                    self._store_down = False
+                    self._resync_pending = True
+                    log.warning("store is back")
+                self._resync_if_due()
+                now = clock.monotonic()
+                if now - self._last_flush >= FLUSH_SECONDS:
+                    self._last_flush = now
+                    self.flush_reactions()
+        except redis.RedisError:
+            # This loop reads the store ten times a second: its failing is a real outage.
+            # A handler's timeout is not (the store may just be slow): that client gets
+            # `unavailable` and retries, and nobody else is disturbed.
+            if not self._store_down:
+                log.warning("store unavailable; actions are refused until it is back")
+            self._store_down = True
+        except Exception:  # keep the loop alive whatever one iteration hit
+            log.exception("background work failed")
+
     def _run(self) -> None:
-        ticks_per_flush = round(FLUSH_SECONDS / TICK_SECONDS)
-        tick = 0
         while True:
             socketio.sleep(TICK_SECONDS)
-            tick += 1
-            try:
-                with self.app.app_context():
-                    self.fire_due_deadlines()
-                    if self._store_down:
-                        self._store_down = False
-                        self._resync_pending = True
-                        log.warning("store is back")
-                    self._resync_if_due()
-                    if tick % ticks_per_flush == 0:
-                        self.flush_reactions()
-            except redis.RedisError:
-                # This loop reads the store ten times a second: its failing is a real outage.
-                # A handler's timeout is not (the store may just be slow): that client gets
-                # `unavailable` and retries, and nobody else is disturbed.
-                if not self._store_down:
-                    log.warning("store unavailable; actions are refused until it is back")
-                self._store_down = True
-            except Exception:  # keep the loop alive whatever one iteration hit
-                log.exception("background work failed")
+            self.step()
 
     def store_unreachable(self) -> None:
         """A handler could not connect to the store at all (refused, reset, still loading):
@@ -90,27 +106,32 @@ class Scheduler:
         """After an outage every client here fetches a fresh snapshot: once, and never more
         often than every RESYNC_COOLDOWN_SECONDS however often the store flaps. Sent to this
         process's sockets directly, since the message queue may still be reconnecting."""
-        now = time.monotonic()
+        now = clock.monotonic()
         if self._resync_pending and now - self._last_resync >= RESYNC_COOLDOWN_SECONDS:
             self._resync_pending = False
             self._last_resync = now
             log.warning("asking clients to resync")
             socketio.server.emit("resync", {}, namespace="/", ignore_queue=True)
 
-    def _keep_alive(self) -> None:
+    def keep_alive(self) -> None:
         """Heartbeat of this process, and the purge of processes that died without a word:
-        their students go offline. Separate from `_run`, so a slow store here delays no timer."""
+        their students go offline."""
+        try:
+            with self.app.app_context():
+                svc: Services = self.app.extensions["rapport"]
+                svc.store.heartbeat()
+                for class_id, student_id in svc.store.purge_dead_processes():
+                    broadcast.presence(class_id, student_id, False)
+        except redis.RedisError:
+            log.warning("heartbeat: store unavailable")
+        except Exception:
+            log.exception("heartbeat failed")
+
+    def _keep_alive(self) -> None:
+        """`keep_alive` every HEARTBEAT_SECONDS; a loop of its own, apart from `_run`, so a
+        slow store here delays no timer."""
         while True:
-            try:
-                with self.app.app_context():
-                    svc: Services = self.app.extensions["rapport"]
-                    svc.store.heartbeat()
-                    for class_id, student_id in svc.store.purge_dead_processes():
-                        broadcast.presence(class_id, student_id, False)
-            except redis.RedisError:
-                log.warning("heartbeat: store unavailable")
-            except Exception:
-                log.exception("heartbeat failed")
+            self.keep_alive()
             socketio.sleep(HEARTBEAT_SECONDS)
 
     def fire_due_deadlines(self) -> None:
