@@ -160,8 +160,9 @@ class InProcessApp:
 
     @property
     def scheduler(self) -> Scheduler:
-        assert self.services.scheduler is not None
-        return self.services.scheduler
+        scheduler = self.services.scheduler
+        assert isinstance(scheduler, Scheduler)
+        return scheduler
 
     def tick(self, seconds: float = 0.0) -> None:
         """Move the clock on by `seconds`, then run the background work due by then."""

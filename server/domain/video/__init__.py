@@ -8,10 +8,10 @@ server: students get only their own signed join link, staff get a moderator toke
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from server.config import Config
+from server.domain import clock
 from server.domain.classes import Identity, require_class, require_staff
 from server.domain.errors import NotFound
 from server.domain.video import bbb, jitsi
@@ -29,7 +29,7 @@ def video_view(config: Config, identity: Identity, student: dict[str, Any] | Non
     video = config.video
     if video.platform is None or identity.role == "stage":
         return None
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     class_id = identity.class_id
     if video.platform == "zoom":
         return {"platform": "zoom"}
