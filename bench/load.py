@@ -415,12 +415,13 @@ class Worker:
         run.student_cards = [set() for _ in range(STUDENTS)]
         run.spot_seen = [set() for _ in range(STUDENTS)]
         run.react_seen = [{} for _ in range(STUDENTS)]
-        run.teacher = await self.connect(http, made["teacher_secret"], run, None)
+        run.teacher = await self.connect(http, made["teacher_secret"], run, None, school)
         for s, token in enumerate(tokens):
-            run.students.append(await self.connect(http, token, run, s))
+            run.students.append(await self.connect(http, token, run, s, school))
         return run
 
-    async def connect(self, http: Any, token: str, run: ClassRun, s: int | None) -> Any:
+    async def connect(self, http: Any, token: str, run: ClassRun, s: int | None,
+                      school: dict[str, str]) -> Any:
         import socketio
 
         sio = socketio.AsyncClient(reconnection=False, http_session=http, handle_sigint=False,
@@ -431,8 +432,10 @@ class Worker:
             sio.on("*", self._student_handler(run, s))
         for attempt in range(3):
             try:
+                # the sockets too come from the class's school address: the per-address
+                # socket cap (300) applies per class, as in a real deployment
                 await sio.connect(self.url, auth={"token": token}, transports=["websocket"],
-                                  wait_timeout=30)
+                                  headers=school, wait_timeout=30)
                 break
             except Exception as exc:
                 if attempt == 2:
@@ -774,7 +777,10 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
                 w.terminate()
         sampler.stop()
         stack.stop()
-    shutil.rmtree(tmp, ignore_errors=True)  # kept (logs) when the run failed
+    if args.keep_logs:
+        result["logs"] = str(tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)  # kept (logs) when the run failed
     lat: dict[str, list[float]] = {k: [] for k in KINDS}
     errors: list[str] = []
     error_codes: dict[str, int] = defaultdict(int)
@@ -867,6 +873,8 @@ def print_run(r: dict[str, Any]) -> None:
     print(f"RSS: {r['rss0_mb']:.0f} MB at 0 clients, {r['rss_idle_mb']:.0f} MB idle "
           f"({r['idle_kb_per_client']:.1f} KB per idle client, target <= {IDLE_TARGET_KB:.0f}), "
           f"peak {r['peak_rss_mb']:.0f} MB ({r['kb_per_client_peak']:.0f} KB per client)")
+    if "logs" in r:
+        print(f"logs: {r['logs']}")
     print(f"errors {r['errors']} {r['error_codes'] or ''}, busy (retried) {r['busy']}, "
           f"lost {lost} {r['lost'] if lost else ''}"
           + (f" e.g. {r['error_samples']}" if r["error_samples"] else ""))
@@ -988,6 +996,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="record a py-spy profile (raw, collapsed stacks) of the Rapport "
                              "server during the journeys into this file")
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
+    parser.add_argument("--keep-logs", action="store_true",
+                        help="keep each run's folder (server, Redis and nginx logs)")
     args = parser.parse_args(argv)
     quick = {"classes": "4", "servers": "rapport,bare", "processes": "1,2", "time_scale": 0.25}
     normal = {"classes": "16", "servers": "rapport,bare", "processes": "1", "time_scale": 1.0}
