@@ -84,10 +84,18 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
 
 # ---- rounds and cards ------------------------------------------------------------------------
 
-CARD_AUDIENCES = ("teacher", "cohost", "author", "students")
+CARD_AUDIENCES = ("teacher", "cohost", "author", "students")  # the stage: only the spotlight
+HOST_CARD = "host"  # the card_id of a recording attached to the host's own answer
 _PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibility",
                        "spotlight_ok", "photo_id", "audio_id", "status", "created_at",
                        "updated_at")
+
+
+def public(card: dict[str, Any]) -> bool:
+    """A card every student may see (and the stage, when it is spotlighted): one for the class,
+    approved and not hidden. Only such cards take other students' reactions and give topics to
+    breakout-room starters."""
+    return bool(card["visibility"] == "class" and card["status"] == "visible")
 
 
 def card_view(audience: str, card: dict[str, Any] | None,
@@ -108,7 +116,7 @@ def card_view(audience: str, card: dict[str, Any] | None,
             return None
         view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
     elif audience in ("students", "stage"):
-        if private or card["status"] != "visible":
+        if not public(card):
             return None
         view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
     else:
@@ -121,6 +129,67 @@ def audience_of(identity: Identity, card: dict[str, Any]) -> str:
     if identity.role == "student":
         return "author" if identity.student_id == card["student_id"] else "students"
     return identity.role
+
+
+def student_audience(card: dict[str, Any], student_id: str) -> str:
+    return "author" if student_id == card["student_id"] else "students"
+
+
+def student_sees(card: dict[str, Any], student_id: str) -> bool:
+    """May this student see this card: their own unless it is hidden, anyone's public one."""
+    return card_view(student_audience(card, student_id), card) is not None
+
+
+def may_react(card: dict[str, Any], student_id: str) -> bool:
+    """May this student react to this card: their own (whatever its status), or a public one.
+    The store counts a reaction only when this holds."""
+    return card["student_id"] == student_id or public(card)
+
+
+def reactions_public(card: dict[str, Any]) -> bool:
+    """A public card's reaction counts go to everyone in the class (the co-host and the stage
+    included); any other card's only to the teacher and its author."""
+    return public(card)
+
+
+# Private reply threads: the teacher sees every thread, a student only the threads on their own
+# cards; the co-host, the stage and other students none.
+THREAD_AUDIENCES = ("teacher", "author")
+
+
+def sees_thread(identity: Identity, card: dict[str, Any]) -> bool:
+    return audience_of(identity, card) in THREAD_AUDIENCES
+
+
+def about_teacher_view(host_card: dict[str, Any]) -> dict[str, Any]:
+    """One of the host's earlier answers, as the class sees it on "about my teacher"."""
+    return {k: host_card.get(k) for k in ("text", "prompt", "author_role", "posted_at",
+                                          "audio_id")}
+
+
+def may_see_attachment(identity: Identity, kind: str, item_id: str, meta: dict[str, Any],
+                       card: dict[str, Any] | None, spotlight: str | None) -> bool:
+    """May `identity` fetch this photo or recording? `meta` is the attachment's, `card` the card
+    it is attached to (None when not attached, or the card is gone) and `spotlight` the id of
+    the current round's spotlighted card.
+
+    Not yet attached: only its uploader. The host's own answer: everyone in the class. A hidden
+    card's: the teacher only. The stage: only the spotlighted card's. Anyone else: whoever may
+    see the card.
+    """
+    if meta.get("card_id") is None:
+        if meta.get("staff"):
+            return bool(identity.role == meta["staff"])
+        return identity.role == "student" and identity.student_id == meta["student_id"]
+    if meta["card_id"] == HOST_CARD:
+        return True
+    if card is None or card.get(f"{kind}_id") != item_id:
+        return False
+    if card["status"] == "hidden":
+        return identity.role == "teacher"
+    if identity.role == "stage":
+        return spotlight == card["id"] and card_view("stage", card) is not None
+    return card_view(audience_of(identity, card), card) is not None
 
 
 def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str] | None = None,

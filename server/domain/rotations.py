@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import datetime, tzinfo
 from typing import Any
 
+from server.domain import projections
 from server.domain.classes import Identity, require_staff
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
@@ -462,7 +463,7 @@ def starters_for(store: RedisStore, library: PromptLibrary, class_id: str,
     cards if there is one, else a light prompt the class has not had."""
     shared: dict[str, set[str]] = {}
     for card in store.all_cards(class_id):
-        if card["visibility"] == "class" and card["status"] == "visible":
+        if projections.public(card):  # the whole room may see it
             shared.setdefault(card["student_id"], set()).update(_topics(card["text"]))
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
     band = (store.get_class(class_id) or {}).get("grade_band")

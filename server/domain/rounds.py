@@ -23,6 +23,7 @@ from server.domain.classes import Identity, require_class, require_staff, requir
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
+from server.domain.projections import HOST_CARD
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.spreadsheet import iso_time
@@ -209,7 +210,6 @@ def _status_for(store: RedisStore, class_id: str, visibility: str, text: str) ->
 
 
 ATTACHMENT_KINDS = ("photo", "audio")
-HOST_CARD = "host"  # the card_id of a recording attached to the host's own answer
 ATTACHMENT_NAMES = {"photo": "photo", "audio": "recording"}
 
 
@@ -349,8 +349,8 @@ def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id
             raise NotFound("No such round.")
         current = record
     card = store.get_card(identity.class_id, current["id"], card_id)
-    # The co-host never sees private cards, so for them such a card does not exist.
-    if card is None or (identity.role != "teacher" and card["visibility"] != "class"):
+    # A card the co-host may not see (a private one) does not exist for them.
+    if card is None or projections.card_view(identity.role, card) is None:
         raise NotFound("No such card.")
     return current, card
 
@@ -540,24 +540,12 @@ def attachment_for(store: RedisStore, identity: Identity, kind: str,
     meta = store.attachment_meta(kind, identity.class_id, item_id)
     if meta is None:
         raise NotFound(missing)
-    if meta.get("card_id") is None:
-        allowed = (identity.role == meta.get("staff") if meta.get("staff")
-                   else identity.role == "student" and identity.student_id == meta["student_id"])
-    elif meta["card_id"] == HOST_CARD:
-        allowed = True  # the host's own answer is shared with everyone in the class
-    else:
+    card = spotlight = None
+    if meta.get("card_id") not in (None, HOST_CARD):
         card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
-        if card is None or card.get(f"{kind}_id") != item_id:
-            allowed = False
-        elif card["status"] == "hidden":
-            allowed = identity.role == "teacher"
-        elif identity.role == "stage":
-            record = current_round(store, identity.class_id)
-            allowed = bool(record and record.get("spotlight") == card["id"]
-                           and projections.card_view("stage", card) is not None)
-        else:
-            audience = projections.audience_of(identity, card)
-            allowed = projections.card_view(audience, card) is not None
+        if identity.role == "stage":
+            spotlight = (current_round(store, identity.class_id) or {}).get("spotlight")
+    allowed = projections.may_see_attachment(identity, kind, item_id, meta, card, spotlight)
     data = store.attachment_data(kind, identity.class_id, item_id) if allowed else None
     if data is None:
         raise NotFound(missing)

@@ -10,6 +10,7 @@ from server.domain import rounds
 from server.domain.classes import Identity
 from server.domain.projections import (
     SnapshotContext,
+    about_teacher_view,
     answered_as,
     audience_of,
     card_view,
@@ -18,6 +19,7 @@ from server.domain.projections import (
     rotation_for_stage,
     rotation_for_student,
     round_view,
+    sees_thread,
     self_student,
     staff_student,
 )
@@ -79,7 +81,7 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
                                server_time=server_time)
     spotlight = rounds.spotlighted_card(store, class_id, record)
     snap["cards"], snap["replies"] = [], []
-    if record is not None and identity.role != "stage":
+    if record is not None and identity.role != "stage":  # the stage: only the spotlight
         counts = store.reaction_counts(class_id, record["id"])
         visible = []
         for card in store.list_cards(class_id, record["id"]):
@@ -87,26 +89,20 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
             if view is not None:
                 visible.append(view)
         snap["cards"] = visible
-        # Private threads: the teacher's all, a student's only their own, nobody else's.
-        if identity.role in ("teacher", "student"):
-            mine = [c["id"] for c in visible
-                    if identity.role == "teacher" or c["student_id"] == identity.student_id]
-            threads = store.replies(class_id, record["id"], mine)
+        threads_seen = [c["id"] for c in visible if sees_thread(identity, c)]
+        if threads_seen:
+            threads = store.replies(class_id, record["id"], threads_seen)
             snap["replies"] = [r for thread in threads.values() for r in thread]
     counts_for_spot = (store.reaction_counts(class_id, record["id"], [spotlight["id"]])
                        if record and spotlight else {})
     snap["spotlight"] = card_view("stage", spotlight,
                                   counts_for_spot.get(spotlight["id"]) if spotlight else None)
-    snap["about_teacher"] = [
-        {k: c.get(k) for k in ("text", "prompt", "author_role", "posted_at", "audio_id")}
-        for c in store.host_cards(class_id, limit=20)
-    ]
+    snap["about_teacher"] = [about_teacher_view(c) for c in store.host_cards(class_id, limit=20)]
     if identity.role == "student" and identity.student_id:
         refs = [r for r in store.student_card_refs(class_id, identity.student_id)
                 if record is None or r[0] != record["id"]]
-        snap["my_cards"] = [card_view("author", c) or {}
-                            for c in store.cards_by_ref(class_id, refs)
-                            if c["status"] != "hidden"]
+        mine = (card_view("author", c) for c in store.cards_by_ref(class_id, refs))
+        snap["my_cards"] = [view for view in mine if view is not None]
 
 
 def _rotation_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],

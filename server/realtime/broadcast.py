@@ -196,14 +196,15 @@ def spotlight(class_id: str, card: dict[str, Any] | None) -> None:
 
 
 def reply(class_id: str, message: dict[str, Any], card: dict[str, Any]) -> None:
-    """Private: the teacher's sockets and the card author's sockets, nobody else."""
+    """Private: to the thread's audiences (projections.THREAD_AUDIENCES), the teacher's sockets
+    and the card author's, nobody else."""
     socketio.emit("reply", {"reply": message},
                   to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
 
 
 def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> None:
     payload = {"card_id": card["id"], "counts": counts}
-    if projections.card_view("students", card) is not None:
+    if projections.reactions_public(card):
         socketio.emit("reactions", payload, to=rooms.everyone(class_id))
     else:
         socketio.emit("reactions", payload,
