@@ -5,12 +5,14 @@ Deadlines live in Redis (a sorted set shared by every process), so they survive 
 ZREM decides which process fires each one, so a deadline fires exactly once.
 Reaction counts are incremented in Redis at once but broadcast at most every FLUSH_SECONDS
 per card, so a class clicking hearts costs one message per card per interval, not per click.
+The changed cards are a set in Redis shared by every process, taken with their counts in one
+atomic step only when no process sent them within the interval: with several processes a
+card's counts still go out once per interval, and the last counts always do.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 import redis
 from flask import Flask
@@ -35,13 +37,13 @@ class Scheduler:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._dirty: set[tuple[str, str, str]] = set()
-        self._lock = threading.Lock()  # patched to a green lock under gevent/eventlet
+        # Set by a reaction here, and while changed cards wait for their interval: only then
+        # does a step ask the store (the changed cards themselves are kept in Redis).
+        self._reactions_pending = False
         self._started = False
         self._store_down = False
         self._resync_pending = False
         self._last_resync = -RESYNC_COOLDOWN_SECONDS
-        self._last_flush = clock.monotonic()
 
     def start(self, background: bool = True) -> None:
         """Say this process is alive and, with `background`, run the loops (without, a test
@@ -59,8 +61,7 @@ class Scheduler:
                 socketio.start_background_task(self._keep_alive)
 
     def reaction_changed(self, class_id: str, round_id: str, card_id: str) -> None:
-        with self._lock:
-            self._dirty.add((class_id, round_id, card_id))
+        self._reactions_pending = True
 
     def tick(self) -> None:
         """One pass of all the background work, as due by the clock: what a test calls after
@@ -69,7 +70,8 @@ class Scheduler:
         self.keep_alive()
 
     def step(self) -> None:
-        """Fire due deadlines, resync after an outage, flush reaction counts when due."""
+        """Fire due deadlines, resync after an outage, send reaction counts that are due
+        (each card's at most every FLUSH_SECONDS, across all processes: see the store)."""
         try:
             with self.app.app_context():
                 self.fire_due_deadlines()
@@ -78,9 +80,7 @@ class Scheduler:
                     self._resync_pending = True
                     log.warning("store is back")
                 self._resync_if_due()
-                now = clock.monotonic()
-                if now - self._last_flush >= FLUSH_SECONDS:
-                    self._last_flush = now
+                if self._reactions_pending:
                     self.flush_reactions()
         except redis.RedisError:
             # This loop reads the store ten times a second: its failing is a real outage.
@@ -150,16 +150,17 @@ class Scheduler:
                     broadcast.rotation_updated(class_id, moved)
 
     def flush_reactions(self) -> None:
-        with self._lock:
-            dirty, self._dirty = self._dirty, set()
+        """Send the counts of the cards that changed, on whichever process reacted, and that
+        no process sent within FLUSH_SECONDS; the rest wait for a later step."""
+        self._reactions_pending = False
         svc: Services = self.app.extensions["rapport"]
-        by_round: dict[tuple[str, str], list[str]] = {}
-        for class_id, round_id, card_id in dirty:
-            by_round.setdefault((class_id, round_id), []).append(card_id)
-        for (class_id, round_id), card_ids in by_round.items():
-            counts = svc.store.reaction_counts(class_id, round_id, card_ids)
-            for card_id in card_ids:
-                card = svc.store.get_card(class_id, round_id, card_id)
-                if card is not None:
-                    broadcast.reactions(class_id, card, counts.get(card_id, {}))
-
+        try:
+            due, left = svc.store.take_dirty_reactions(round(FLUSH_SECONDS * 1000),
+                                                       now_ms())
+        except Exception:
+            self._reactions_pending = True
+            raise
+        if left:
+            self._reactions_pending = True
+        for class_id, card, counts in due:
+            broadcast.reactions(class_id, card, counts)

@@ -112,6 +112,18 @@ def reacted_key(class_id: str, round_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:round:{round_id}:reacted"  # set: card:student:reaction
 
 
+def reactions_dirty_key() -> str:
+    # set: "class_id|round_id|card_id" of every card whose counts changed since they were last
+    # sent, shared by every process (Lua `REACT_CARD` adds, `TAKE_DIRTY_REACTIONS` takes)
+    return f"{PREFIX}:reactions-dirty"
+
+
+def reactions_sent_key(class_id: str, card_id: str) -> str:
+    # string: when (epoch ms) any process last sent a card's counts: one send per card per
+    # flush interval across all processes
+    return f"{PREFIX}:reactions-sent:{class_id}:{card_id}"
+
+
 def replies_key(class_id: str, round_id: str, card_id: str) -> str:
     return f"{PREFIX}:class:{class_id}:round:{round_id}:replies:{card_id}"  # list: JSON replies
 
@@ -252,6 +264,8 @@ KEY_REGISTRY: tuple[KeySpec, ...] = (
     KeySpec(authors_key, "hash", RETENTION),
     KeySpec(reactions_key, "hash", RETENTION),
     KeySpec(reacted_key, "set", RETENTION),
+    KeySpec(reactions_dirty_key, "set", "1 day"),
+    KeySpec(reactions_sent_key, "string", "ten flush intervals"),
     KeySpec(replies_key, "list", RETENTION),
     KeySpec(student_cards_key, "list", RETENTION),
     KeySpec(used_prompts_key, "set", RETENTION),
@@ -344,8 +358,48 @@ if redis.call('SADD', KEYS[2], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]) == 1
   redis.call('HINCRBY', KEYS[3], ARGV[1] .. ':' .. ARGV[3], 1)
   redis.call('EXPIRE', KEYS[2], ARGV[4])
   redis.call('EXPIRE', KEYS[3], ARGV[4])
+  redis.call('SADD', KEYS[4], ARGV[5])
+  redis.call('EXPIRE', KEYS[4], 86400)
 end
 return {'ok', raw}
+"""
+
+# Take the cards whose counts are due to be sent, for every process at once: a dirty card not
+# sent by anyone within the interval (its sent key holds the time of the last send) leaves the
+# dirty set and comes back with its counts and record, read in the same atomic step, so a
+# reaction counted later makes it dirty again (nothing lost) and no two sends carry the same
+# counts. The time is the caller's (the scheduler's clock, which a test moves on); the sent key
+# expires after ten intervals only to clean up. KEYS[1] the dirty set; ARGV[1] the interval
+# (ms), ARGV[2..4] the names of the sent, reactions and cards keys with `%s` for their parts,
+# ARGV[5] now (epoch ms). Returns {dirty cards left unsent, {member, card JSON or false,
+# {reaction, n, ...}}...}.
+TAKE_DIRTY_REACTIONS = """
+local taken, left, counts_of = {}, 0, {}
+local interval, now = tonumber(ARGV[1]), tonumber(ARGV[5])
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local class_id, round_id, card_id = string.match(member, '^([^|]*)|([^|]*)|(.*)$')
+  if not card_id then
+    redis.call('SREM', KEYS[1], member)
+  elseif (tonumber(redis.call('GET', string.format(ARGV[2], class_id, card_id)) or '')
+          or -math.huge) <= now - interval then
+    redis.call('SET', string.format(ARGV[2], class_id, card_id), ARGV[5], 'PX', interval * 10)
+    redis.call('SREM', KEYS[1], member)
+    local rkey = string.format(ARGV[3], class_id, round_id)
+    if not counts_of[rkey] then counts_of[rkey] = redis.call('HGETALL', rkey) end
+    local all, prefix, counts = counts_of[rkey], card_id .. ':', {}
+    for i = 1, #all, 2 do
+      if string.sub(all[i], 1, #prefix) == prefix then
+        counts[#counts + 1] = string.sub(all[i], #prefix + 1)
+        counts[#counts + 1] = all[i + 1]
+      end
+    end
+    local card = redis.call('HGET', string.format(ARGV[4], class_id, round_id), card_id)
+    taken[#taken + 1] = {member, card or false, counts}
+  else
+    left = left + 1
+  end
+end
+return {left, taken}
 """
 
 
@@ -396,6 +450,7 @@ class RedisStore:
         self._cas_field = client.register_script(CAS_FIELD)
         self._react = client.register_script(REACT)
         self._react_card = client.register_script(REACT_CARD)
+        self._take_dirty_reactions = client.register_script(TAKE_DIRTY_REACTIONS)
         self._take_token = client.register_script(TAKE_TOKEN)
 
     # ---- plumbing ----------------------------------------------------------------------------
@@ -1089,9 +1144,26 @@ class RedisStore:
         card), in one round trip; returns the card, or None when there is no such card."""
         found = self._react_card(
             keys=[cards_key(class_id, round_id), reacted_key(class_id, round_id),
-                  reactions_key(class_id, round_id)],
-            args=[card_id, student_id, reaction, self._ttl(class_id)])
+                  reactions_key(class_id, round_id), reactions_dirty_key()],
+            args=[card_id, student_id, reaction, self._ttl(class_id),
+                  f"{class_id}|{round_id}|{card_id}"])
         return json.loads(found[1]) if found[0] == "ok" else None
+
+    def take_dirty_reactions(self, interval_ms: int, now_ms: int
+                             ) -> tuple[list[tuple[str, Record, dict[str, int]]], int]:
+        """The cards whose counts changed and that no process sent within `interval_ms` before
+        `now_ms`, each with its counts read in the same atomic step: ([(class id, card,
+        counts)], how many changed cards wait because they were sent too recently)."""
+        left, taken = self._take_dirty_reactions(
+            keys=[reactions_dirty_key()],
+            args=[interval_ms, reactions_sent_key("%s", "%s"), reactions_key("%s", "%s"),
+                  cards_key("%s", "%s"), now_ms])
+        due = []
+        for member, raw, flat in taken:
+            if raw:
+                counts = {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2)}
+                due.append((member.split("|", 1)[0], json.loads(raw), counts))
+        return due, int(left)
 
     def reaction_counts(self, class_id: str, round_id: str,
                         card_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:

@@ -146,3 +146,41 @@ def test_class_spread_over_two_processes_behind_nginx(redis_url, make_server, ng
             break
         time.sleep(0.1)  # nginx writes a websocket's log line when it closes
     assert upstreams == {f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"}, upstreams
+
+
+def test_two_processes_send_a_cards_reaction_counts_once_per_interval(
+        redis_url, make_server, clients) -> None:
+    """Students on both processes heart the same cards in a burst. Every student, wherever
+    they sit, gets the final counts; and no two `reactions` messages for a card carry the same
+    counts: one process sends a card's counts per interval (each process sending its own
+    would repeat the last counts, one send from each)."""
+    env = {"REDIS_URL": redis_url, "ASYNC_MODE": "gevent", "RAPPORT_RATE_LIMITS": "off"}
+    a, b = make_server(**env), make_server(**env)
+    klass = create_class(a.url)
+    seats = [klass.join(f"Kid {i}") for i in range(6)]
+    teacher = clients(a.url, {"token": klass.teacher_secret})
+    kids = [clients((a if i % 2 else b).url, {"token": s["seat_token"]})
+            for i, s in enumerate(seats)]
+    for kid in kids:
+        kid.wait_for("snapshot")
+    start_open_round(teacher)
+    posted = [ok(kids[i].call("card.submit", card(f"react-burst-{i:04d}x", f"Thing {i}"))
+                 )["card"]["id"] for i in range(4)]
+    for kid in kids:
+        for card_id in posted:
+            kid.wait_for("card.added", lambda d, c=card_id: d["card"]["id"] == c)
+
+    for card_id in posted:  # one burst per card, from both processes
+        for kid in kids:
+            ok(kid.call("react", {"card_id": card_id, "reaction": "heart"}))
+        for watcher in (*kids, teacher):
+            watcher.wait_for("reactions", lambda d, c=card_id: d["card_id"] == c
+                             and d["counts"] == {"heart": len(kids)})
+
+    # The last card only lets the earlier cards' messages arrive: it is not counted.
+    for watcher in (*kids, teacher):
+        for card_id in posted[:-1]:
+            sent = [d["counts"] for d in watcher.received("reactions") if d["card_id"] == card_id]
+            assert sent[-1] == {"heart": len(kids)}, sent
+            totals = [sum(c.values()) for c in sent]
+            assert totals == sorted(set(totals)), f"counts sent twice: {sent}"

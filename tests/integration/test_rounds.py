@@ -154,17 +154,22 @@ def test_spotlight_hide_approve_and_reactions(rapport: InProcessApp) -> None:
     ok(cohost.call("spotlight.set", {"card_id": ana_card["id"]}))
     for c in (stage, ben, ana, teacher):
         c.first("spotlight", lambda d: d["card"] and d["card"]["id"] == ana_card["id"])
-    # Reactions: counted once per kind per student, broadcast coalesced: nothing until the
-    # flush is due, then one message per card with the final counts.
-    rapport.tick(1)  # the flush due now finds nothing to send
+    # Reactions: counted once per kind per student, broadcast coalesced: a card's counts go
+    # out at the next tick, then at most once per flush interval, always the latest counts.
+    rapport.tick(1)  # nothing changed: nothing to send
+    assert stage.received("reactions") == []
     for _ in range(5):
         ok(ben.call("react", {"card_id": ana_card["id"], "reaction": "heart"}))
     ok(ben.call("react", {"card_id": ana_card["id"], "reaction": "clap"}))
     rapport.tick(0.1)
-    assert stage.received("reactions") == []
-    rapport.tick(0.5)
     assert stage.received("reactions") == [{"card_id": ana_card["id"],
                                             "counts": {"heart": 1, "clap": 1}}]
+    ok(ana.call("react", {"card_id": ana_card["id"], "reaction": "heart"}))
+    rapport.tick(0.1)
+    assert len(stage.received("reactions")) == 1  # sent 0.1 s ago: waits for its interval
+    rapport.tick(0.4)
+    assert stage.received("reactions")[1:] == [{"card_id": ana_card["id"],
+                                                "counts": {"heart": 2, "clap": 1}}]
     assert ben.call("react", {"card_id": ana_card["id"], "reaction": "angry"})["ok"] is False
     # Hiding takes the card off every student screen and the spotlight, at once.
     ok(teacher.call("card.hide", {"card_id": ana_card["id"], "hidden": True}))

@@ -113,3 +113,44 @@ def test_delete_class_leaves_no_key(store: RedisStore) -> None:
     classes.join_class(store, made.join_code, "Ana")
     classes.delete_class(store, Identity(made.class_id, "teacher"))
     assert store.r.keys("*") == []
+
+
+NOW = 1_767_225_600_000
+
+
+def test_changed_reaction_counts_are_sent_once_per_interval_by_one_process() -> None:
+    """Two stores on one Redis are two processes: a card whose counts changed is taken (with
+    its counts, read in the same step) by exactly one of them, not again while its interval
+    lasts, and a reaction counted after the take makes it due again: nothing is lost."""
+    from server.domain import rounds
+    from server.domain.prompts import load_library
+
+    server = fakeredis.FakeServer()
+    a, b = (RedisStore(fakeredis.FakeRedis(server=server, decode_responses=True),
+                       default_retention_days=30) for _ in range(2))
+    made = classes.create_class(a, "Bio", "9-12", retention_days=30)
+    teacher = Identity(made.class_id, "teacher")
+    kids = [Identity(made.class_id, "student", classes.join_class(a, made.join_code, n)[0]["id"])
+            for n in ("Ana", "Ben", "Cy")]
+    rounds.start_round(a, load_library(), teacher, custom_text="Your weekend?")
+    rounds.post_host_card(a, teacher, text=None, skip=True)
+    rounds.open_round(a, teacher, None)
+    card, _ = rounds.submit_card(a, kids[0], client_id="c" * 32, text="Hiking",
+                                 visibility="class", spotlight_ok=True, photo_id=None)
+
+    rounds.react(a, kids[1], card["id"], "heart")  # on process A
+    rounds.react(b, kids[2], card["id"], "heart")  # on process B
+    assert b.take_dirty_reactions(500, NOW) == ([(made.class_id, card, {"heart": 2})], 0)
+    assert a.take_dirty_reactions(500, NOW) == ([], 0)  # B sent it: A has nothing to send
+
+    rounds.react(a, kids[2], card["id"], "clap")
+    # Sent within the interval: it waits, on both processes, and is not forgotten.
+    assert a.take_dirty_reactions(500, NOW) == ([], 1)
+    assert b.take_dirty_reactions(500, NOW) == ([], 1)
+    assert a.take_dirty_reactions(500, NOW + 499) == ([], 1)
+    assert a.take_dirty_reactions(500, NOW + 500) == (
+        [(made.class_id, card, {"heart": 2, "clap": 1})], 0)  # the interval is over
+    assert b.take_dirty_reactions(500, NOW + 500) == ([], 0)
+
+    rounds.react(a, kids[2], card["id"], "clap")  # the same reaction again counts nothing
+    assert b.take_dirty_reactions(500, NOW + 5000) == ([], 0)
