@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from server.domain.common import (
+    DEFAULT_RETENTION_DAYS,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+)
+
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +28,9 @@ SETTINGS: dict[str, str] = {
     "SECRET_KEY": "Flask secret key; generated and kept in the instance folder when absent.",
     "ASYNC_MODE": "gevent (default), eventlet or threading.",
     "PUBLIC_URL": "Public base URL for links and QR codes, e.g. https://rapport.school.example.",
-    "RAPPORT_RETENTION_DAYS": "Default retention of a class's data, in days (1-400, default 180).",
+    "RAPPORT_RETENTION_DAYS": "Default retention of a class's data, in days "
+                              f"({MIN_RETENTION_DAYS}-{MAX_RETENTION_DAYS}, "
+                              f"default {DEFAULT_RETENTION_DAYS}).",
     "RAPPORT_ALLOWED_ORIGINS": "Extra browser origins allowed to connect, comma separated.",
     "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (./instance).",
     "RAPPORT_STORE": "Force a store: redis, private-redis or memory (default: chosen, see README).",
@@ -72,7 +80,7 @@ class Config:
     redis_url: str | None = None
     store_mode: str | None = None  # None: choose (redis if REDIS_URL, else private-redis/memory)
     public_url: str | None = None
-    retention_days: int = 180
+    retention_days: int = DEFAULT_RETENTION_DAYS
     allowed_origins: tuple[str, ...] = ()
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     log_level: str = "INFO"
@@ -117,7 +125,8 @@ class Config:
             for o in env.get("RAPPORT_ALLOWED_ORIGINS", "").split(",")
             if o.strip()
         )
-        retention = _int_setting(env, "RAPPORT_RETENTION_DAYS", 180, 1, 400)
+        retention = _int_setting(env, "RAPPORT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS,
+                                 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
         log_level = env.get("RAPPORT_LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"RAPPORT_LOG_LEVEL={log_level!r} is not one of {LOG_LEVELS}")

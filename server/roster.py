@@ -12,7 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-MAX_NAME_LENGTH = 60
+from server.domain.common import MAX_ROSTER_NAME_LENGTH
+from server.domain.names import normalise_name
+
 MAX_EMAIL_LENGTH = 254
 MAX_TAG_LENGTH = 20
 HEADER = ("name", "email", "tags")
@@ -30,11 +32,6 @@ class RosterEntry:
     name: str
     email: str | None
     tags: tuple[str, ...]
-
-
-def name_key(name: str) -> str:
-    """Comparison key for duplicate detection (Unicode-aware, case-insensitive)."""
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def parse_roster_csv(text: str, max_rows: int = 1000) -> list[RosterEntry]:
@@ -61,7 +58,9 @@ def parse_roster_csv(text: str, max_rows: int = 1000) -> list[RosterEntry]:
             if len(entries) >= max_rows:
                 raise RosterError(f"line {line}: more than {max_rows} students")
             entry = _parse_row(cells, line)
-            key = name_key(entry.name)
+            # Duplicates by the rule seats use: two rows the server would link to one
+            # student (same confusable skeleton) are refused, not silently merged.
+            key = normalise_name(entry.name)
             if key in seen:
                 raise RosterError(
                     f"line {line}: duplicate name {entry.name!r} (first on line {seen[key]})"
@@ -77,8 +76,8 @@ def _parse_row(cells: list[str], line: int) -> RosterEntry:
     name = cells[0] if cells else ""
     if not name:
         raise RosterError(f"line {line}: empty name")
-    if len(name) > MAX_NAME_LENGTH:
-        raise RosterError(f"line {line}: name longer than {MAX_NAME_LENGTH} characters")
+    if len(name) > MAX_ROSTER_NAME_LENGTH:
+        raise RosterError(f"line {line}: name longer than {MAX_ROSTER_NAME_LENGTH} characters")
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         raise RosterError(f"line {line}: name contains control characters")
     email: str | None = cells[1] if len(cells) > 1 and cells[1] else None

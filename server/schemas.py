@@ -10,17 +10,27 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from server.domain.common import (
+    MAX_CLASS_NAME,
+    MAX_NAME_LENGTH,
+    MAX_RETENTION_DAYS,
+    MAX_TIMER,
+    MIN_RETENTION_DAYS,
+    MIN_TIMER,
+)
 from server.domain.errors import InvalidInput
 from server.domain.followup import MAX_NOTE
-from server.domain.names import MAX_NAME_LENGTH
 from server.domain.prompts import MAX_TEXT_LENGTH as MAX_PROMPT_TEXT
+from server.domain.records import CheckinStatus, Depth, GradeBand, Reaction, Visibility
 from server.domain.rounds import MAX_CARD_TEXT, MAX_REPLY_TEXT
 
-GradeBand = Literal["K-2", "3-5", "6-8", "9-12", "adult"]
+# The vocabularies (GradeBand, Reaction, Visibility, Depth, CheckinStatus) are the records'
+# own Literals and the limits come from server/domain/common.py: each has one home.
 # The interface's shipped languages (server/domain/ui_translations.py UI_LANGUAGES; a unit
 # test keeps the two equal).
 UiLanguage = Literal["en", "es", "ar", "zh-Hans", "vi", "uk"]
 StudentId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
+RetentionDays = Annotated[int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)]
 
 
 class Schema(BaseModel):
@@ -28,9 +38,9 @@ class Schema(BaseModel):
 
 
 class CreateClass(Schema):
-    name: Annotated[str, Field(min_length=1, max_length=80)]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_CLASS_NAME)]
     grade_band: GradeBand
-    retention_days: Annotated[int, Field(ge=1, le=400)] | None = None
+    retention_days: RetentionDays | None = None
 
 
 class JoinClass(Schema):
@@ -53,7 +63,7 @@ class LockClass(Schema):
 
 
 class SetRetention(Schema):
-    retention_days: Annotated[int, Field(ge=1, le=400)]
+    retention_days: RetentionDays
 
 
 class StudentRef(Schema):
@@ -182,8 +192,6 @@ CardText = Annotated[str, Field(min_length=1, max_length=600)]  # 500 after trim
 # A card with a spoken answer may have no words; without one the domain refuses empty text.
 CardAnswer = Annotated[str, Field(max_length=600)]
 AudioId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9]+$")]
-Visibility = Literal["teacher", "class"]
-Reaction = Literal["heart", "clap", "smile", "star", "wow"]
 
 
 class Empty(Schema):
@@ -206,7 +214,7 @@ class ClassSettings(Schema):
 
 class PromptQuery(Schema):
     category: Annotated[str, Field(max_length=40)] | None = None
-    depth: Literal["light", "medium", "deep"] | None = None
+    depth: Depth | None = None
     grade_band: GradeBand | None = None
     include_used: bool = False
 
@@ -224,7 +232,7 @@ class HostCard(Schema):
 
 
 class OpenRound(Schema):
-    timer_seconds: Annotated[int, Field(ge=30, le=3600)] | None = None
+    timer_seconds: Annotated[int, Field(ge=MIN_TIMER, le=MAX_TIMER)] | None = None
 
 
 class ExtendRound(Schema):
@@ -340,7 +348,7 @@ class MarkCheckin(Schema):
     week: Annotated[int, Field(ge=0, le=520)]
     slot: Annotated[int, Field(ge=0, le=199)]
     student_id: StudentId
-    status: Literal["done", "missed"]
+    status: CheckinStatus
 
 
 class RecordQuery(Schema):

@@ -73,8 +73,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain import clock
+from server.domain.common import safe_cell
 from server.domain.errors import InvalidInput
-from server.domain.spreadsheet import safe_cell
+from server.domain.records import CHECKIN_STATUSES
 
 DEFAULT_TAG_WEIGHTS: Mapping[str, float] = {"ELL": 2, "new": 2, "priority": 2}
 MAX_STUDENTS = 1000
@@ -82,7 +83,6 @@ MIN_SLOTS, MAX_SLOTS = 0, 200
 MIN_MINUTES, MAX_MINUTES = 5, 60
 MIN_HORIZON, MAX_HORIZON = 1, 52
 MAX_WEIGHT = 10
-STATUSES = ("done", "missed")
 
 REASON_CARRIED = "missed last time — carried forward"
 REASON_NOT_SEEN = "not seen yet"
@@ -153,7 +153,7 @@ def _coerce_history(history: Iterable[PastMeeting | Mapping[str, Any]]) -> list[
             raise InvalidInput("Each past meeting needs a student_id, a week and a status.")
         if not isinstance(meeting.student_id, str) or not _is_int(meeting.week):
             raise InvalidInput("Each past meeting needs a student_id and a whole-number week.")
-        if meeting.status not in STATUSES:
+        if meeting.status not in CHECKIN_STATUSES:
             raise InvalidInput("A past meeting's status must be 'done' or 'missed'.")
         result.append(meeting)
     return result

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from server.domain import clock
+from server.domain.common import MAX_CLASS_NAME, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from server.domain.errors import Forbidden, InvalidInput, Locked, NameTaken, NotFound
 from server.domain.names import clean_display_name, normalise_name
+from server.domain.records import GRADE_BANDS
 from server.roster import RosterEntry, parse_roster_csv
 from server.store.redis_store import RedisStore
 
-GRADE_BANDS = ("K-2", "3-5", "6-8", "9-12", "adult")
 # No 0/O, 1/I/L: a code read aloud or copied from a projector is typed right the first time.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
@@ -75,12 +76,13 @@ def normalise_code(code: str) -> str:
 
 def create_class(store: RedisStore, name: str, grade_band: str, retention_days: int) -> NewClass:
     name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise InvalidInput("A class name needs 1 to 80 characters.")
+    if not name or len(name) > MAX_CLASS_NAME:
+        raise InvalidInput(f"A class name needs 1 to {MAX_CLASS_NAME} characters.")
     if grade_band not in GRADE_BANDS:
         raise InvalidInput(f"Grade band must be one of {', '.join(GRADE_BANDS)}.")
-    if not 1 <= retention_days <= 400:
-        raise InvalidInput("Retention must be between 1 and 400 days.")
+    if not MIN_RETENTION_DAYS <= retention_days <= MAX_RETENTION_DAYS:
+        raise InvalidInput(f"Retention must be between {MIN_RETENTION_DAYS} and "
+                           f"{MAX_RETENTION_DAYS} days.")
     class_id = secrets.token_hex(8)
     teacher_secret, cohost_secret = new_secret(), new_secret()
     record = {
@@ -218,8 +220,9 @@ def require_staff(identity: Identity) -> None:
 def set_retention(store: RedisStore, identity: Identity, days: int) -> dict[str, Any]:
     """How long the class is kept after its last change (teacher only)."""
     require_teacher(identity)
-    if not 1 <= days <= 400:
-        raise InvalidInput("The retention period must be 1 to 400 days.")
+    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise InvalidInput(f"The retention period must be {MIN_RETENTION_DAYS} to "
+                           f"{MAX_RETENTION_DAYS} days.")
     store.set_retention(identity.class_id, days)
     return require_class(store, identity.class_id)
 

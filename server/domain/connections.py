@@ -31,12 +31,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from server.domain.errors import InvalidInput
+from server.domain.records import CHECKIN_STATUSES, REPLY_SENDERS
 
 DAY_MS = 86_400_000
 UNTAGGED = "untagged"
 NO_LANGUAGE = "unknown"  # a seat that never chose an interface language (joined before)
-SENDERS = ("teacher", "student")
-CHECKIN_STATUSES = ("done", "missed")
+SENDERS = REPLY_SENDERS
 
 REFLECTION_QUESTIONS: tuple[str, ...] = (
     "Beyond this one exchange, do I have a positive connection with this student?",

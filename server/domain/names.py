@@ -10,15 +10,19 @@ Invisible, filler and bidi-control characters are removed; a name left blank is 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
+from server.domain.common import MAX_NAME_LENGTH
 from server.domain.errors import InvalidInput
-from server.domain.text import letters_skeleton, skeleton, strip_invisible, token_skeletons
-
-MAX_NAME_LENGTH = 40
+from server.domain.text import (
+    collapse_spaces,
+    letters_skeleton,
+    skeleton,
+    strip_invisible,
+    token_skeletons,
+)
 
 # Staff words in the languages the product ships (prompts/i18n: ar, es, uk, vi, zh-Hans),
 # plus English, German and French. One word: refused anywhere inside a name ("MrTeacher").
@@ -31,13 +35,14 @@ _STAFF_WORDS = (
 )
 # Several words: refused as whole words in a row ("Cô Giáo Lan", not "Marco Giao").
 _STAFF_PHRASES = ("giáo viên", "thầy giáo", "cô giáo")
-_SPACES = re.compile(r"\s+")
 STAFF_NAME_TAKEN = "That name is kept for the teacher. Please use your own name."
 
 
 def normalise_name(name: str) -> str:
-    """The form in which two names are compared for sameness: the confusable skeleton."""
-    return _SPACES.sub(" ", skeleton(name)).strip()
+    """The form in which two names are compared for sameness: the confusable skeleton, with
+    runs of spaces as one. The only such rule: seats, the roster import and its duplicate
+    check all use it."""
+    return collapse_spaces(skeleton(name))
 
 
 @cache
@@ -73,7 +78,7 @@ def clean_display_name(raw: object, staff_names: Iterable[str] = ()) -> tuple[st
         raise InvalidInput("Your name must be text.")
     shown = strip_invisible(unicodedata.normalize("NFC", raw), name=True)
     shown = "".join(ch for ch in shown if unicodedata.category(ch) not in ("Cc", "Cf"))
-    shown = _SPACES.sub(" ", shown).strip()
+    shown = collapse_spaces(shown)
     if not shown:
         raise InvalidInput("Please type your name.")
     if len(shown) > MAX_NAME_LENGTH:

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from server.domain.errors import InvalidInput
+from server.domain.records import DEPTHS, GRADE_BANDS
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -45,8 +46,6 @@ CATEGORY_SIDES: Mapping[str, str] = MappingProxyType({
     "school-learning": "student",
     "light-fun": "student",
 })
-DEPTHS = ("light", "medium", "deep")
-GRADE_BANDS = ("K-2", "3-5", "6-8", "9-12", "adult")
 
 MAX_ID_LENGTH = 60
 MIN_TEXT_LENGTH = 3

@@ -25,6 +25,7 @@ from server.domain.prompts import PromptLibrary
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.text import strip_invisible
 from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
+from server.planner.stats import meeting_stats
 from server.store.redis_store import RedisStore
 
 PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
@@ -401,12 +402,10 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
 def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, str, int]],
                    settings: dict[str, Any], offset: int = 0) -> dict[str, Any]:
     """Honest statistics of a plan with a check-in room. The planner's lower bound assumes
-    every student in a student room every rotation, so none is claimed here."""
-    meetings = Counter({frozenset((a, b)): n for a, b, n in history})
-    repeats = sum(max(0, n - 1) for n in meetings.values())
-    first_repeat = None
-    total = new = 0
-    partners: dict[str, set[str]] = {}
+    every student in a student room every rotation, so none is claimed here; the meeting
+    counts are the planner's own (`server.planner.stats.meeting_stats`)."""
+    met = meeting_stats(rotations, Counter({frozenset((a, b)): n for a, b, n in history}),
+                        first_number=offset + 1)
     details: list[str] = []
     apart = {frozenset(p) for p in settings["apart"]}
     for number, rotation in enumerate(rotations, start=offset + 1):
@@ -420,23 +419,13 @@ def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, st
                     pair = frozenset((room[i], room[j]))
                     if pair in apart:
                         details.append(f"rotation {number}: keep-apart pair {sorted(pair)}")
-                    total += 1
-                    if meetings[pair]:
-                        repeats += 1
-                        first_repeat = first_repeat or number
-                    else:
-                        new += 1
-                    meetings[pair] += 1
-                    partners.setdefault(room[i], set()).add(room[j])
-                    partners.setdefault(room[j], set()).add(room[i])
-    distinct = [len(p) for p in partners.values()] or [0]
-    return {"repeats": repeats, "lower_bound": None, "optimal": False,
-            "max_meetings": max(meetings.values(), default=0),
-            "first_repeat_rotation": first_repeat,
-            "distinct_partners_min": min(distinct),
-            "distinct_partners_mean": round(sum(distinct) / len(distinct), 3),
+    return {"repeats": met.repeats, "lower_bound": None, "optimal": False,
+            "max_meetings": met.max_meetings,
+            "first_repeat_rotation": met.first_repeat_rotation,
+            "distinct_partners_min": met.distinct_partners_min,
+            "distinct_partners_mean": round(met.distinct_partners_mean, 3),
             "violations": len(details), "violation_details": details,
-            "new_pair_share": round(new / total, 4) if total else 1.0, "seconds": 0.0}
+            "new_pair_share": round(met.new_pair_share, 4), "seconds": 0.0}
 
 
 # ---- conversation starters ------------------------------------------------------------------

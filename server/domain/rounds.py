@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 import unicodedata
 from datetime import UTC, tzinfo
@@ -20,20 +19,20 @@ from typing import Any
 from server.domain import projections
 from server.domain.audio import check_audio
 from server.domain.classes import Identity, require_class, require_staff, require_teacher
+from server.domain.common import MAX_TIMER, MIN_TIMER
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.projections import HOST_CARD
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
+from server.domain.records import REACTIONS
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.spreadsheet import iso_time
-from server.domain.text import clean_text, strip_invisible
-from server.store.redis_store import REACTIONS, RedisStore
+from server.domain.text import clean_text, collapse_spaces, strip_invisible
+from server.store.redis_store import RedisStore
 
 MAX_CARD_TEXT = 500
 MAX_REPLY_TEXT = 1000
-MIN_TIMER, MAX_TIMER = 30, 3600
-_SPACES = re.compile(r"\s+")
 
 
 # ---- the round -------------------------------------------------------------------------------
@@ -475,8 +474,8 @@ def set_settings(store: RedisStore, identity: Identity, *, approval_required: bo
     require_teacher(identity)
     fields: dict[str, Any] = {}
     if staff_names is not None:
-        cleaned = [_SPACES.sub(" ", strip_invisible(unicodedata.normalize("NFC", n), name=True))
-                   .strip() for n in staff_names]
+        cleaned = [collapse_spaces(strip_invisible(unicodedata.normalize("NFC", n), name=True))
+                   for n in staff_names]
         fields["staff_names"] = [n for n in cleaned if n]
     if approval_required is not None:
         fields["approval_required"] = approval_required

@@ -15,18 +15,10 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain import clock
+from server.domain.common import safe_cell
 from server.domain.errors import InvalidInput
 
 BOM = "\ufeff"
-# A cell starting with one of these is a formula (or hides one) in Excel, LibreOffice, Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """The value, with a leading apostrophe only when a spreadsheet would run it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

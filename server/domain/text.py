@@ -130,6 +130,14 @@ def token_skeletons(text: str) -> list[str]:
     return [t for t in re.split(r"[^\w]+|_", skeleton(text)) if t]
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of white space as one space, none at either end (names, staff names)."""
+    return _SPACES.sub(" ", text).strip()
+
+
 def clean_text(raw: str, limit: int, what: str) -> str:
     """A card, reply or note as kept: NFC, invisible and control characters out (newlines and
     tabs stay), trimmed, not empty and at most `limit` characters."""

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from server.domain.common import safe_cell
 from server.roster import RosterError, parse_roster_csv
 
 from .engine import plan
@@ -246,7 +247,7 @@ def _write_output(args: argparse.Namespace, result: Plan, emails: dict[str, str]
         for number, rotation in enumerate(result.rotations, start=1):
             for room_number, room in enumerate(rotation, start=1):
                 for student in room:
-                    writer.writerow([number, room_number, student])
+                    writer.writerow([number, room_number, safe_cell(student)])
         text = buffer.getvalue()
     else:
         text = _format_text(result)
@@ -286,7 +287,7 @@ def _zoom_csv(rotation: list[list[str]], emails: dict[str, str]) -> str:
     writer.writerow(ZOOM_HEADER)
     for room_number, room in enumerate(rotation, start=1):
         for student in room:
-            writer.writerow([f"Room {room_number}", emails[student]])
+            writer.writerow([f"Room {room_number}", safe_cell(emails[student])])
     return buffer.getvalue()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from .model import Instance, PlanRequest, PlanStats, build_instance, room_sizes
 
@@ -89,28 +91,38 @@ def _pigeonhole_bound(sizes: list[int], future: int) -> int:
     return (future - 1) * per_rotation
 
 
-def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStats:
-    """Recompute every statistic of ``rotations`` for ``request`` from scratch.
+@dataclass(frozen=True)
+class MeetingStats:
+    """What the meetings of a schedule add up to, on top of a history of meetings."""
 
-    Violations are counted in the rotations after the already-run prefix (those are
-    history and are not re-checked): keep-apart pairs sharing a room, split keep-together
-    groups, absent or unknown students placed, present students missing or placed twice,
-    and room sizes that break the size rule.
-    """
-    instance = build_instance(request)
-    history = instance.history_by_names
+    repeats: int  # sum over pairs of max(0, meetings - 1), history included
+    max_meetings: int
+    first_repeat_rotation: int | None
+    distinct_partners_min: int
+    distinct_partners_mean: float
+    new_pair_share: float
 
+
+def meeting_stats(rotations: Iterable[Iterable[Iterable[object]]],
+                  history: Mapping[frozenset[str], int], *,
+                  students: Iterable[str] | None = None, first_number: int = 1
+                  ) -> MeetingStats:
+    """Count the meetings of ``rotations`` (numbered from ``first_number``) after
+    ``history`` (pair -> times met). Distinct partners are counted for ``students`` (None:
+    for everyone placed); the one place these statistics are computed."""
     meetings: Counter[frozenset[str]] = Counter(history)
     repeats = sum(max(0, c - 1) for c in history.values())
     first_repeat: int | None = None
-    partners: dict[str, set[str]] = {name: set() for name in instance.names}
+    count_all = students is None
+    partners: dict[str, set[str]] = {name: set() for name in students or ()}
     total_meetings = 0
     new_meetings = 0
-    for number, rotation in enumerate(rotations, start=1):
+    for number, rotation in enumerate(rotations, start=first_number):
         for room in rotation:
-            for x in range(len(room)):
-                for y in range(x + 1, len(room)):
-                    a, b = str(room[x]), str(room[y])
+            members = [str(s) for s in room]
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    a, b = members[x], members[y]
                     key = frozenset((a, b))
                     total_meetings += 1
                     if meetings[key]:
@@ -120,22 +132,41 @@ def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStat
                     else:
                         new_meetings += 1
                     meetings[key] += 1
-                    if a in partners:
-                        partners[a].add(b)
-                    if b in partners:
-                        partners[b].add(a)
-
-    details = _violations(rotations, request, instance)
+                    if count_all or a in partners:
+                        partners.setdefault(a, set()).add(b)
+                    if count_all or b in partners:
+                        partners.setdefault(b, set()).add(a)
     distinct = [len(p) for p in partners.values()] or [0]
-    return PlanStats(
+    return MeetingStats(
         repeats=repeats,
-        lower_bound=lower_bound(instance),
         max_meetings=max(meetings.values(), default=0),
         first_repeat_rotation=first_repeat,
         distinct_partners_min=min(distinct),
         distinct_partners_mean=sum(distinct) / len(distinct),
-        violations=len(details),
         new_pair_share=new_meetings / total_meetings if total_meetings else 1.0,
+    )
+
+
+def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStats:
+    """Recompute every statistic of ``rotations`` for ``request`` from scratch.
+
+    Violations are counted in the rotations after the already-run prefix (those are
+    history and are not re-checked): keep-apart pairs sharing a room, split keep-together
+    groups, absent or unknown students placed, present students missing or placed twice,
+    and room sizes that break the size rule.
+    """
+    instance = build_instance(request)
+    met = meeting_stats(rotations, instance.history_by_names, students=instance.names)
+    details = _violations(rotations, request, instance)
+    return PlanStats(
+        repeats=met.repeats,
+        lower_bound=lower_bound(instance),
+        max_meetings=met.max_meetings,
+        first_repeat_rotation=met.first_repeat_rotation,
+        distinct_partners_min=met.distinct_partners_min,
+        distinct_partners_mean=met.distinct_partners_mean,
+        violations=len(details),
+        new_pair_share=met.new_pair_share,
         violation_details=details,
     )
 
