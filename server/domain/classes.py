@@ -184,6 +184,12 @@ def make_rejoin_code(store: RedisStore, identity: Identity, student_id: str | No
     return format_rejoin_code(code)
 
 
+def rejoin_link(join_url: str, code: str) -> str:
+    """The link that opens the join page with a rejoin code filled in. The code travels in the
+    fragment: never sent to a server, never in a log."""
+    return f"{join_url}#rejoin={code.replace('-', '')}"
+
+
 def rejoin_class(store: RedisStore, code: object,
                  rejoin_code: object) -> tuple[str, dict[str, Any], str, str]:
     """Move a seat to this device with a rejoin code.

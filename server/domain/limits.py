@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.domain.classes import Identity
 from server.domain.errors import RateLimited
 from server.domain.runtime import now_ms
 from server.store.redis_store import RedisStore
@@ -35,6 +36,12 @@ LIMITS: dict[str, Limit] = {
     "voice": Limit(10, 5, "Too many recordings at once. Wait a minute and try again."),
     "voice-ip": Limit(120, 60, "Too many recordings from here at once. Wait a minute."),
 }
+
+
+def seat_of(identity: Identity) -> str:
+    """Whose budget a signed-in action spends: a student's own seat; the teacher, the co-host
+    and the stage each one per class."""
+    return identity.student_id or f"{identity.class_id}:{identity.role}"
 
 
 # Open sockets one credential may hold at once; a new one beyond the cap closes the oldest.

@@ -140,6 +140,12 @@ def student_sees(card: dict[str, Any], student_id: str) -> bool:
     return card_view(student_audience(card, student_id), card) is not None
 
 
+def answered_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Does an edit change who answered, as someone may know it? The co-host's list counts
+    class cards only (`answered_as`), so a change of visibility changes it."""
+    return bool(before["visibility"] != after["visibility"])
+
+
 def may_react(card: dict[str, Any], student_id: str) -> bool:
     """May this student react to this card: their own (whatever its status), or a public one.
     The store counts a reaction only when this holds."""

@@ -6,7 +6,8 @@ live state. Room conversation starters come from class-visible cards only.
 
 Size: one state machine (plan, adjust by hand, start, advance, extend, end, re-plan when someone
 leaves), its check-in-room variant and the rooms' conversation starters, which are recomputed
-whenever the rooms change. What each role sees of a rotation is `server.domain.projections`.
+whenever the rooms change. What each role sees of a rotation is `server.domain.projections`;
+its exports are `server.domain.rotation_export`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from datetime import datetime, tzinfo
 from typing import Any
 
 from server.domain import projections
@@ -114,13 +114,6 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                                       seed)
     store.put_rotation(identity.class_id, record)
     return record
-
-
-def require_email_access(identity: Identity) -> None:
-    """The Zoom pre-assign export is made of students' e-mail addresses: the teacher's only."""
-    if identity.role != "teacher":
-        raise Forbidden("Only the teacher can export for Zoom: it lists students' e-mail "
-                        "addresses. Use the CSV or the printable list.")
 
 
 def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:
@@ -484,29 +477,3 @@ def _starter(room: list[str], shared: dict[str, set[str]], names: dict[str, str]
                              seed=seed) or library.suggest(side="student", seed=seed)
     return {"kind": "prompt", "prompt_id": prompt.id if prompt else None,
             "text": prompt.text if prompt else "Share one thing that made you smile this week."}
-
-
-# ---- exports ----------------------------------------------------------------------------
-
-def rotation_times(record: dict[str, Any], number: int, where: tzinfo) -> str:
-    """When rotation `number` (1-based) runs, for a printed list: clock times once the
-    rotations have started (from the current rotation's deadline), else minutes from the start."""
-    minutes = record["settings"]["minutes"]
-    span = minutes * 60_000
-    current, deadline = record.get("current", -1), record.get("deadline")
-    if record.get("status") == "running" and deadline and current >= 0:
-        begins = deadline - span * (current - (number - 1) + 1)
-        start = datetime.fromtimestamp(begins / 1000, where)
-        end = datetime.fromtimestamp((begins + span) / 1000, where)
-        return f"{start:%H:%M} to {end:%H:%M} ({minutes} minutes)"
-    first = (number - 1) * minutes
-    return f"minute {first} to {first + minutes} after the rotations start ({minutes} minutes)"
-
-
-def export_rows(record: dict[str, Any], number: int, names: dict[str, str]
-                ) -> list[tuple[str, str]]:
-    """(room name, student id) for rotation `number` (1-based)."""
-    if not 1 <= number <= len(record["rotations"]):
-        raise InvalidInput("No such rotation.")
-    return [(f"Room {i + 1}", sid) for i, room in enumerate(record["rotations"][number - 1])
-            for sid in room]

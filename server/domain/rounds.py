@@ -13,6 +13,7 @@ import base64
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -47,6 +48,34 @@ def require_round(store: RedisStore, class_id: str) -> dict[str, Any]:
     if record is None:
         raise Conflict("There is no round yet. Start one first.")
     return record
+
+
+@dataclass(frozen=True)
+class PromptChoices:
+    prompts: list[dict[str, Any]]  # the library's, filtered as asked
+    custom: list[dict[str, Any]]  # the class's own
+    suggestion: dict[str, Any] | None
+    used: list[str]
+    categories: dict[str, dict[str, Any]]
+
+
+def prompt_choices(store: RedisStore, library: PromptLibrary, identity: Identity, *,
+                   category: str | None, depth: str | None, grade_band: str | None,
+                   include_used: bool) -> PromptChoices:
+    """What the host picks the next round's prompt from: the library for the class's grade band
+    (unless another is asked for), without the prompts the class has had unless asked; the
+    suggestion is never one it has had."""
+    require_staff(identity)
+    used = store.used_prompt_ids(identity.class_id)
+    band = grade_band or require_class(store, identity.class_id)["grade_band"]
+    exclude = () if include_used else used
+    found = library.filter(category=category, depth=depth, grade_band=band, exclude_ids=exclude)
+    suggestion = library.suggest(category=category, depth=depth, grade_band=band,
+                                 exclude_ids=used)
+    return PromptChoices(
+        prompts=[p.to_dict() for p in found], custom=store.custom_prompts(identity.class_id),
+        suggestion=suggestion.to_dict() if suggestion else None, used=sorted(used),
+        categories={k: c.to_dict() for k, c in library.categories.items()})
 
 
 def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *,
@@ -400,6 +429,17 @@ def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
         store.add_spotlight(identity.class_id, {"student_id": card["student_id"],
                                                 "card_id": card["id"], "at": now_ms()})
     return card
+
+
+def spotlight_gone(store: RedisStore, class_id: str, before: dict[str, Any],
+                   after: dict[str, Any]) -> bool:
+    """After moderation: should every screen be told the spotlight is empty? When the card
+    stopped being visible and the round now spotlights nothing (`moderate_card` takes a card
+    that is no longer visible out of the spotlight)."""
+    if before["status"] != "visible" or after["status"] == "visible":
+        return False
+    record = current_round(store, class_id)
+    return record is not None and record.get("spotlight") is None
 
 
 def spotlighted_card(store: RedisStore, class_id: str, record: dict[str, Any] | None

@@ -23,6 +23,7 @@ from server.domain import (
     followup,
     json_input,
     prompt_translations,
+    rotation_export,
     rotations,
     rounds,
     spreadsheet,
@@ -323,33 +324,22 @@ def export_rotation(class_id: str, number: int) -> Response:
     identity = _for_class(class_id)
     classes.require_staff(identity)
     record = rotations.require_rotation(svc.store, class_id)
-    students = {s["id"]: s for s in svc.store.list_students(class_id)}
-    names = {sid: s["name"] for sid, s in students.items()}
-    rows = rotations.export_rows(record, number, names)
+    names = {s["id"]: s["name"] for s in svc.store.list_students(class_id)}
+    rows = rotation_export.export_rows(record, number, names)
     fmt = request.args.get("format", "csv")
     if fmt in ("zoom", "zoom-by-hand"):
-        rotations.require_email_access(identity)
-        roster = {e["id"]: e for e in svc.store.list_roster(class_id)}
-        emails = {sid: (roster.get(s.get("roster_id") or "") or {}).get("email")
-                  for sid, s in students.items()}
-        by_hand = [{"student": names[sid], "room": room} for room, sid in rows
-                   if not emails.get(sid)]
+        assigned, by_hand = rotation_export.zoom_assignments(svc.store, identity, rows, names)
         if fmt == "zoom-by-hand":
-            return jsonify(by_hand=by_hand, with_email=len(rows) - len(by_hand))
-        if len(by_hand) == len(rows):
-            raise InvalidInput("No student in this rotation has an e-mail address, so Zoom has "
-                               "nothing to pre-assign. Import a roster with e-mails, or use "
-                               "the printable list.")
+            return jsonify(by_hand=by_hand, with_email=len(assigned))
         body = spreadsheet.csv_text(("Pre-assign Room Name", "Email Address"),
-                                    [(room, emails[sid]) for room, sid in rows
-                                     if emails.get(sid)])
+                                    rotation_export.zoom_csv_rows(assigned))
         return _download(body, "text/csv", f"rotation-{number}-zoom.csv")
     if fmt == "html":
         where = spreadsheet.zone(request.args.get("tz"))
         class_record = classes.require_class(svc.store, class_id)
         page = render_template("rotation_print.html", number=number,
                                total=len(record["rotations"]), class_name=class_record["name"],
-                               when=rotations.rotation_times(record, number, where),
+                               when=rotation_export.rotation_times(record, number, where),
                                today=spreadsheet.long_date(where),
                                rooms=_group_rooms(rows, names))
         return Response(page, mimetype="text/html")

@@ -300,8 +300,7 @@ def rejoin_code(identity: Identity, body: RejoinCodeRequest) -> Ack:
     code = classes.make_rejoin_code(services().store, identity, body.student_id)
     record = classes.require_class(services().store, identity.class_id)
     link = services().join_url(record["join_code"], request.host_url)
-    # The code travels in the fragment: never sent to a server, never in a log.
-    return {"rejoin_code": code, "rejoin_url": f"{link}#rejoin={code.replace('-', '')}"}
+    return {"rejoin_code": code, "rejoin_url": classes.rejoin_link(link, code)}
 
 
 def seat_language(identity: Identity, body: SetLanguage) -> Ack:
@@ -326,23 +325,12 @@ def class_settings(identity: Identity, body: ClassSettings) -> Ack:
 # ---- rounds ----------------------------------------------------------------------------------
 
 def list_prompts(identity: Identity, body: PromptQuery) -> Ack:
-    classes.require_staff(identity)
-    svc = services()
-    used = svc.store.used_prompt_ids(identity.class_id)
-    record = classes.require_class(svc.store, identity.class_id)
-    band = body.grade_band or record["grade_band"]
-    exclude = () if body.include_used else used
-    found = svc.library.filter(category=body.category, depth=body.depth, grade_band=band,
-                               exclude_ids=exclude)
-    suggestion = svc.library.suggest(category=body.category, depth=body.depth, grade_band=band,
-                                     exclude_ids=used)
-    return {
-        "prompts": [p.to_dict() for p in found],
-        "custom": svc.store.custom_prompts(identity.class_id),
-        "suggestion": suggestion.to_dict() if suggestion else None,
-        "used": sorted(used),
-        "categories": {k: c.to_dict() for k, c in svc.library.categories.items()},
-    }
+    choices = rounds.prompt_choices(
+        services().store, services().library, identity, category=body.category,
+        depth=body.depth, grade_band=body.grade_band, include_used=body.include_used)
+    return {"prompts": choices.prompts, "custom": choices.custom,
+            "suggestion": choices.suggestion, "used": choices.used,
+            "categories": choices.categories}
 
 
 def start_round(identity: Identity, body: StartRound) -> Ack:
@@ -377,7 +365,7 @@ def close_round(identity: Identity, _body: Empty) -> Ack:
 
 
 def _limit(action: str, identity: Identity) -> None:
-    services().limits.hit(action, identity.student_id or f"{identity.class_id}:{identity.role}")
+    services().limits.hit(action, limits.seat_of(identity))
 
 
 def submit_card(identity: Identity, body: SubmitCard) -> Ack:
@@ -397,7 +385,7 @@ def edit_card(identity: Identity, body: EditCard) -> Ack:
     changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
     before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
     broadcast.card_changed(identity.class_id, before, after)
-    if before["visibility"] != after["visibility"]:  # the co-host's list follows class cards
+    if projections.answered_changed(before, after):
         broadcast.answered(identity.class_id, after["round_id"])
     return {"card": projections.card_view("author", after)}
 
@@ -411,10 +399,8 @@ def withdraw_card(identity: Identity, body: CardRef) -> Ack:
 
 def _moderated(identity: Identity, before: dict[str, Any], after: dict[str, Any]) -> Ack:
     broadcast.card_changed(identity.class_id, before, after)
-    if before["status"] == "visible" and after["status"] != "visible":
-        record = rounds.current_round(services().store, identity.class_id)
-        if record is not None and record.get("spotlight") is None:
-            broadcast.spotlight(identity.class_id, None)
+    if rounds.spotlight_gone(services().store, identity.class_id, before, after):
+        broadcast.spotlight(identity.class_id, None)
     return {"card": projections.card_view(identity.role, after)}
 
 
