@@ -82,6 +82,15 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     return view
 
 
+def class_for(ctx: SnapshotContext, record: dict[str, Any], role: str,
+              host_url: str = "") -> dict[str, Any]:
+    """The class as `role` sees it: staff everything they manage; the stage also the join code
+    and link, which it shows the room; a student neither."""
+    staff = role in ("teacher", "cohost")
+    return class_view(ctx, record, for_staff=staff, host_url=host_url,
+                      show_code=staff or role == "stage")
+
+
 # ---- rounds and cards ------------------------------------------------------------------------
 
 CARD_AUDIENCES = ("teacher", "cohost", "author", "students")  # the stage: only the spotlight

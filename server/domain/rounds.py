@@ -442,14 +442,6 @@ def spotlight_gone(store: RedisStore, class_id: str, before: dict[str, Any],
     return record is not None and record.get("spotlight") is None
 
 
-def spotlighted_card(store: RedisStore, class_id: str, record: dict[str, Any] | None
-                     ) -> dict[str, Any] | None:
-    if record is None or not record.get("spotlight"):
-        return None
-    card = store.get_card(class_id, record["id"], record["spotlight"])
-    return card if card and card["status"] == "visible" else None
-
-
 def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) -> dict[str, Any]:
     """Count a student's reaction to a card they can see; returns the card."""
     student_id = _require_student(identity)

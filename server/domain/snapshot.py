@@ -14,7 +14,7 @@ from server.domain.projections import (
     answered_as,
     audience_of,
     card_view,
-    class_view,
+    class_for,
     rotation_for_staff,
     rotation_for_stage,
     rotation_for_student,
@@ -36,8 +36,7 @@ def build(ctx: SnapshotContext, identity: Identity, host_url: str,
     staff = identity.is_staff
     snap: dict[str, Any] = {
         "role": identity.role,
-        "class": class_view(ctx, record, for_staff=staff, host_url=host_url,
-                            show_code=staff or identity.role == "stage"),
+        "class": class_for(ctx, record, identity.role, host_url),
     }
     me: dict[str, Any] | None = None
     if identity.role == "student":
@@ -79,7 +78,9 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
         len(store.list_students(class_id)) if stage else None
     snap["round"] = round_view(record, staff=staff, answered=answered, student_count=count,
                                server_time=server_time)
-    spotlight = rounds.spotlighted_card(store, class_id, record)
+    # Shown only while the stage may see it (card_view below): approved and not hidden.
+    spotlight = store.get_card(class_id, record["id"], record["spotlight"]) \
+        if record is not None and record.get("spotlight") else None
     snap["cards"], snap["replies"] = [], []
     if record is not None and identity.role != "stage":  # the stage: only the spotlight
         counts = store.reaction_counts(class_id, record["id"])

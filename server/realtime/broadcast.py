@@ -73,14 +73,13 @@ def class_updated(class_id: str) -> None:
     record = store.get_class(class_id)
     if record is None:
         return
-    staff_view = projections.class_view(services(), record, for_staff=True,
-                                  host_url=request.host_url if has_request_context() else "")
-    socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
     host_url = request.host_url if has_request_context() else ""
-    public = projections.class_view(services(), record, for_staff=False)
+    # The teacher's view is the co-host's too: both are in the staff room.
+    staff_view = projections.class_for(services(), record, "teacher", host_url)
+    socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
+    public = projections.class_for(services(), record, "student", host_url)
     socketio.emit("class.updated", {"class": public}, to=rooms.students(class_id))
-    stage_view = projections.class_view(services(), record, for_staff=False, host_url=host_url,
-                                  show_code=True)
+    stage_view = projections.class_for(services(), record, "stage", host_url)
     socketio.emit("class.updated", {"class": stage_view}, to=rooms.stage(class_id))
 
 
