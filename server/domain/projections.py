@@ -30,6 +30,12 @@ def self_student(student: dict[str, Any]) -> dict[str, Any]:
     return {"id": student["id"], "name": student["name"], "lang": student.get("lang")}
 
 
+def sees_roster(role: str) -> bool:
+    """The roster (full names, e-mails, tags such as ELL) and each student's language: the
+    teacher's only. The co-host sees who is in the class, not the roster."""
+    return role == "teacher"
+
+
 def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
                   online: bool, roster: dict[str, dict[str, Any]] | None = None,
                   role: str = "teacher") -> dict[str, Any]:
@@ -37,7 +43,7 @@ def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
     roster_id = student.get("roster_id")
     view = {"id": student["id"], "name": student["name"], "online": online,
             "roster_id": roster_id}
-    if role == "teacher":
+    if sees_roster(role):
         entry = None
         if roster_id:
             entry = (roster or {}).get(roster_id) if roster is not None else \

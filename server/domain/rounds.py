@@ -476,14 +476,11 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
     if identity.role in ("teacher", "student") \
             and require_class(store, identity.class_id).get("private_replies_off"):
         raise Conflict("Private replies are turned off in this class.")
-    if identity.role == "teacher":
-        sender = "teacher"
-    elif identity.role == "student" and identity.student_id == card["student_id"]:
-        if not store.replies(identity.class_id, current["id"], [card_id]):
-            raise Conflict("You can answer once your teacher has replied to your card.")
-        sender = "student"
-    else:
+    if not projections.sees_thread(identity, card):
         raise NotFound("No such card.")  # co-host, stage, other students: not theirs to see
+    sender = "teacher" if identity.role == "teacher" else "student"
+    if sender == "student" and not store.replies(identity.class_id, current["id"], [card_id]):
+        raise Conflict("You can answer once your teacher has replied to your card.")
     reply_id = secrets.token_hex(6)
     if client_id is not None:
         # The same sender and client id always make the same reply id: a retry finds it.

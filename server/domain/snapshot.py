@@ -19,6 +19,7 @@ from server.domain.projections import (
     rotation_for_stage,
     rotation_for_student,
     round_view,
+    sees_roster,
     sees_thread,
     self_student,
     staff_student,
@@ -55,7 +56,7 @@ def build(ctx: SnapshotContext, identity: Identity, host_url: str,
                           role=identity.role)
             for s in store.list_students(identity.class_id)
         ]
-        if identity.role == "teacher":
+        if sees_roster(identity.role):
             snap["roster"] = list(roster.values())
     _round_part(ctx, identity, snap, server_time)
     _rotation_part(ctx, identity, snap, server_time)
