@@ -1,7 +1,8 @@
-"""Emits that follow a change, shared by HTTP and socket handlers.
+"""Emits that follow a change, shared by HTTP and socket handlers and the scheduler.
 
-Who receives what is decided here, in one place: private content goes only to the teacher's
-room and the one student's room.
+Which rooms get which event, and in what order when one change causes several, is decided
+here, in one place; what each audience may see of it is `server.domain.projections`. Private
+content goes only to the teacher's room and the one student's room.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from server.context import services
-from server.domain import projections
+from server.domain import projections, rounds
 from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import rooms
@@ -170,6 +171,35 @@ def card_changed(class_id: str, before: dict[str, Any] | None,
                           to=room)
         elif old is not None:
             socketio.emit("card.removed", {"card_id": card["id"]}, to=room)
+
+
+def round_started(class_id: str, record: dict[str, Any]) -> None:
+    """A new round: the last round's spotlight leaves every screen first."""
+    spotlight(class_id, None)
+    round_updated(class_id, record)
+
+
+def card_posted(class_id: str, card: dict[str, Any]) -> None:
+    card_changed(class_id, None, card)
+    answered(class_id, card["round_id"])
+
+
+def card_edited(class_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    card_changed(class_id, before, after)
+    if projections.answered_changed(before, after):
+        answered(class_id, after["round_id"])
+
+
+def card_withdrawn(class_id: str, card: dict[str, Any]) -> None:
+    card_changed(class_id, card, None)
+    answered(class_id, card["round_id"])
+
+
+def card_moderated(class_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Hidden, approved or starred: the card first, then an emptied spotlight."""
+    card_changed(class_id, before, after)
+    if rounds.spotlight_gone(services().store, class_id, before, after):
+        spotlight(class_id, None)
 
 
 def answered(class_id: str, round_id: str) -> None:

@@ -337,8 +337,8 @@ def start_round(identity: Identity, body: StartRound) -> Ack:
     record = rounds.start_round(services().store, services().library, identity,
                                 prompt_id=body.prompt_id, custom_text=body.custom_text,
                                 category=body.category)
-    broadcast.spotlight(identity.class_id, None)
-    return _round_changed(identity, record)
+    broadcast.round_started(identity.class_id, record)
+    return {"round": broadcast.staff_round(identity.class_id, record, identity.role)}
 
 
 def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
@@ -375,8 +375,7 @@ def submit_card(identity: Identity, body: SubmitCard) -> Ack:
         visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id,
         audio_id=body.audio_id)
     if created:
-        broadcast.card_changed(identity.class_id, None, card)
-        broadcast.answered(identity.class_id, card["round_id"])
+        broadcast.card_posted(identity.class_id, card)
     return {"card": projections.card_view("author", card), "duplicate": not created}
 
 
@@ -384,23 +383,18 @@ def edit_card(identity: Identity, body: EditCard) -> Ack:
     _limit("card", identity)
     changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
     before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
-    broadcast.card_changed(identity.class_id, before, after)
-    if projections.answered_changed(before, after):
-        broadcast.answered(identity.class_id, after["round_id"])
+    broadcast.card_edited(identity.class_id, before, after)
     return {"card": projections.card_view("author", after)}
 
 
 def withdraw_card(identity: Identity, body: CardRef) -> Ack:
     card = rounds.withdraw_card(services().store, identity, body.card_id)
-    broadcast.card_changed(identity.class_id, card, None)
-    broadcast.answered(identity.class_id, card["round_id"])
+    broadcast.card_withdrawn(identity.class_id, card)
     return {}
 
 
 def _moderated(identity: Identity, before: dict[str, Any], after: dict[str, Any]) -> Ack:
-    broadcast.card_changed(identity.class_id, before, after)
-    if rounds.spotlight_gone(services().store, identity.class_id, before, after):
-        broadcast.spotlight(identity.class_id, None)
+    broadcast.card_moderated(identity.class_id, before, after)
     return {"card": projections.card_view(identity.role, after)}
 
 
