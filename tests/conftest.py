@@ -238,6 +238,27 @@ def create_class(base: str, name: str = "Period 3 Biology", grade_band: str = "9
                      body["cohost_secret"])
 
 
+# ---- a round, for either layer (anything with `call(event, payload)` returning the ack) ---------
+
+def ok(ack: dict[str, Any]) -> dict[str, Any]:
+    assert ack["ok"] is True, ack
+    return ack
+
+
+def start_open_round(teacher: Any, timer: int | None = None) -> dict[str, Any]:
+    listing = ok(teacher.call("prompt.list", {}))
+    prompt = listing["suggestion"]
+    ok(teacher.call("round.start", {"prompt_id": prompt["id"]}))
+    ok(teacher.call("round.host_card", {"text": "I collect old maps; here is one from 1902."}))
+    return ok(teacher.call("round.open", {"timer_seconds": timer}))["round"]
+
+
+def card(client_id: str, text: str, visibility: str = "class", spotlight_ok: bool = True,
+         photo_id: str | None = None) -> dict[str, Any]:
+    return {"client_id": client_id, "text": text, "visibility": visibility,
+            "spotlight_ok": spotlight_ok, "photo_id": photo_id}
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import fakeredis._helpers
+import fakeredis._socket._base
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,6 +33,7 @@ from server.domain import clock
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
 from server.store import RedisStore
+from server.store.redis_store import HEARTBEAT_SECONDS
 
 SECRET_KEY = "test-secret-key-0123456789"
 
@@ -165,9 +170,15 @@ class InProcessApp:
         return scheduler
 
     def tick(self, seconds: float = 0.0) -> None:
-        """Move the clock on by `seconds`, then run the background work due by then."""
-        self.clock.advance(seconds)
-        self.scheduler.tick()
+        """Move the clock on by `seconds` and run the background work as the loops would: at
+        least every heartbeat period on the way, so this process stays alive to the store."""
+        while True:
+            step = min(seconds, HEARTBEAT_SECONDS)
+            self.clock.advance(step)
+            seconds -= step
+            self.scheduler.tick()
+            if seconds <= 0:
+                return
 
     def create_class(self, name: str = "Period 3 Biology", grade_band: str = "9-12") -> Klass:
         r = self.web.post("/api/classes", json={"name": name, "grade_band": grade_band})
@@ -212,9 +223,14 @@ def create(config: Config) -> Flask:
 
 
 @pytest.fixture
-def manual_clock() -> Iterator[clock.ManualClock]:
-    """The domain's and the scheduler's time, standing still until the test moves it."""
+def manual_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[clock.ManualClock]:
+    """The domain's and the scheduler's time, standing still until the test moves it. The
+    in-memory Redis reads it too, so keys expire (heartbeats, retention) by the same clock."""
     manual = clock.ManualClock().install()
+    follows = types.SimpleNamespace(time=clock.now, sleep=time.sleep, monotonic=time.monotonic)
+    for module in (fakeredis._socket._base, fakeredis._helpers):
+        assert module.time is time, f"{module.__name__} reads the time differently now"
+        monkeypatch.setattr(module, "time", follows)
     yield manual
     clock.reset()
 

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from tests.conftest import create_class
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import card, create_class, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 

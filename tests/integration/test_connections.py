@@ -9,8 +9,7 @@ import pytest
 import socketio
 
 from server.domain.limits import SEAT_SOCKETS
-from tests.conftest import create_class
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import card, create_class, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 

@@ -17,8 +17,8 @@ from PIL import Image
 
 from server.domain.limits import LIMITS
 from server.store.redis_store import SLIDE_EVERY_SECONDS, RedisStore
-from tests.conftest import ClassInfo, create_class, need
-from tests.integration.test_rounds import card, ok, start_open_round, upload
+from tests.conftest import ClassInfo, card, create_class, need, ok, start_open_round
+from tests.integration.test_live_rounds import upload
 
 pytestmark = pytest.mark.redis
 

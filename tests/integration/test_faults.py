@@ -20,9 +20,8 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import create_class, free_port, need
+from tests.conftest import card, create_class, free_port, need, ok, start_open_round
 from tests.integration.test_connections import refusal
-from tests.integration.test_rounds import card, ok, start_open_round
 
 
 class RedisProcess:

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.conftest import create_class
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import card, create_class, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 NOTE = "secret-note-Ana-struggles-5b1"

@@ -4,36 +4,16 @@ tested in process (test_rounds.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import redis
+import requests
 
-from tests.conftest import Recorder, create_class
+from tests.conftest import ClassInfo, card, create_class, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 
 SECRET_REPLY = "only-for-you-7f3a"
 SECRET_CARD = "private-card-91c2"
-
-
-def ok(ack: dict[str, Any]) -> dict[str, Any]:
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def start_open_round(teacher: Recorder, timer: int | None = None) -> dict[str, Any]:
-    listing = ok(teacher.call("prompt.list", {}))
-    prompt = listing["suggestion"]
-    ok(teacher.call("round.start", {"prompt_id": prompt["id"]}))
-    ok(teacher.call("round.host_card", {"text": "I collect old maps; here is one from 1902."}))
-    return ok(teacher.call("round.open", {"timer_seconds": timer}))["round"]
-
-
-def card(client_id: str, text: str, visibility: str = "class", spotlight_ok: bool = True,
-         photo_id: str | None = None) -> dict[str, Any]:
-    return {"client_id": client_id, "text": text, "visibility": visibility,
-            "spotlight_ok": spotlight_ok, "photo_id": photo_id}
 
 
 def test_round_journey_on_a_live_server(live_server, clients) -> None:
@@ -125,3 +105,11 @@ def test_deadline_fires_exactly_once_with_two_processes(make_server, redis_url, 
     assert len(closes) == 1
 
 
+
+
+def upload(klass: ClassInfo, token: str, data: bytes, name: str = "photo.jpg"
+           ) -> requests.Response:
+    """A photo upload to a live server (the rules of photos: test_rounds.py, in process)."""
+    return requests.post(f"{klass.base}/api/classes/{klass.class_id}/photos",
+                         files={"photo": (name, data, "image/jpeg")},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=30)

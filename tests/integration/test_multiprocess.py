@@ -18,8 +18,7 @@ import pytest
 import requests
 
 from bench.load import nginx_config  # the same proxy set-up as the district bench
-from tests.conftest import create_class, free_port, need
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import card, create_class, free_port, need, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 

@@ -142,7 +142,7 @@ def test_checkin_room_takes_the_students_most_due(live_server, clients) -> None:
         k.wait_for("snapshot")
     teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
     # Pupil 0 had a real conversation (a private exchange): least due of all.
-    from tests.integration.test_rounds import card, start_open_round
+    from tests.conftest import card, start_open_round
 
     start_open_round(teacher)
     posted = ok(kids[seats[0]["student_id"]].call(

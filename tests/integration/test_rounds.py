@@ -11,29 +11,11 @@ from typing import Any
 
 from PIL import Image
 
+from tests.conftest import card, ok, start_open_round
 from tests.inprocess import Client, InProcessApp, Klass
 
 SECRET_REPLY = "only-for-you-7f3a"
 SECRET_CARD = "private-card-91c2"
-
-
-def ok(ack: dict[str, Any]) -> dict[str, Any]:
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def start_open_round(teacher: Client, timer: int | None = None) -> dict[str, Any]:
-    listing = ok(teacher.call("prompt.list", {}))
-    prompt = listing["suggestion"]
-    ok(teacher.call("round.start", {"prompt_id": prompt["id"]}))
-    ok(teacher.call("round.host_card", {"text": "I collect old maps; here is one from 1902."}))
-    return ok(teacher.call("round.open", {"timer_seconds": timer}))["round"]
-
-
-def card(client_id: str, text: str, visibility: str = "class", spotlight_ok: bool = True,
-         photo_id: str | None = None) -> dict[str, Any]:
-    return {"client_id": client_id, "text": text, "visibility": visibility,
-            "spotlight_ok": spotlight_ok, "photo_id": photo_id}
 
 
 def test_thirty_students_privacy_and_counts(rapport: InProcessApp) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.conftest import create_class
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import card, create_class, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 

@@ -7,9 +7,8 @@ import redis
 import requests
 import socketio
 
-from tests.conftest import create_class
+from tests.conftest import card, create_class, ok, start_open_round
 from tests.integration.test_data import full_journey
-from tests.integration.test_rounds import card, ok, start_open_round
 
 pytestmark = pytest.mark.redis
 

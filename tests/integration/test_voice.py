@@ -11,8 +11,7 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import ClassInfo, create_class
-from tests.integration.test_rounds import card, ok, start_open_round
+from tests.conftest import ClassInfo, card, create_class, ok, start_open_round
 from tests.unit.test_audio import ogg, webm
 
 pytestmark = pytest.mark.redis
