@@ -186,18 +186,8 @@ def _refuse(code: str, message: str) -> ConnectionRefusedError:
 
 
 def _join_rooms(identity: Identity) -> None:
-    class_id = identity.class_id
-    join_room(rooms.everyone(class_id))
-    if identity.is_staff:
-        join_room(rooms.staff(class_id))
-        join_room(rooms.teacher(class_id) if identity.role == "teacher"
-                  else rooms.cohost(class_id))
-    elif identity.role == "stage":
-        join_room(rooms.stage(class_id))
-    else:
-        assert identity.student_id
-        join_room(rooms.students(class_id))
-        join_room(rooms.student(class_id, identity.student_id))
+    for room in rooms.of(identity):
+        join_room(room)
 
 
 def on_connect(auth: Any = None) -> None:

@@ -1,4 +1,9 @@
-"""Socket.IO room names: one per class, per role group and per student."""
+"""Socket.IO room names: one per class, per role group and per student, and which of them a
+socket joins (`of`). What each room is sent is `server.realtime.broadcast`."""
+
+from __future__ import annotations
+
+from server.domain.classes import Identity
 
 
 def everyone(class_id: str) -> str:
@@ -27,3 +32,16 @@ def student(class_id: str, student_id: str) -> str:
 
 def cohost(class_id: str) -> str:
     return f"c:{class_id}:cohost"
+
+
+def of(identity: Identity) -> list[str]:
+    """The rooms a socket of `identity` joins: the class; staff the staff room and their own
+    role's; the stage its room; a student the students' room and their own."""
+    class_id = identity.class_id
+    if identity.is_staff:
+        return [everyone(class_id), staff(class_id),
+                teacher(class_id) if identity.role == "teacher" else cohost(class_id)]
+    if identity.role == "stage":
+        return [everyone(class_id), stage(class_id)]
+    assert identity.student_id
+    return [everyone(class_id), students(class_id), student(class_id, identity.student_id)]
