@@ -106,11 +106,14 @@ _PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibi
                        "updated_at")
 
 
+PUBLIC = {"visibility": "class", "status": "visible"}  # the fields that make a card public
+
+
 def public(card: dict[str, Any]) -> bool:
     """A card every student may see (and the stage, when it is spotlighted): one for the class,
     approved and not hidden. Only such cards take other students' reactions and give topics to
     breakout-room starters."""
-    return bool(card["visibility"] == "class" and card["status"] == "visible")
+    return all(card[field] == value for field, value in PUBLIC.items())
 
 
 def card_view(audience: str, card: dict[str, Any] | None,
@@ -165,6 +168,12 @@ def may_react(card: dict[str, Any], student_id: str) -> bool:
     """May this student react to this card: their own (whatever its status), or a public one.
     The store counts a reaction only when this holds."""
     return card["student_id"] == student_id or public(card)
+
+
+def may_react_patterns(student_id: str) -> list[dict[str, str]]:
+    """`may_react` as field patterns (a card may take the reaction when it has every field of
+    one of them), for the store to apply where it reads the card, in the same round trip."""
+    return [{"student_id": student_id}, PUBLIC]
 
 
 def reactions_public(card: dict[str, Any]) -> bool:

@@ -281,6 +281,32 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
     return message
 
 
+def without_student(record: dict[str, Any], student_id: str) -> dict[str, Any] | None:
+    """The fields of a rotation record to set once a student's data is deleted: they leave
+    every room, list and setting of the plan, and the starters go (they may name them). None
+    when the plan never had them."""
+    if student_id not in record.get("students", []):
+        return None
+    strip = [[[s for s in room if s != student_id] for room in rotation]
+             for rotation in record["rotations"]]
+    return {"rotations": strip,
+            "students": [s for s in record["students"] if s != student_id],
+            "left": [s for s in record.get("left", []) if s != student_id],
+            "settings": {**record["settings"],
+                         "absent": [s for s in record["settings"]["absent"]
+                                    if s != student_id],
+                         "apart": [p for p in record["settings"]["apart"]
+                                   if student_id not in p],
+                         "together": [[s for s in g if s != student_id]
+                                      for g in record["settings"]["together"]]},
+            "starters": []}
+
+
+def forget_student(store: RedisStore, class_id: str, student_id: str) -> None:
+    """Take a student whose data was deleted (`classes.forget_student`) out of the plan."""
+    store.update_rotation(class_id, lambda record: without_student(record, student_id))
+
+
 def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
                  run: Runner = run_here) -> dict[str, Any] | None:
     """Re-plan the rotations still to come without a student who dropped out of a running

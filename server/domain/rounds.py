@@ -450,9 +450,10 @@ def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) ->
     round_id = store.current_round_id(identity.class_id)
     if round_id is None:
         raise Conflict("There is no round yet. Start one first.")
-    # One round trip: the card is looked up, its visibility to this student checked (their
-    # own card, or a visible class card) and the reaction counted, atomically.
-    card = store.react_to_card(identity.class_id, round_id, card_id, student_id, reaction)
+    # One round trip: the card is looked up, its visibility to this student checked and the
+    # reaction counted, atomically.
+    card = store.react_to_card(identity.class_id, round_id, card_id, student_id, reaction,
+                               seen_if=projections.may_react_patterns(student_id))
     if card is None:
         raise NotFound("No such card.")
     return card

@@ -12,7 +12,6 @@ import logging
 import urllib.request
 from typing import Any
 
-import redis
 import segno
 from flask import Blueprint, Response, jsonify, render_template, request
 
@@ -46,6 +45,7 @@ from server.http.openapi import openapi_document
 from server.realtime import broadcast
 from server.realtime.offload import run_blocking
 from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
+from server.store import StoreUnavailable
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ def domain_error(exc: DomainError) -> tuple[Response, int]:
     return jsonify(error=exc.to_dict()), exc.http_status
 
 
-@bp.errorhandler(redis.RedisError)
-def store_error(_exc: redis.RedisError) -> tuple[Response, int]:
+@bp.errorhandler(StoreUnavailable)
+def store_error(_exc: StoreUnavailable) -> tuple[Response, int]:
     return jsonify(error={"code": "unavailable",
                           "message": "The server cannot reach its store. Try again shortly."}), 503
 
@@ -411,6 +411,7 @@ def forget_student(class_id: str, student_id: str) -> tuple[str, int]:
     identity = _for_class(class_id)
     sids = svc.store.sockets_of(class_id, student_id=student_id)
     classes.forget_student(svc.store, identity, student_id, rate_actions=LIMITS)
+    rotations.forget_student(svc.store, class_id, student_id)
     broadcast.student_forgotten(class_id, student_id, sids)
     _rewrite_append_only_file(svc)
     return "", 204

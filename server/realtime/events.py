@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room
 
@@ -60,6 +59,7 @@ from server.schemas import (
     SubmitCard,
     parse,
 )
+from server.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
@@ -70,9 +70,9 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def _store_error(exc: redis.RedisError) -> None:
+def _store_error(exc: StoreUnavailable) -> None:
     scheduler = services().scheduler
-    if scheduler is not None and isinstance(exc, redis.ConnectionError):
+    if scheduler is not None and exc.unreachable:
         scheduler.store_unreachable()  # refused, reset or loading: an outage, not a timeout
 
 
@@ -154,7 +154,7 @@ def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
             return {"ok": True, **result}
         except DomainError as exc:
             return {"ok": False, "error": exc.to_dict()}
-        except redis.RedisError as exc:
+        except StoreUnavailable as exc:
             # A timeout may be a slow store, not an outage: this client retries and nobody
             # else is disturbed. Only an unreachable store makes everyone resync afterwards.
             log.warning("store unavailable during %s", fn.__name__)
@@ -215,7 +215,7 @@ def on_connect(auth: Any = None) -> None:
             seat_cap=limits.STAFF_SOCKETS if identity.is_staff or identity.role == "stage"
             else limits.SEAT_SOCKETS,
             address_cap=limits.ADDRESS_SOCKETS if svc.limits.enabled else None)
-    except redis.RedisError as exc:
+    except StoreUnavailable as exc:
         # Not the client's fault: it should retry, and keep its seat token.
         _store_error(exc)
         raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
@@ -243,7 +243,7 @@ def on_disconnect(*_args: Any) -> None:
                                                student_id, run=run_blocking)
             if replanned is not None:
                 broadcast.rotation_updated(identity.class_id, replanned)
-    except redis.RedisError:
+    except StoreUnavailable:
         log.warning("store unavailable while recording a disconnect")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Flask
 
 from server.context import Services
@@ -22,7 +21,8 @@ from server.domain import clock, rotations, rounds
 from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import broadcast
-from server.store.redis_store import HEARTBEAT_SECONDS
+from server.store import StoreUnavailable
+from server.store.keys import HEARTBEAT_SECONDS
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.1
@@ -54,7 +54,7 @@ class Scheduler:
                 # At once, not on the first beat: a restart under the same name makes the
                 # previous run's sockets ghosts before anyone can be shown them as online.
                 self.app.extensions["rapport"].store.heartbeat()
-            except redis.RedisError:
+            except StoreUnavailable:
                 log.warning("heartbeat: store unavailable at start")
             if background:
                 socketio.start_background_task(self._run)
@@ -82,7 +82,7 @@ class Scheduler:
                 self._resync_if_due()
                 if self._reactions_pending:
                     self.flush_reactions()
-        except redis.RedisError:
+        except StoreUnavailable:
             # This loop reads the store ten times a second: its failing is a real outage.
             # A handler's timeout is not (the store may just be slow): that client gets
             # `unavailable` and retries, and nobody else is disturbed.
@@ -122,7 +122,7 @@ class Scheduler:
                 svc.store.heartbeat()
                 for class_id, student_id in svc.store.purge_dead_processes():
                     broadcast.presence(class_id, student_id, False)
-        except redis.RedisError:
+        except StoreUnavailable:
             log.warning("heartbeat: store unavailable")
         except Exception:
             log.exception("heartbeat failed")

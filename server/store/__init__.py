@@ -1,6 +1,8 @@
-"""The store: every Redis key name and multi-key update lives in `server.store.redis_store`."""
+"""The store: `RedisStore`, one facade over a repository per area (`server/store/*.py`); every
+Redis key name lives in `server.store.keys`, every Lua script under `server/store/lua/`."""
 
 from server.store.backends import StoreHandle, open_store
-from server.store.redis_store import RedisStore, StoreUnavailable
+from server.store.base import StoreUnavailable
+from server.store.redis_store import RedisStore
 
 __all__ = ["RedisStore", "StoreHandle", "StoreUnavailable", "open_store"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from server.realtime import events
-from server.store import redis_store
+from server.store import keys as store_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
@@ -356,7 +356,7 @@ def test_redis_keys_doc_matches_the_key_registry() -> None:
                 pattern = row[0].strip("`")
                 assert pattern not in documented, f"{pattern} twice"
                 documented[pattern] = (row[1], row[-1])
-    registry = {spec.pattern: spec for spec in redis_store.KEY_REGISTRY}
+    registry = {spec.pattern: spec for spec in store_keys.KEY_REGISTRY}
     _same("Redis keys", documented=documented, code=registry)
     for pattern, spec in registry.items():
         kind, ttl = documented[pattern]
@@ -366,10 +366,10 @@ def test_redis_keys_doc_matches_the_key_registry() -> None:
 
 def test_every_key_function_of_the_store_is_in_the_registry() -> None:
     """A key named outside the registry would escape the doc check."""
-    source = ast.parse(inspect.getsource(redis_store))
+    source = ast.parse(inspect.getsource(store_keys))
     named = {f.name for f in source.body if isinstance(f, ast.FunctionDef)
              and f.name.endswith("_key")}
-    _same("key functions", documented={spec.name.__name__ for spec in redis_store.KEY_REGISTRY},
+    _same("key functions", documented={spec.name.__name__ for spec in store_keys.KEY_REGISTRY},
           code=named)
     # and no method builds a key name from the prefix itself
     for node in ast.walk(source):

@@ -1,0 +1,178 @@
+"""What every area of the store shares: the client, its Lua scripts, the TTL rule, the
+transaction helpers, and the one boundary where a Redis failure becomes `StoreUnavailable`.
+
+Multi-key updates run as MULTI/EXEC transactions (with WATCH where a check must hold until the
+write) or as one Lua script, so a crash never leaves half an update. Every key of a class,
+credentials and join code included, expires `retention_days` after the class's last activity
+(sliding TTL: `_refresh` on every write, the `slide_class` script hourly).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast
+
+import redis
+
+from server.store.client import Client, Pipeline, Script
+from server.store.keys import class_key, class_keys, code_key, cred_key, index_key, students_key
+
+T = TypeVar("T")
+P = ParamSpec("P")
+Record = dict[str, Any]  # a JSON object as stored
+TTL_CACHE_SECONDS = 60
+LUA_DIR = Path(__file__).parent / "lua"
+
+# How often (per class, per process) the slide_class script runs with the class's activity.
+# Retention is counted in whole days, so sliding at most once an hour keeps every key within an
+# hour of `retention_days` after the class's last activity, at a cost that does not grow per
+# event.
+SLIDE_EVERY_SECONDS = 3600.0
+
+
+class StoreUnavailable(Exception):
+    """Redis did not answer (or refused the command): the action did not happen, or may have.
+
+    `unreachable` is True when the store could not be reached at all (connection refused or
+    reset, still loading): an outage. A timeout is not one: the store may just be slow."""
+
+    def __init__(self, message: str, *, unreachable: bool) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+def guarded(fn: Callable[P, T]) -> Callable[P, T]:
+    """Turn any Redis failure inside `fn` into `StoreUnavailable`."""
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}",
+                                   unreachable=isinstance(exc, redis.ConnectionError)) from exc
+
+    return call
+
+
+def store_boundary(cls: type[T]) -> type[T]:
+    """Guard every public method of the facade: the one place Redis errors are translated,
+    so no caller imports redis to catch them."""
+    for name in dir(cls):
+        if not name.startswith("_") and callable(method := getattr(cls, name)):
+            setattr(cls, name, guarded(method))
+    return cls
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_scripts(client: Client) -> dict[str, Script]:
+    """Every script under lua/, by file name (`add_card.lua` -> "add_card")."""
+    return {path.stem: client.register_script(path.read_text(encoding="utf-8"))
+            for path in sorted(LUA_DIR.glob("*.lua"))}
+
+
+class StoreBase:
+    def __init__(self, client: Any, default_retention_days: int = 180,
+                 clock: Callable[[], float] = time.monotonic,
+                 process_name: str | None = None) -> None:
+        self.r = cast(Client, client)  # decode_responses: see server/store/client.py
+        # This process: a stable name (host:port when serving) and a fresh id per start.
+        name = process_name or f"{socket.gethostname()}:{os.getpid()}"
+        self.process = f"{name}|{secrets.token_hex(6)}"
+        self._mine: dict[str, tuple[str, str]] = {}  # sid -> (class id, stored entry)
+        self.default_retention_days = default_retention_days
+        self._ttl_cache: dict[str, tuple[int, float]] = {}  # class -> (ttl, read at)
+        self._clock = clock
+        self._slid_at: dict[str, float] = {}
+        self.lua = load_scripts(self.r)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.r.ping())
+        except redis.RedisError:
+            return False
+
+    def _ttl(self, class_id: str) -> int:
+        cached = self._ttl_cache.get(class_id)
+        # Re-read after a minute: another process may have changed the retention period.
+        if cached is not None and time.monotonic() - cached[1] < TTL_CACHE_SECONDS:
+            return cached[0]
+        days = self.r.hget(class_key(class_id), "retention_days")
+        ttl = int(json.loads(days) if days else self.default_retention_days) * 86400
+        self._ttl_cache[class_id] = (ttl, time.monotonic())
+        return ttl
+
+    def _refresh(self, pipe: Pipeline, class_id: str) -> None:
+        """Queue EXPIREs that keep a class's own keys alive as long as it is used, and (at
+        most once an hour) slide everything else of the class along with them."""
+        ttl = self._ttl(class_id)
+        for key in class_keys(class_id):
+            pipe.expire(key, ttl)
+        self._slide(pipe, class_id)
+
+    def _slide(self, pipe: Pipeline, class_id: str) -> None:
+        """Queue slide_class when this process has not slid the class for an hour. (Were the
+        transaction it rides on to be retried, the next slide waits for the next hour.)"""
+        now = self._clock()
+        if now - self._slid_at.get(class_id, -SLIDE_EVERY_SECONDS) < SLIDE_EVERY_SECONDS:
+            return
+        self._slid_at[class_id] = now
+        keys = [class_key(class_id), students_key(class_id), index_key(class_id),
+                *class_keys(class_id)]
+        self.lua["slide_class"](keys=keys, args=[self._ttl(class_id), code_key(""), cred_key("")],
+                                client=pipe)
+
+    def _track(self, pipe: Pipeline, class_id: str, *keys: str) -> None:
+        """Record dynamic keys in the class index and give them the class's TTL."""
+        ttl = self._ttl(class_id)
+        pipe.sadd(index_key(class_id), *keys)
+        pipe.expire(index_key(class_id), ttl)
+        for key in keys:
+            pipe.expire(key, ttl)
+        self._slide(pipe, class_id)
+
+    def _watched(self, keys: Iterable[str], body: Callable[[Pipeline], T]) -> T:
+        """Run `body(pipe)` under WATCH of `keys`, retrying when another writer got there first."""
+        with self.r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(*keys)
+                    return body(pipe)
+                except redis.WatchError:
+                    continue
+
+    def _update_record(self, class_id: str, rkey: str,
+                       change: Callable[[Record], Record | None]) -> Record | None:
+        """WATCH a JSON-valued hash, let `change` decide the fields to set, write them."""
+
+        def body(pipe: Pipeline) -> Record | None:
+            raw = pipe.hgetall(rkey)
+            if not raw:
+                return None
+            record = {k: json.loads(v) for k, v in raw.items()}
+            fields = change(record)
+            if fields is None:
+                return None
+            pipe.multi()
+            pipe.hset(rkey, mapping={k: dumps(v) for k, v in fields.items()})
+            pipe.expire(rkey, self._ttl(class_id))
+            self._refresh(pipe, class_id)
+            pipe.execute()
+            return {**record, **fields}
+
+        return self._watched([rkey], body)
+
+    def _class_record(self, class_id: str, client: Client | Pipeline | None = None
+                      ) -> Record | None:
+        raw = (client or self.r).hgetall(class_key(class_id))
+        return {k: json.loads(v) for k, v in raw.items()} if raw else None
