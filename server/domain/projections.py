@@ -143,14 +143,14 @@ def card_view(audience: str, card: dict[str, Any] | None,
     return view
 
 
+def student_audience(card: dict[str, Any], student_id: str | None) -> str:
+    return "author" if student_id == card["student_id"] else "students"
+
+
 def audience_of(identity: Identity, card: dict[str, Any]) -> str:
     if identity.role == "student":
-        return "author" if identity.student_id == card["student_id"] else "students"
+        return student_audience(card, identity.student_id)
     return identity.role
-
-
-def student_audience(card: dict[str, Any], student_id: str) -> str:
-    return "author" if student_id == card["student_id"] else "students"
 
 
 def student_sees(card: dict[str, Any], student_id: str) -> bool:
