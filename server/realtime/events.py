@@ -24,6 +24,7 @@ from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms
+from server.realtime.admission import admission, busy_error
 from server.realtime.offload import run_blocking
 from server.realtime.packets import MALFORMED, AnsweringPacket
 from server.schemas import (
@@ -147,6 +148,8 @@ def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
             return _error("rate_limited", "Too many messages. Slow down a little.")
         if extra:
             return _error("invalid", "Send one JSON object per event.")
+        if not admission.enter():  # refused before doing anything: the client sends it again
+            return {"ok": False, "error": busy_error()}
         try:
             identity = current_identity()
             payload = parse(schema, data)
@@ -157,10 +160,12 @@ def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
         except StoreUnavailable as exc:
             # A timeout may be a slow store, not an outage: this client retries and nobody
             # else is disturbed. Only an unreachable store makes everyone resync afterwards.
-            log.warning("store unavailable during %s", fn.__name__)
+            log.warning("store unavailable during %s: %s", fn.__name__, exc)
             _store_error(exc)
             return _error("unavailable", "The server cannot reach its store in time. It may or "
                           "may not have done this: try again.")
+        finally:
+            admission.leave()
 
     run.__name__ = fn.__name__
     return run
@@ -574,9 +579,28 @@ def refuse_star_event(socketio: SocketIO) -> None:
     server.packet_class = AnsweringPacket
 
 
+def admitted_connect(auth: Any = None) -> None:
+    """`on_connect` in its turn (admission control); refused with `busy` when too many wait."""
+    if not admission.enter():
+        raise ConnectionRefusedError("busy", busy_error())
+    try:
+        on_connect(auth)
+    finally:
+        admission.leave()
+
+
+def admitted_disconnect(*args: Any) -> None:
+    """`on_disconnect` in its turn; never refused (it cleans up)."""
+    admission.enter(refusable=False)
+    try:
+        on_disconnect(*args)
+    finally:
+        admission.leave()
+
+
 def register(socketio: SocketIO) -> None:
-    socketio.on_event("connect", on_connect)
-    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("connect", admitted_connect)
+    socketio.on_event("disconnect", admitted_disconnect)
     socketio.on_event("*", on_unknown_event)
     socketio.on_event(MALFORMED, on_malformed_packet)
     for name, (schema, fn) in EVENTS.items():

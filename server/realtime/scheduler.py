@@ -82,7 +82,12 @@ class Scheduler:
                 self._resync_if_due()
                 if self._reactions_pending:
                     self.flush_reactions()
-        except StoreUnavailable:
+        except StoreUnavailable as exc:
+            if not exc.unreachable:
+                # Slow, not down (a timeout on an overloaded process): the next tick tries
+                # again; resyncing every client now would only add to the load.
+                log.warning("store slow in background work (%s); trying again", exc)
+                return
             # This loop reads the store ten times a second: its failing is a real outage.
             # A handler's timeout is not (the store may just be slow): that client gets
             # `unavailable` and retries, and nobody else is disturbed.

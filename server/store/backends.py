@@ -1,5 +1,14 @@
 """The three ways Rapport gets a Redis: a server from REDIS_URL, a private child redis-server,
 or in-process fakeredis (nothing survives a restart, and Rapport says so loudly).
+
+Pool size: redis-py 8 caps a connection pool at 100 connections unless told otherwise and
+raises `MaxConnectionsError` (a ConnectionError) for the 101st command in flight. Under
+overload every event waiting for its reply holds a connection, so at 16 classes or more on two
+busy cores the cap was reached: events were answered `unavailable`, reaction flushes and
+spotlights were lost, and each refusal counted as a store outage. Socket.IO's message queue
+builds its own pool from its URL, with the same cap (a publish refused twice is dropped). Both
+pools here allow `MAX_CONNECTIONS`; how much work runs at once is bounded before that, by
+admission control (`server/realtime/admission.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
@@ -23,6 +33,18 @@ MEMORY_WARNING = (
     "Rapport is running on its in-memory store: everything is lost when the server stops. "
     "Install redis-server or set REDIS_URL to keep your classes."
 )
+
+
+MAX_CONNECTIONS = 2000  # per pool and process; Redis accepts 10,000 clients by default
+
+
+def message_queue_url(url: str) -> str:
+    """REDIS_URL for Socket.IO's message queue with the pool cap raised (a query argument:
+    python-socketio builds that client from the URL alone)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("max_connections", str(MAX_CONNECTIONS))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dataclass
@@ -57,9 +79,10 @@ def open_store(config: Config) -> StoreHandle:
         assert config.redis_url
         client = redis.Redis.from_url(
             config.redis_url, decode_responses=True, health_check_interval=30,
-            socket_connect_timeout=2, socket_timeout=5,
+            socket_connect_timeout=2, socket_timeout=5, max_connections=MAX_CONNECTIONS,
         )
-        return StoreHandle(client, "redis", durable=True, message_queue=config.redis_url)
+        return StoreHandle(client, "redis", durable=True,
+                           message_queue=message_queue_url(config.redis_url))
     if mode == "private-redis":
         return _start_private_redis(config.instance_path)
     return _memory_store()
@@ -87,7 +110,7 @@ def _start_private_redis(instance_path: Path) -> StoreHandle:
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     sock = data_dir / "redis.sock"
     kwargs: dict[str, Any] = {"unix_socket_path": str(sock), "decode_responses": True,
-                              "socket_timeout": 5}
+                              "socket_timeout": 5, "max_connections": MAX_CONNECTIONS}
     existing = redis.Redis(**kwargs)
     try:
         existing.ping()

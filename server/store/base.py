@@ -56,8 +56,11 @@ def guarded(fn: Callable[P, T]) -> Callable[P, T]:
         try:
             return fn(*args, **kwargs)
         except redis.RedisError as exc:
+            # This process's own pool full (MaxConnectionsError) is overload, not an outage.
+            unreachable = (isinstance(exc, redis.ConnectionError)
+                           and not isinstance(exc, redis.MaxConnectionsError))
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}",
-                                   unreachable=isinstance(exc, redis.ConnectionError)) from exc
+                                   unreachable=unreachable) from exc
 
     return call
 

@@ -54,9 +54,13 @@ export function connect({ token, view }) {
   });
 }
 
+const BUSY_RETRIES = 6;
+
 /**
  * Emit an event with an ack; resolve with the ack result (`{ok: true, ...}`),
  * reject with Error(error.message) on `{ok: false}` or after 10 s without an answer.
+ * A `busy` answer (the server refused the event before doing anything, under overload) is
+ * sent again after the `retry_after_ms` it carries, a little spread out, up to 6 times.
  * @param {any} socket
  * @param {string} event
  * @param {object} payload
@@ -64,24 +68,31 @@ export function connect({ token, view }) {
  */
 export function emitAck(socket, event, payload) {
   return new Promise((resolve, reject) => {
-    if (!socket.connected) {
-      reject(new Error(t("common.not_connected")));
-      return;
-    }
-    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (/** @type {any} */ timeoutErr, /** @type {any} */ result) => {
-      if (timeoutErr) {
-        reject(new Error(t("common.no_answer")));
-      } else if (result && result.ok === true) {
-        resolve(result);
-      } else {
-        const message = result && result.error && typeof result.error.message === "string"
-          ? result.error.message
-          : t("common.failed");
-        const err = new Error(message);
-        /** @type {any} */ (err).code = result && result.error ? result.error.code : "unknown";
-        reject(err);
+    let busy = 0;
+    const send = () => {
+      if (!socket.connected) {
+        reject(new Error(t("common.not_connected")));
+        return;
       }
-    });
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (/** @type {any} */ timeoutErr, /** @type {any} */ result) => {
+        const error = result && result.error ? result.error : null;
+        if (timeoutErr) {
+          reject(new Error(t("common.no_answer")));
+        } else if (result && result.ok === true) {
+          resolve(result);
+        } else if (error && error.code === "busy" && busy < BUSY_RETRIES) {
+          busy += 1;
+          const pause = Number(error.retry_after_ms) > 0 ? Number(error.retry_after_ms) : 1000;
+          window.setTimeout(send, pause * (1 + Math.random() / 2));
+        } else {
+          const message = error && typeof error.message === "string" ? error.message : t("common.failed");
+          const err = new Error(message);
+          /** @type {any} */ (err).code = error ? error.code : "unknown";
+          reject(err);
+        }
+      });
+    };
+    send();
   });
 }
 
@@ -107,8 +118,8 @@ const RETRY_AFTER_MS = 8000;
 /**
  * Handle a connection the server refused (the client does not retry those by itself).
  * `not_authorised` goes to `onNotAuthorised` (the credential is bad: do not retry);
- * any other refusal (for example the store was briefly unavailable) is retried after a pause,
- * with `onRetrying(message)` called so the page can say so.
+ * any other refusal (the store was briefly unavailable, or the server was `busy`) is retried
+ * after a pause, with `onRetrying(message)` called so the page can say so.
  * @param {any} socket
  * @param {{onNotAuthorised: () => void, onRetrying?: (message: string) => void}} handlers
  */
