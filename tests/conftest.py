@@ -214,6 +214,17 @@ def clients() -> Iterator[Callable[..., Recorder]]:
         rec.close()
 
 
+def refusal(url: str, auth: dict[str, Any]) -> Any:
+    """What a real client's `connect_error` handler receives when the server refuses it."""
+    got: list[Any] = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", got.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
+    assert got, "no connect_error"
+    return got[0]
+
+
 @dataclass
 class ClassInfo:
     base: str

@@ -145,9 +145,7 @@ class InProcessApp:
     """One app, its store, its clock and its clients, for one test."""
 
     def __init__(self, tmp: Path, manual: clock.ManualClock, **settings: Any) -> None:
-        config = Config(secret_key=SECRET_KEY, async_mode="threading", store_mode="memory",
-                        instance_path=tmp, rate_limits=False, testing=True)
-        config = dataclasses.replace(config, **settings)
+        config = config_for(tmp, **settings)
         self.clock = manual
         self.app = create(config)
         self.web = self.app.test_client()
@@ -208,6 +206,13 @@ class InProcessApp:
     def close(self) -> None:
         for client in self._clients:
             client.close()
+
+
+def config_for(tmp: Path, **settings: Any) -> Config:
+    """The test defaults (threading, in-memory store, no rate limits), `settings` over them."""
+    config = Config(secret_key=SECRET_KEY, async_mode="threading", store_mode="memory",
+                    instance_path=tmp, rate_limits=False, testing=True)
+    return dataclasses.replace(config, **settings)
 
 
 def create(config: Config) -> Flask:

@@ -20,8 +20,7 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import card, create_class, free_port, need, ok, start_open_round
-from tests.integration.test_connections import refusal
+from tests.conftest import card, create_class, free_port, need, ok, refusal, start_open_round
 
 
 class RedisProcess:

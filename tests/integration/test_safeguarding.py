@@ -1,29 +1,26 @@
-"""For schools' safeguarding: a class switch that turns private replies off, and a teacher's
-export that holds every private thread, withdrawn cards' threads included."""
+"""For schools' safeguarding, in process: a class switch that turns private replies off, and a
+teacher's export that holds every private thread, withdrawn cards' threads included."""
 
 from __future__ import annotations
 
-import pytest
-import requests
-
-from tests.conftest import card, create_class, ok, start_open_round
-
-pytestmark = pytest.mark.redis
+from tests.conftest import card, ok, start_open_round
+from tests.inprocess import InProcessApp
 
 
 def test_private_replies_can_be_turned_off_and_every_thread_is_exported(
-        live_server, clients) -> None:
-    klass = create_class(live_server.url)
+        rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
     seat = klass.join("Ana")
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
-    cohost = clients(live_server.url, {"token": klass.cohost_secret})
-    ana = clients(live_server.url, {"token": seat["seat_token"]})
-    assert ana.wait_for("snapshot")["class"]["private_replies"] is True
+    teacher = rapport.connect({"token": klass.teacher_secret})
+    cohost = rapport.connect({"token": klass.cohost_secret})
+    ana = rapport.connect({"token": seat["seat_token"]})
+    assert ana.first("snapshot")["class"]["private_replies"] is True
     start_open_round(teacher)
     first = ok(ana.call("card.submit", card("ana-card-0001", "I miss my old school",
                                             "teacher")))["card"]
     ok(teacher.call("reply.send", {"card_id": first["id"], "text": "Tell me more?"}))
+    rapport.tick(20)  # her answer comes later (replies are ordered by time)
     ok(ana.call("reply.send", {"card_id": first["id"], "text": "Maybe later"}))
     # She withdraws the card: it leaves every screen, its thread stays in the teacher's record.
     ok(ana.call("card.withdraw", {"card_id": first["id"]}))
@@ -33,7 +30,7 @@ def test_private_replies_can_be_turned_off_and_every_thread_is_exported(
     refused = cohost.call("class.settings", {"private_replies": False})
     assert refused["error"]["code"] == "forbidden"
     ok(teacher.call("class.settings", {"private_replies": False}))
-    ana.wait_for("class.updated", lambda d: d["class"]["private_replies"] is False)
+    ana.first("class.updated", lambda d: d["class"]["private_replies"] is False)
     for who in (teacher, ana):
         answer = who.call("reply.send", {"card_id": second["id"], "text": "Hello"})
         assert answer["error"]["code"] == "conflict", answer
@@ -41,8 +38,8 @@ def test_private_replies_can_be_turned_off_and_every_thread_is_exported(
     snap = ok(teacher.call("snapshot.get", {}))["snapshot"]
     assert snap["class"]["private_replies"] is False and snap["class"]["approval_required"] is False
 
-    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                        headers=auth, timeout=10).json()
+    data = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                        headers=auth).get_json()
     assert data["class"]["private_replies_off"] is True
     (thread,) = data["private_threads"]
     assert thread["card_id"] == first["id"] and thread["card_withdrawn"] is True
@@ -53,8 +50,8 @@ def test_private_replies_can_be_turned_off_and_every_thread_is_exported(
     # Turned back on, replies flow again; deleting Ana deletes her kept thread too.
     ok(teacher.call("class.settings", {"private_replies": True}))
     ok(teacher.call("reply.send", {"card_id": second["id"], "text": "Great match!"}))
-    assert requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/"
-                           f"{seat['student_id']}", headers=auth, timeout=10).status_code == 204
-    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                        headers=auth, timeout=10).json()
+    assert rapport.web.delete(f"/api/classes/{klass.class_id}/students/"
+                           f"{seat['student_id']}", headers=auth).status_code == 204
+    data = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                        headers=auth).get_json()
     assert data["private_threads"] == []
