@@ -3,8 +3,9 @@
 Rules live here; who may *see* what lives in `server.domain.projections`. Times are epoch
 milliseconds from an injectable clock so that tests can pin them.
 
-Size: every action on a round and its cards (about 25 short functions, none over 40 lines), with
-the attachments and the export of a round, because each checks the same round and card state.
+Size: every action on a round and its cards (about 30 short functions, none over 40 lines), with
+the prompt choice, the attachments and the export of a round, because each checks the same round
+and card state.
 """
 
 from __future__ import annotations
