@@ -191,6 +191,21 @@ class Recorder:
                         f"no {event!r} within {timeout}s; got {[e for e, _ in self.events]}")
                 self._cond.wait(left)
 
+    def wait_until(self, check: Callable[[list[tuple[str, Any]]], Any],
+                   timeout: float = 10) -> Any:
+        """The first non-None `check(events so far)` (waits for more events until there is)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = check(list(self.events))
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"not within {timeout}s; got {[e for e, _ in self.events]}")
+                self._cond.wait(left)
+
     def received(self, event: str) -> list[Any]:
         with self._cond:
             return [d for n, d in self.events if n == event]

@@ -256,8 +256,34 @@ def rotation_for_staff(record: dict[str, Any] | None, names: dict[str, str], ser
         "message": record.get("message"), "left": record.get("left", []),
         "rotations": [[[{"id": s, "name": names.get(s, "?")} for s in room] for room in rot]
                       for rot in record["rotations"]],
-        "starters": record.get("starters", []),
+        "starters": record.get("starters", []), "rev": record.get("rev", 0),
     }
+
+
+ROTATION_CHANGE_FIELDS = ("status", "current", "total", "deadline", "settings", "stats",
+                          "message", "left")
+
+
+def rotation_changes(before: dict[str, Any] | None, after: dict[str, Any],
+                     names: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any],
+                                                     dict[str, Any]] | None:
+    """What changed in the staff view of a plan: (the top-level fields that changed, the
+    rotations whose rooms changed by index, the starters rows that changed by index); None
+    when it is not the same plan (a new plan, or one with fewer starters rows), which staff
+    get whole."""
+    if before is None or before["id"] != after["id"]:
+        return None
+    old, new = rotation_for_staff(before, names, 0), rotation_for_staff(after, names, 0)
+    assert old is not None and new is not None
+    if len(new["rotations"]) != len(old["rotations"]) or \
+            len(new["starters"]) < len(old["starters"]):
+        return None
+    fields = {k: new[k] for k in ROTATION_CHANGE_FIELDS if new[k] != old[k]}
+    rooms = {str(i): rot for i, (was, rot) in enumerate(zip(old["rotations"], new["rotations"],
+                                                             strict=True)) if rot != was}
+    starters = {str(i): row for i, row in enumerate(new["starters"])
+                if i >= len(old["starters"]) or old["starters"][i] != row}
+    return fields, rooms, starters
 
 
 def rotation_for_stage(record: dict[str, Any] | None, names: dict[str, str], server_time: int

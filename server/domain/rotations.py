@@ -276,7 +276,8 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
     def change(record: dict[str, Any]) -> dict[str, Any] | None:
         return {"message": message} if record["status"] == "running" else None
 
-    if store.update_rotation(identity.class_id, change) is None:
+    # Not a new revision: everyone, staff included, gets the message as `rotation.message`.
+    if store.update_rotation(identity.class_id, change, revision=False) is None:
         raise Conflict("No rotation is running.")
     return message
 
@@ -308,10 +309,11 @@ def forget_student(store: RedisStore, class_id: str, student_id: str) -> None:
 
 
 def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
-                 run: Runner = run_here) -> dict[str, Any] | None:
+                 run: Runner = run_here
+                 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Re-plan the rotations still to come without a student who dropped out of a running
-    plan; the ones already run (and the one running now) stay as they were. None if nothing
-    changed."""
+    plan; the ones already run (and the one running now) stay as they were. The plan before
+    and after, or None if nothing changed."""
     record = store.get_rotation(class_id)
     if record is None or record["status"] != "running":
         return None  # a draft is planned again from whoever is online when it is made
@@ -355,7 +357,9 @@ def student_left(store: RedisStore, library: PromptLibrary, class_id: str, stude
                 "stats": stats}
 
     updated = store.update_rotation(class_id, change)
-    return None if updated is None else _refresh_starters(store, library, class_id, updated)
+    if updated is None:
+        return None
+    return record, _refresh_starters(store, library, class_id, updated)
 
 
 def _subtract(history: list[tuple[str, str, int]], rotations: list[list[list[str]]]

@@ -244,19 +244,36 @@ def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> No
 # ---- rotations -------------------------------------------------------------------------------
 
 def rotation_updated(class_id: str, record: dict[str, Any]) -> None:
-    """Staff get the whole plan, the stage every room, each student only their own room."""
+    """A new plan: everyone gets it whole."""
+    rotation_changed(class_id, None, record)
+
+
+def rotation_changed(class_id: str, before: dict[str, Any] | None,
+                     after: dict[str, Any]) -> None:
+    """Staff get what changed in the plan (`rotation.changed`, from revision `base` to `rev`),
+    or the whole plan when it is a new one; the stage every room, each student only their own
+    room."""
     store = services().store
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
     now = now_ms()
+    changes = projections.rotation_changes(before, after, names)
+    if changes is None:
+        socketio.emit("rotation.updated",
+                      {"rotation": projections.rotation_for_staff(after, names, now)},
+                      to=rooms.staff(class_id))
+    else:
+        fields, changed_rooms, starters = changes
+        socketio.emit("rotation.changed",
+                      {"id": after["id"], "base": (before or {}).get("rev", 0),
+                       "rev": after.get("rev", 0), "server_time": now, "set": fields,
+                       "rotations": changed_rooms, "starters": starters},
+                      to=rooms.staff(class_id))
     socketio.emit("rotation.updated",
-                  {"rotation": projections.rotation_for_staff(record, names, now)},
-                  to=rooms.staff(class_id))
-    socketio.emit("rotation.updated",
-                  {"rotation": projections.rotation_for_stage(record, names, now)},
+                  {"rotation": projections.rotation_for_stage(after, names, now)},
                   to=rooms.stage(class_id))
     for student_id in names:
         socketio.emit("rotation.updated",
-                      {"rotation": projections.rotation_for_student(record, student_id, names,
+                      {"rotation": projections.rotation_for_student(after, student_id, names,
                                                                     now)},
                       to=rooms.student(class_id, student_id))
 

@@ -247,7 +247,7 @@ def on_disconnect(*_args: Any) -> None:
             replanned = rotations.student_left(svc.store, svc.library, identity.class_id,
                                                student_id, run=run_blocking)
             if replanned is not None:
-                broadcast.rotation_updated(identity.class_id, replanned)
+                broadcast.rotation_changed(identity.class_id, *replanned)
     except StoreUnavailable:
         log.warning("store unavailable while recording a disconnect")
 
@@ -450,32 +450,44 @@ def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
     return {}
 
 
-def _rotation_changed(identity: Identity, record: dict[str, Any]) -> Ack:
-    broadcast.rotation_updated(identity.class_id, record)
+def _rotation_changed(identity: Identity, before: dict[str, Any] | None,
+                      record: dict[str, Any]) -> Ack:
+    broadcast.rotation_changed(identity.class_id, before, record)
     return {"stats": record["stats"]}
 
 
+def _plan_before(identity: Identity) -> dict[str, Any] | None:
+    """The plan as it was, so staff get only what the change changes."""
+    return services().store.get_rotation(identity.class_id)
+
+
 def move_student(identity: Identity, body: MoveStudent) -> Ack:
-    return _rotation_changed(identity, rotations.move_student(
+    before = _plan_before(identity)
+    return _rotation_changed(identity, before, rotations.move_student(
         services().store, services().library, identity, rotation=body.rotation,
         student_id=body.student_id, room=body.room))
 
 
 def start_rotation(identity: Identity, _body: Empty) -> Ack:
-    return _rotation_changed(identity, rotations.start_rotation(services().store, identity))
+    before = _plan_before(identity)
+    return _rotation_changed(identity, before,
+                             rotations.start_rotation(services().store, identity))
 
 
 def skip_rotation(identity: Identity, _body: Empty) -> Ack:
-    return _rotation_changed(identity, rotations.skip(services().store, identity))
+    before = _plan_before(identity)
+    return _rotation_changed(identity, before, rotations.skip(services().store, identity))
 
 
 def extend_rotation(identity: Identity, body: ExtendRound) -> Ack:
-    return _rotation_changed(identity, rotations.extend(services().store, identity,
-                                                        body.seconds))
+    before = _plan_before(identity)
+    return _rotation_changed(identity, before,
+                             rotations.extend(services().store, identity, body.seconds))
 
 
 def end_rotation(identity: Identity, _body: Empty) -> Ack:
-    return _rotation_changed(identity, rotations.end(services().store, identity))
+    before = _plan_before(identity)
+    return _rotation_changed(identity, before, rotations.end(services().store, identity))
 
 
 def rotation_message(identity: Identity, body: RotationMessage) -> Ack:

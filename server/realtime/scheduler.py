@@ -150,9 +150,10 @@ class Scheduler:
                     broadcast.round_updated(class_id, closed)
             elif kind == "rotation":
                 _plan_id, _, number = item_id.partition(":")
+                before = svc.store.get_rotation(class_id)
                 moved = rotations.advance(svc.store, class_id, expected=int(number))
                 if moved is not None:
-                    broadcast.rotation_updated(class_id, moved)
+                    broadcast.rotation_changed(class_id, before, moved)
 
     def flush_reactions(self) -> None:
         """Send the counts of the cards that changed, on whichever process reacted, and that

@@ -21,9 +21,18 @@ class RotationsRepo(StoreBase):
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def update_rotation(self, class_id: str,
-                        change: Callable[[Record], Record | None]) -> Record | None:
-        return self._update_record(class_id, rotation_key(class_id), change)
+    def update_rotation(self, class_id: str, change: Callable[[Record], Record | None],
+                        *, revision: bool = True) -> Record | None:
+        """A change counts one more `rev` (unless `revision` is false), so staff screens that
+        get the plan's changes, not the whole plan, can tell when they missed one."""
+
+        def counted(record: Record) -> Record | None:
+            fields = change(record)
+            if fields is None or not revision:
+                return fields
+            return {**fields, "rev": record.get("rev", 0) + 1}
+
+        return self._update_record(class_id, rotation_key(class_id), counted)
 
     def pair_history(self, class_id: str) -> list[tuple[str, str, int]]:
         return [(*pair.split("|", 1), int(n))  # type: ignore[misc]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.pages import (
@@ -158,14 +159,21 @@ def test_cohost_runs_a_live_rotation(live_server, browser: Browser,
     assert_clean([cohost, a, b, stage], base)
 
 
-def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
+def test_teacher_adjusts_a_draft_and_exports(live_server, redis_url, browser: Browser,
                                              contexts: list[BrowserContext],
                                              clients) -> None:
-    """Constraints, a conflict named in the error, moving a student, exports (Zoom refused)."""
+    """Constraints, a conflict named in the error, moving a student (the page applies the
+    change it gets, or fetches the whole plan when it missed one), exports (Zoom refused)."""
     base = live_server.url.rstrip("/")
     made = create_class(base, "Period 1 Maths")
-    teacher = open_staff(browser, contexts, made["teacher_url"], base)
+    teacher = new_page(browser, contexts, LAPTOP)
     tp = teacher.page
+    frames: list[tuple[str, str]] = []  # what the page's socket got and sent, in order
+    tp.on("websocket", lambda ws: (
+        ws.on("framereceived", lambda f: frames.append(("got", str(f)))),
+        ws.on("framesent", lambda f: frames.append(("sent", str(f))))))
+    tp.goto(f"{base}/teacher#{made['teacher_url'].split('#', 1)[1]}")
+    expect(tp.locator("#conn")).to_have_text("Connected", timeout=T)
     names = ["Ana", "Ben", "Chi", "Dev", "Eve"]
     for name in names:
         seat = join_student(base, made["join_code"], name)
@@ -229,6 +237,22 @@ def test_teacher_adjusts_a_draft_and_exports(live_server, browser: Browser,
     expect(blocks.nth(1).locator(".room").nth(1)).to_contain_text(moved_name, timeout=T)
     expect(blocks.nth(1).locator(".room").nth(0).locator(".member")).to_have_count(1)
     shot(tp, "rotation-moved-laptop")
+    # The page got the move as a change (the rooms of rotation 2), not the plan again.
+    got = [f for way, f in frames if way == "got"]
+    assert any(f.startswith('42["rotation.changed"') for f in got)
+    assert sum(f.startswith('42["rotation.updated"') for f in got) == 1  # the plan, once
+
+    # A change this page missed (as if lost): the next one does not fit its revision, so it
+    # fetches the whole plan (snapshot.get) and shows the rooms as they are.
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    plan_key = f"rp:class:{made['class_id']}:rotation"
+    store.hset(plan_key, "rev", str(int(store.hget(plan_key, "rev") or 0) + 7))
+    sent_before = sum(way == "sent" and '"snapshot.get"' in f for way, f in frames)
+    blocks.nth(1).locator(".room").nth(1).locator(".member", has_text=moved_name) \
+        .locator("select").select_option(label="Room 1")
+    expect(blocks.nth(1).locator(".room").nth(0)).to_contain_text(moved_name, timeout=T)
+    expect(blocks.nth(1).locator(".room").nth(0).locator(".member")).to_have_count(2)
+    assert sum(way == "sent" and '"snapshot.get"' in f for way, f in frames) == sent_before + 1
 
     # Exports: Zoom needs e-mails (the server's message is shown), CSV downloads, Print opens.
     blocks.nth(0).get_by_role("button", name="Zoom CSV").click()

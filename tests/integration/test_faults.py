@@ -124,8 +124,8 @@ def test_server_killed_mid_rotation_resumes(redis_url, make_server, clients) -> 
     teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
     ok(teacher.call("rotation.plan", {"size": 2, "rotations": 3, "minutes": 5}))
     ok(teacher.call("rotation.start", {}))
-    before = teacher.wait_for("rotation.updated",
-                              lambda d: d["rotation"]["status"] == "running")["rotation"]
+    started = teacher.wait_for("rotation.changed", lambda d: d["set"].get("status") == "running")
+    before = {"id": started["id"], **started["set"]}
     server.stop("kill")
     server.start()
     again = clients(server.url, {"token": seats[0]["seat_token"]})

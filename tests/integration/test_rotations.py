@@ -27,6 +27,42 @@ def ids(rotation_view: dict[str, Any]) -> list[list[list[str]]]:
     return [[[s["id"] for s in room] for room in rot] for rot in rotation_view["rotations"]]
 
 
+def staff_plans(events: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Every state of the plan a staff page holds, in order: a whole plan (snapshot or
+    `rotation.updated`), then each `rotation.changed` and `rotation.message` applied to it as
+    web/js/rotation-host.js does. Each change must be made from the plan and revision held
+    (the changes here are sequential)."""
+    states: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for name, data in events:
+        if name in ("snapshot", "rotation.updated"):
+            current = data["rotation"]
+        elif name == "rotation.changed":
+            assert current is not None and (current["id"], current["rev"]) == (
+                data["id"], data["base"]), (current and current["rev"], data)
+            current = {**current, **data["set"], "rev": data["rev"],
+                       "server_time": data["server_time"],
+                       "rotations": list(current["rotations"]),
+                       "starters": list(current["starters"])}
+            for index, rooms in data["rotations"].items():
+                current["rotations"][int(index)] = rooms
+            for index, row in data["starters"].items():
+                current["starters"][int(index)] = row
+        elif name == "rotation.message" and current is not None:
+            current = {**current, "message": data["message"]}  # not a revision
+        else:
+            continue
+        if current is not None:
+            states.append(current)
+    return states
+
+
+def wait_plan(staff: Any, predicate: Any = lambda _: True) -> dict[str, Any]:
+    """The first plan state of a staff client that satisfies `predicate` (waits for it)."""
+    return staff.wait_until(lambda events: next(
+        (p for p in staff_plans(events) if predicate(p)), None))
+
+
 def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients) -> None:
     klass = create_class(live_server.url)
     cohost = clients(live_server.url, {"token": klass.cohost_secret})
@@ -39,7 +75,7 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     first, second = seats[0]["student_id"], seats[1]["student_id"]
     ok(cohost.call("rotation.plan", {"size": 4, "rotations": 4, "minutes": 5,
                                      "apart": [[first, second]]}))
-    draft = cohost.wait_for("rotation.updated")["rotation"]
+    draft = wait_plan(cohost)
     assert draft["status"] == "draft" and draft["stats"]["violations"] == 0
     assert draft["stats"]["repeats"] == draft["stats"]["lower_bound"] == 0
     plan_ids = ids(draft)
@@ -48,11 +84,14 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     moved = ok(cohost.call("rotation.move", {"rotation": 1, "student_id": plan_ids[1][0][0],
                                              "room": 1}))
     assert moved["stats"]["violations"] > 0
+    # Staff get the move as a change: the one rotation whose rooms changed, not the plan.
+    change = cohost.wait_for("rotation.changed")
+    assert set(change["rotations"]) == {"1"} and change["set"]["stats"] == moved["stats"]
+    assert [len(room) for room in change["rotations"]["1"]][:2] == [3, 5]
     ok(cohost.call("rotation.move", {"rotation": 1, "student_id": plan_ids[1][0][0],
                                      "room": 0}))
     ok(cohost.call("rotation.start", {}))
-    running = cohost.wait_for("rotation.updated",
-                              lambda d: d["rotation"]["status"] == "running")["rotation"]
+    running = wait_plan(cohost, lambda p: p["status"] == "running")
     plan_ids = ids(running)
 
     def check_assignments(number: int, present: dict[str, Any]) -> None:
@@ -78,8 +117,7 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     # A student drops out during rotation 2: rotations 3 and 4 are re-planned without them.
     leaver = seats[5]["student_id"]
     students.pop(leaver).close()
-    replanned = cohost.wait_for("rotation.updated",
-                                lambda d: leaver in d["rotation"]["left"])["rotation"]
+    replanned = wait_plan(cohost, lambda p: leaver in p["left"])
     new_ids = ids(replanned)
     assert new_ids[:2] == plan_ids[:2]  # the rotations that ran are kept as they were
     assert all(leaver not in room for rot in new_ids[2:] for room in rot)
@@ -93,15 +131,18 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     ok(cohost.call("rotation.skip", {}))
     check_assignments(3, students)
     ok(cohost.call("rotation.end", {}))
-    cohost.wait_for("rotation.updated", lambda d: d["rotation"]["status"] == "ended")
+    cohost.wait_for("rotation.changed", lambda d: d["set"].get("status") == "ended")
+    # Staff got every change of the plan as a change, and the changes add up to the plan.
+    held = staff_plans(cohost.events)[-1]
+    fresh = ok(cohost.call("snapshot.get", {}))["snapshot"]["rotation"]
+    assert {**held, "server_time": 0} == {**fresh, "server_time": 0}
+    assert len(cohost.received("rotation.updated")) == 1  # the plan, whole, once
     lesson_one = pairs_of(plan_ids)
 
     # Next lesson: the same class plans again; history steers it away from earlier pairs.
     ok(cohost.call("rotation.plan", {"size": 4, "rotations": 4, "minutes": 5}))
-    lesson_two = cohost.wait_for(
-        "rotation.updated",
-        lambda d: d["rotation"]["status"] == "draft" and d["rotation"]["id"] != replanned["id"]
-    )["rotation"]
+    lesson_two = wait_plan(
+        cohost, lambda p: p["status"] == "draft" and p["id"] != replanned["id"])
     with_history = len(pairs_of(ids(lesson_two)) & lesson_one)
     present = [s["student_id"] for s in seats if s["student_id"] != leaver]
     without = plan(PlanRequest(students=present, size=4, rotations=4, seed=0, time_limit=1.0))
@@ -150,7 +191,7 @@ def test_checkin_room_takes_the_students_most_due(live_server, clients) -> None:
     ok(teacher.call("reply.send", {"card_id": posted["id"], "text": "Lovely!"}))
     ok(teacher.call("rotation.plan", {"size": 4, "rotations": 3, "minutes": 5,
                                       "checkin_room": 2}))
-    plan = teacher.wait_for("rotation.updated")["rotation"]
+    plan = wait_plan(teacher)
     rotations = ids(plan)
     teacher_rooms = [rot[0] for rot in rotations]
     assert all(len(room) == 2 for room in teacher_rooms)

@@ -16,7 +16,10 @@ import { emitAck } from "./socket.js";
  * @typedef {{id: string, status: "draft" | "running" | "ended", current: number, total: number,
  *   deadline: number | null, server_time: number, settings: any, stats: Stats,
  *   message: {text: string, at: number, from: string} | null, left: string[],
- *   rotations: Member[][][], starters: {kind: string, text: string}[][]}} Rotation
+ *   rotations: Member[][][], starters: {kind: string, text: string}[][], rev: number}} Rotation
+ * @typedef {{id: string, base: number, rev: number, server_time: number,
+ *   set: Partial<Rotation>, rotations: Record<string, Member[][]>,
+ *   starters: Record<string, {kind: string, text: string}[]>}} RotationChange
  */
 
 const STATE_LABELS = /** @type {Record<string, () => string>} */ ({
@@ -33,6 +36,8 @@ const STATE_LABELS = /** @type {Record<string, () => string>} */ ({
  *   students: () => {id: string, name: string, online: boolean}[],
  *   say: (text: string, kind?: "info" | "error" | "ok") => void,
  *   onLive?: (running: boolean) => void,
+ *   onChange?: (rotation: Rotation | null) => void,
+ *   resync: () => Promise<void>,
  *   isTeacher: () => boolean,
  * }} deps
  */
@@ -460,6 +465,36 @@ export function createRotationHost(deps) {
     render();
   }
 
+  let resyncing = false;
+
+  /**
+   * Staff get a plan's changes, not the plan: apply one to the plan and revision it was made
+   * from; any other plan or revision here means a change was missed, so fetch the whole plan.
+   * @param {RotationChange} change
+   */
+  async function applyChange(change) {
+    const rot = state.rotation;
+    if (!change || resyncing) return;
+    if (!rot || rot.id !== change.id || rot.rev !== change.base) {
+      resyncing = true;
+      try {
+        await deps.resync();
+      } finally {
+        resyncing = false;
+      }
+      return;
+    }
+    /** @type {Rotation} */
+    const next = {
+      ...rot, ...change.set, rev: change.rev, server_time: change.server_time,
+      rotations: [...rot.rotations], starters: [...rot.starters],
+    };
+    for (const [index, rooms] of Object.entries(change.rotations || {})) next.rotations[Number(index)] = rooms;
+    for (const [index, row] of Object.entries(change.starters || {})) next.starters[Number(index)] = row;
+    apply(next);
+    deps.onChange?.(next);
+  }
+
   /** @param {string} event */
   async function control(event, payload = {}) {
     const ack = await send(event, payload);
@@ -506,7 +541,11 @@ export function createRotationHost(deps) {
     },
     /** @param {any} socket */
     wireSocket(socket) {
-      socket.on("rotation.updated", (/** @type {{rotation: Rotation | null}} */ msg) => apply(msg ? msg.rotation : null));
+      socket.on("rotation.updated", (/** @type {{rotation: Rotation | null}} */ msg) => {
+        apply(msg ? msg.rotation : null);
+        deps.onChange?.(state.rotation);
+      });
+      socket.on("rotation.changed", (/** @type {RotationChange} */ msg) => applyChange(msg));
       socket.on("rotation.message", (/** @type {{message: {text: string, at: number, from: string}}} */ msg) => {
         if (state.rotation && msg && msg.message) {
           state.rotation.message = msg.message;

@@ -59,6 +59,8 @@ const rotationHost = createRotationHost({
   students: () => [...state.students.values()],
   say,
   onLive: (running) => show("tab-rooms-live", running),
+  onChange: (rotation) => videoHost.rotationChanged(rotation),
+  resync: () => refreshSnapshot(),
   isTeacher,
 });
 

@@ -260,12 +260,16 @@ export function createVideoHost(deps) {
         render();
         if (statusText && video) setText("video-status", statusText());
       });
-      socket.on("rotation.updated", (/** @type {{rotation: StaffRotation | null}} */ msg) => {
-        rotation = msg ? msg.rotation : null;
-        if (!video) return;
-        if (video.platform === "jitsi") jitsi?.rotationChanged();
-        else render();
-      });
+    },
+    /**
+     * The plan changed (the breakout-room panel applied a whole plan or a change to it).
+     * @param {StaffRotation | null} next
+     */
+    rotationChanged(next) {
+      rotation = next;
+      if (!video) return;
+      if (video.platform === "jitsi") jitsi?.rotationChanged();
+      else render();
     },
   };
 }
