@@ -224,6 +224,7 @@ class RotationRecord(TypedDict):
     stats: dict[str, object]
     starters: list[list[Starter]]
     ended_at: NotRequired[int]
+    rev: NotRequired[int]  # one more per change (`store.update_rotation`); none before the first
 
 
 class RotationUpdate(TypedDict, total=False):
@@ -240,6 +241,7 @@ class RotationUpdate(TypedDict, total=False):
     stats: dict[str, object]
     starters: list[list[Starter]]
     ended_at: int
+    rev: int
 
 
 # ---- the teacher's follow-up -----------------------------------------------------------------
