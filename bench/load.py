@@ -26,6 +26,9 @@ same clock.
 
 Nothing may be lost: every expected delivery is counted (teacher card.added, each student's
 card.added for class cards, spotlight, final reaction counts) and compared with what arrived.
+Before the round is closed and counted, a class waits (up to 30 s) for what is still on its
+way, so that a late delivery under overload is reported as latency, not as lost; "drain" is
+the longest such wait.
 
 Servers: ``rapport`` (``rapport serve``, gevent, its own private redis-server with
 appendonly/everysec), ``bare`` (bench/baselines/bare_python.py: python-socketio + gevent, same
@@ -85,6 +88,7 @@ SPOTLIGHTS = 10
 SPOTLIGHT_GAP = 5.0
 REACTIONS = ("heart", "clap", "smile", "star", "wow")
 KINDS = ("card", "spotlight", "reaction", "reaction-net")
+DRAIN_SECONDS = 30.0  # after a class's last action, how long its deliveries may still arrive
 
 WORDS = ("my dog", "a record", "the sneakers", "grandma's recipe", "a skateboard", "this book",
          "my bike", "a drawing", "the guitar", "our garden", "a fossil", "my cat", "a kite")
@@ -352,6 +356,7 @@ class ClassRun:
     update_first: dict[tuple[str, int], float] = field(default_factory=dict)
     spotlight_waiters: list[asyncio.Event] = field(default_factory=list)
     cards_done: asyncio.Event | None = None
+    in_flight: int = 0  # calls not answered yet (busy ones being retried included)
 
 
 class Worker:
@@ -365,6 +370,7 @@ class Worker:
         self.errors: list[str] = []
         self.error_codes: dict[str, int] = defaultdict(int)  # "unavailable", "timeout", ...
         self.busy = 0  # `busy` acks, retried
+        self.drain = 0.0  # longest wait for late deliveries after a class's last action
         self.duplicates: dict[str, int] = defaultdict(int)  # per event: nothing new in it
         self.by_event: dict[str, int] = defaultdict(int)  # journey deliveries per event
         self.deliveries = 0
@@ -521,7 +527,8 @@ class Worker:
             # Refused before any work was done: send it again after the pause asked for, as
             # the browser does.
             self.busy += 1
-            await asyncio.sleep(float(error.get("retry_after_ms", 1000)) / 1000)  # type: ignore[union-attr]
+            pause = float(error.get("retry_after_ms", 1000)) / 1000  # type: ignore[union-attr]
+            await asyncio.sleep(pause * (1 + random.random() / 2))
         self.error(f"{event}: still busy after 20 attempts", "busy")
         return None
 
@@ -529,8 +536,12 @@ class Worker:
         gap = SPOTLIGHT_GAP * self.args.time_scale
         await asyncio.sleep(run.rng.uniform(0.1, 0.6) * gap)
         run.react_sent[cid].append(time.monotonic())
-        ack = await self.call(run.students[s], "react",
-                              {"card_id": cid, "reaction": run.rng.choice(REACTIONS)})
+        run.in_flight += 1
+        try:
+            ack = await self.call(run.students[s], "react",
+                                  {"card_id": cid, "reaction": run.rng.choice(REACTIONS)})
+        finally:
+            run.in_flight -= 1
         if ack is not None:
             run.react_ok[cid] += 1
 
@@ -574,10 +585,23 @@ class Worker:
             await self.call(t, "spotlight.set", {"card_id": cid})
         # the last reactions go out within 0.6 gap; coalesced flushes follow within 0.5 s
         await asyncio.sleep(gap + 1.5)
+        drained = time.monotonic()
+        while not self.complete(run, spot) and time.monotonic() - drained < DRAIN_SECONDS:
+            await asyncio.sleep(0.2)
+        self.drain = max(self.drain, time.monotonic() - drained)
         await self.call(t, "round.close", {})
         self.tally(run, spot)
         with self.counters.classes_done.get_lock():
             self.counters.classes_done.value += 1
+
+    @staticmethod
+    def complete(run: ClassRun, spot: list[str]) -> bool:
+        """Everything this class was sent has arrived (and every reaction was answered)."""
+        if run.in_flight or len(run.teacher_cards) < STUDENTS:
+            return False
+        return all(set(spot) <= run.spot_seen[s] and run.class_cards <= run.student_cards[s]
+                   and all(run.react_seen[s].get(c, 0) >= run.react_ok[c] for c in spot)
+                   for s in range(STUDENTS))
 
     def tally(self, run: ClassRun, spot: list[str]) -> None:
         exp, rec = self.expected, self.received
@@ -626,7 +650,7 @@ class Worker:
             out.put({
                 "lat": {k: v.tobytes() for k, v in self.lat.items()},
                 "errors": self.errors, "deliveries": self.journey_deliveries,
-                "error_codes": dict(self.error_codes), "busy": self.busy,
+                "error_codes": dict(self.error_codes), "busy": self.busy, "drain": self.drain,
                 "duplicates": dict(self.duplicates), "by_event": dict(self.by_event),
                 "expected": dict(self.expected), "received": dict(self.received),
                 "cpu": time.process_time() - cpu_start,
@@ -787,6 +811,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
     duplicates: dict[str, int] = defaultdict(int)
     by_event: dict[str, int] = defaultdict(int)
     busy = 0
+    drain = 0.0
     expected: dict[str, int] = defaultdict(int)
     received: dict[str, int] = defaultdict(int)
     deliveries = 0
@@ -800,6 +825,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
             lat[k].extend(a)
         errors += r["errors"]
         busy += r["busy"]
+        drain = max(drain, r["drain"])
         for name, total in (("error_codes", error_codes), ("duplicates", duplicates),
                             ("by_event", by_event)):
             for k, v in r[name].items():
@@ -817,7 +843,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         cpu_s=cpu1 - cpu0, cpu_per_delivery_us=(cpu1 - cpu0) / max(deliveries, 1) * 1e6,
         extra_cpu_s={k: extra1[k] - extra0[k] for k in extra1},
         errors=len(errors), error_samples=[e for e in errors if e][:5],
-        error_codes=dict(error_codes), busy=busy,
+        error_codes=dict(error_codes), busy=busy, drain_s=drain,
         duplicates=dict(duplicates), duplicates_per_class=sum(duplicates.values()) / classes,
         deliveries_per_class=deliveries / classes, by_event=dict(by_event),
         lost={k: expected[k] - received.get(k, 0) for k in expected},
@@ -876,6 +902,7 @@ def print_run(r: dict[str, Any]) -> None:
     if "logs" in r:
         print(f"logs: {r['logs']}")
     print(f"errors {r['errors']} {r['error_codes'] or ''}, busy (retried) {r['busy']}, "
+          f"late deliveries waited for up to {r['drain_s']:.1f} s, "
           f"lost {lost} {r['lost'] if lost else ''}"
           + (f" e.g. {r['error_samples']}" if r["error_samples"] else ""))
 
