@@ -763,12 +763,15 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         d0 = counters.deliveries.value
         t0 = time.monotonic()
         spy = None
+        spy_file = None
         if args.py_spy and kind == "rapport":
+            spy_file = args.py_spy.with_name(
+                f"{args.py_spy.stem}-x{processes}-{classes}{args.py_spy.suffix or '.txt'}")
             spy = subprocess.Popen(
                 [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
                  "record", "--pid", str(stack.server_pids()[0]), "--format", "raw",
                  "--rate", "100", "--nonblocking", "--gil", "--subprocesses",
-                 "-o", str(args.py_spy)],
+                 "-o", str(spy_file)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         go.set()
         bar = progress(classes, f"{label}: journeys")
@@ -783,9 +786,12 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
                 raise RuntimeError("load workers died")
         bar.close()
         elapsed = time.monotonic() - t0
-        if spy is not None:
+        if spy is not None and spy_file is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
+            with contextlib.suppress(OSError):
+                result["profile"] = summarise_profile(spy_file)
+                result["profile_file"] = str(spy_file)
         cpu1, extra1 = sampler.cpu(), sampler.extra_cpu()
         machine1 = psutil.cpu_times()
         idle = (machine1.idle - machine0.idle) / (os.cpu_count() or 1)
@@ -860,6 +866,42 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
 
 # ---- report ----------------------------------------------------------------------------------
 
+def _function(frame: str) -> str:
+    """"name (/long/path/pkg/mod.py:123)" -> "name (pkg/mod.py)": one entry per function."""
+    cut = frame.rfind(" (")
+    if cut < 0:
+        return frame
+    where = frame[cut + 2:].rstrip(")").rsplit(":", 1)[0]
+    return f"{frame[:cut]} ({'/'.join(where.split('/')[-2:])})"
+
+
+def summarise_profile(path: Path, top: int = 14) -> dict[str, list[tuple[float, str]]]:
+    """py-spy's raw output (collapsed stacks, one "frame;frame;... count" a line): the share
+    of samples in each function and below it ("total"), and in it alone ("self")."""
+    total: dict[str, int] = defaultdict(int)
+    own: dict[str, int] = defaultdict(int)
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        samples += n
+        frames = [_function(f) for f in stack.split(";") if not f.startswith("process ")]
+        for frame in set(frames):
+            total[frame] += n
+        if frames:
+            own[frames[-1]] += n
+    if not samples:
+        return {"total": [], "self": []}
+
+    def best(table: dict[str, int]) -> list[tuple[float, str]]:
+        ranked = sorted(table.items(), key=lambda kv: -kv[1])[:top]
+        return [(100 * n / samples, f) for f, n in ranked]
+
+    return {"total": best(total), "self": best(own), "samples": [(float(samples), "")]}
+
+
 def fmt(v: float) -> str:
     return "-" if v != v else f"{v:.0f}" if v >= 10 else f"{v:.1f}"
 
@@ -901,6 +943,12 @@ def print_run(r: dict[str, Any]) -> None:
           f"peak {r['peak_rss_mb']:.0f} MB ({r['kb_per_client_peak']:.0f} KB per client)")
     if "logs" in r:
         print(f"logs: {r['logs']}")
+    if r.get("profile"):
+        print(f"profile ({r['profile_file']}, {r['profile']['samples'][0][0]:.0f} samples "
+              "holding the GIL): total, then self")
+        for kind in ("total", "self"):
+            for share, frame in r["profile"][kind]:
+                print(f"  {share:5.1f}% {kind:5} {frame}")
     print(f"errors {r['errors']} {r['error_codes'] or ''}, busy (retried) {r['busy']}, "
           f"late deliveries waited for up to {r['drain_s']:.1f} s, "
           f"lost {lost} {r['lost'] if lost else ''}"
