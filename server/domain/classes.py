@@ -10,13 +10,19 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from server.domain import clock
 from server.domain.common import MAX_CLASS_NAME, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from server.domain.errors import Forbidden, InvalidInput, Locked, NameTaken, NotFound
 from server.domain.names import clean_display_name, normalise_name
-from server.domain.records import GRADE_BANDS
+from server.domain.records import (
+    GRADE_BANDS,
+    ClassRecord,
+    GradeBand,
+    RosterRecord,
+    StudentRecord,
+)
 from server.roster import RosterEntry, parse_roster_csv
 from server.store.redis_store import RedisStore
 
@@ -54,7 +60,7 @@ class NewClass:
     join_code: str
     teacher_secret: str
     cohost_secret: str
-    record: dict[str, Any]
+    record: ClassRecord
 
 
 def hash_secret(secret: str) -> str:
@@ -74,7 +80,8 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if not ch.isspace() and ch != "-")
 
 
-def create_class(store: RedisStore, name: str, grade_band: str, retention_days: int) -> NewClass:
+def create_class(store: RedisStore, name: str, grade_band: GradeBand, retention_days: int
+                 ) -> NewClass:
     name = " ".join(name.split())
     if not name or len(name) > MAX_CLASS_NAME:
         raise InvalidInput(f"A class name needs 1 to {MAX_CLASS_NAME} characters.")
@@ -85,9 +92,9 @@ def create_class(store: RedisStore, name: str, grade_band: str, retention_days: 
                            f"{MAX_RETENTION_DAYS} days.")
     class_id = secrets.token_hex(8)
     teacher_secret, cohost_secret = new_secret(), new_secret()
-    record = {
+    record: ClassRecord = {
         "id": class_id, "name": name, "grade_band": grade_band, "locked": False,
-        "retention_days": retention_days, "created_at": int(clock.now()),
+        "retention_days": retention_days, "created_at": int(clock.now()), "join_code": "",
     }
     for _ in range(20):  # a clash among 887 million codes is rare; a few tries always do
         code = new_join_code()
@@ -105,7 +112,7 @@ def authenticate(store: RedisStore, token: object, view: object = None) -> Ident
     cred = store.credential(hash_secret(token))
     if cred is None:
         return None
-    role = cred["role"]
+    role: Role = cred["role"]
     if view == "stage":
         if role not in STAFF_ROLES:
             return None
@@ -115,7 +122,7 @@ def authenticate(store: RedisStore, token: object, view: object = None) -> Ident
     return Identity(cred["class_id"], role, cred.get("student_id"))
 
 
-def require_class(store: RedisStore, class_id: str) -> dict[str, Any]:
+def require_class(store: RedisStore, class_id: str) -> ClassRecord:
     record = store.get_class(class_id)
     if record is None:
         raise NotFound("This class no longer exists.")
@@ -123,7 +130,7 @@ def require_class(store: RedisStore, class_id: str) -> dict[str, Any]:
 
 
 def join_class(store: RedisStore, code: object, name: object, lang: str | None = None
-               ) -> tuple[dict[str, Any], str]:
+               ) -> tuple[StudentRecord, str]:
     """Seat a new student; returns (student record, seat token). ``lang`` is the interface
     language they chose (already checked against the shipped list by the schema)."""
     if not isinstance(code, str) or len(code) > 16:
@@ -131,10 +138,10 @@ def join_class(store: RedisStore, code: object, name: object, lang: str | None =
     class_id = store.class_id_for_code(normalise_code(code))
     if class_id is None:
         raise NotFound(GENERIC_CODE_ERROR)
-    record = store.get_class(class_id) or {}
-    shown, norm = clean_display_name(name, record.get("staff_names", []))
+    record = store.get_class(class_id)
+    shown, norm = clean_display_name(name, record.get("staff_names", []) if record else [])
     seat_token = new_secret()
-    student = {
+    student: StudentRecord = {
         "id": secrets.token_hex(6), "name": shown, "roster_id": None,
         "joined_at": int(clock.now()),
     }
@@ -191,7 +198,7 @@ def rejoin_link(join_url: str, code: str) -> str:
 
 
 def rejoin_class(store: RedisStore, code: object,
-                 rejoin_code: object) -> tuple[str, dict[str, Any], str, str]:
+                 rejoin_code: object) -> tuple[str, StudentRecord, str, str]:
     """Move a seat to this device with a rejoin code.
 
     Returns (class id, student, new seat token, old seat hash). The old seat token stops
@@ -223,7 +230,7 @@ def require_staff(identity: Identity) -> None:
         raise Forbidden("Only the teacher or co-host can do that.")
 
 
-def set_retention(store: RedisStore, identity: Identity, days: int) -> dict[str, Any]:
+def set_retention(store: RedisStore, identity: Identity, days: int) -> ClassRecord:
     """How long the class is kept after its last change (teacher only)."""
     require_teacher(identity)
     if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
@@ -233,7 +240,7 @@ def set_retention(store: RedisStore, identity: Identity, days: int) -> dict[str,
     return require_class(store, identity.class_id)
 
 
-def set_student_language(store: RedisStore, identity: Identity, lang: str) -> dict[str, Any]:
+def set_student_language(store: RedisStore, identity: Identity, lang: str) -> StudentRecord:
     """A student's own interface language, remembered in their seat (the teacher sees it)."""
     if identity.role != "student" or not identity.student_id:
         raise Forbidden("Only a student sets their own language here.")
@@ -243,7 +250,7 @@ def set_student_language(store: RedisStore, identity: Identity, lang: str) -> di
     return student
 
 
-def set_class_language(store: RedisStore, identity: Identity, lang: str) -> dict[str, Any]:
+def set_class_language(store: RedisStore, identity: Identity, lang: str) -> ClassRecord:
     """The teacher's interface language; the stage follows it (teacher only: a co-host's
     choice stays on their own device)."""
     require_teacher(identity)
@@ -251,14 +258,14 @@ def set_class_language(store: RedisStore, identity: Identity, lang: str) -> dict
     return require_class(store, identity.class_id)
 
 
-def set_locked(store: RedisStore, identity: Identity, locked: bool) -> dict[str, Any]:
+def set_locked(store: RedisStore, identity: Identity, locked: bool) -> ClassRecord:
     require_teacher(identity)
     store.set_class_fields(identity.class_id, {"locked": locked})
     return require_class(store, identity.class_id)
 
 
 def _require_student(store: RedisStore, class_id: str, student_id: str, *,
-                     removed_ok: bool = False) -> dict[str, Any]:
+                     removed_ok: bool = False) -> StudentRecord:
     student = store.get_student(class_id, student_id)
     if student is None or (student.get("removed") and not removed_ok):
         raise NotFound("No such student in this class.")
@@ -273,7 +280,7 @@ def remove_student(store: RedisStore, identity: Identity, student_id: str) -> No
 
 def rename_student(
     store: RedisStore, identity: Identity, student_id: str, name: object
-) -> dict[str, Any]:
+) -> StudentRecord:
     require_teacher(identity)
     student = _require_student(store, identity.class_id, student_id)
     staff_names = require_class(store, identity.class_id).get("staff_names", [])
@@ -286,7 +293,7 @@ def rename_student(
 
 def link_student(
     store: RedisStore, identity: Identity, student_id: str, roster_id: str | None
-) -> dict[str, Any]:
+) -> StudentRecord:
     require_teacher(identity)
     student = _require_student(store, identity.class_id, student_id)
     if roster_id is not None and store.get_roster_entry(identity.class_id, roster_id) is None:
@@ -305,7 +312,7 @@ def import_roster(store: RedisStore, identity: Identity, csv_text: str) -> int:
         reason = str(exc).rstrip(".")
         raise InvalidInput("The roster was not imported (nothing changed). "
                            f"{reason[:1].upper()}{reason[1:]}.") from None
-    records: list[dict[str, Any]] = [
+    records: list[RosterRecord] = [
         {"id": f"r{i + 1}", "name": e.name, "email": e.email, "tags": list(e.tags)}
         for i, e in enumerate(entries)
     ]

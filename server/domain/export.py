@@ -6,6 +6,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from server.domain.classes import Identity, require_class, require_teacher
+from server.domain.records import CardRecord, HostCard, ReplyRecord
 from server.domain.spreadsheet import csv_text, iso_time
 from server.store.redis_store import RedisStore
 
@@ -56,7 +57,8 @@ def export_class(store: RedisStore, identity: Identity) -> dict[str, Any]:
     }
 
 
-def _audio_part(store: RedisStore, class_id: str, card: dict[str, Any]) -> dict[str, Any]:
+def _audio_part(store: RedisStore, class_id: str, card: CardRecord | HostCard
+                ) -> dict[str, Any]:
     """A spoken answer travels inside the export (base64 of the file as recorded): the
     teacher keeps it without a second download, and the file holds no other card's data."""
     audio_id = card.get("audio_id")
@@ -72,7 +74,7 @@ def _audio_part(store: RedisStore, class_id: str, card: dict[str, Any]) -> dict[
 def private_threads(store: RedisStore, class_id: str) -> list[dict[str, Any]]:
     """Every private thread the class holds, oldest first: those on live cards and those
     whose card was withdrawn (kept for the teacher's record: safeguarding)."""
-    threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    threads: dict[tuple[str, str], list[ReplyRecord]] = {}
     for reply in store.all_replies(class_id):
         threads.setdefault((reply["round_id"], reply["card_id"]), []).append(reply)
     out = []
@@ -80,7 +82,8 @@ def private_threads(store: RedisStore, class_id: str) -> list[dict[str, Any]]:
         replies.sort(key=lambda r: (r["at"], r["id"]))
         card = store.get_card(class_id, round_id, card_id)
         out.append({"round_id": round_id, "card_id": card_id,
-                    "student_id": (card or {}).get("student_id") or replies[0].get("student_id"),
+                    "student_id": (card["student_id"] if card else None)
+                    or replies[0].get("student_id"),
                     "card_text": card["text"] if card else None,
                     "card_withdrawn": card is None, "replies": replies,
                     "started_at": replies[0]["at"]})

@@ -14,6 +14,7 @@ from typing import Any
 from server.domain import checkins, connections
 from server.domain.classes import Identity, require_teacher
 from server.domain.errors import InvalidInput, NotFound
+from server.domain.records import CheckinMeeting, CheckinPlanRecord, CheckinStatus, Note
 from server.domain.runtime import Clock, now_ms
 from server.domain.spreadsheet import BOM, zone
 from server.domain.text import clean_text
@@ -24,8 +25,8 @@ MAX_NOTE = 2000
 
 
 def _roster_tags(store: RedisStore, class_id: str) -> dict[str, list[str]]:
-    roster = {e["id"]: e for e in store.list_roster(class_id)}
-    return {s["id"]: roster.get(s.get("roster_id") or "", {}).get("tags", [])
+    roster = {e["id"]: e["tags"] for e in store.list_roster(class_id)}
+    return {s["id"]: roster.get(s.get("roster_id") or "", [])
             for s in store.list_students(class_id)}
 
 
@@ -35,11 +36,11 @@ def _students(store: RedisStore, class_id: str) -> list[checkins.CheckinStudent]
             for s in store.list_students(class_id)]
 
 
-def _current_week(settings: dict[str, Any], now: int) -> int:
+def _current_week(settings: CheckinPlanRecord, now: int) -> int:
     return max(0, (now - int(settings["created_at"])) // WEEK_MS)
 
 
-def _plan(store: RedisStore, class_id: str, settings: dict[str, Any], now: int
+def _plan(store: RedisStore, class_id: str, settings: CheckinPlanRecord, now: int
           ) -> checkins.CheckinPlan:
     history = [checkins.PastMeeting(m["student_id"], m["week"], m["status"])
                for m in store.checkin_log(class_id)]
@@ -55,10 +56,10 @@ def plan_checkins(store: RedisStore, identity: Identity, *, slots_per_week: int,
     require_teacher(identity)
     now = clock()
     previous = store.get_checkin_plan(identity.class_id)
-    settings = {"slots_per_week": slots_per_week, "minutes": minutes, "weeks": weeks,
-                "weights": weights,
-                # Keep week numbering stable across re-plans so logged meetings still line up.
-                "created_at": previous["created_at"] if previous else now}
+    settings: CheckinPlanRecord = {
+        "slots_per_week": slots_per_week, "minutes": minutes, "weeks": weeks, "weights": weights,
+        # Keep week numbering stable across re-plans so logged meetings still line up.
+        "created_at": previous["created_at"] if previous else now}
     made = _plan(store, identity.class_id, settings, now)
     store.put_checkin_plan(identity.class_id, settings)
     return _plan_view(store, identity.class_id, settings, made)
@@ -74,7 +75,7 @@ def current_checkins(store: RedisStore, identity: Identity, clock: Clock = now_m
                       _plan(store, identity.class_id, settings, clock()))
 
 
-def _plan_view(store: RedisStore, class_id: str, settings: dict[str, Any],
+def _plan_view(store: RedisStore, class_id: str, settings: CheckinPlanRecord,
                made: checkins.CheckinPlan) -> dict[str, Any]:
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
     view = made.to_dict()
@@ -87,15 +88,16 @@ def _plan_view(store: RedisStore, class_id: str, settings: dict[str, Any],
 
 
 def mark_checkin(store: RedisStore, identity: Identity, *, week: int, slot: int,
-                 student_id: str, status: str, clock: Clock = now_ms) -> dict[str, Any]:
+                 student_id: str, status: CheckinStatus, clock: Clock = now_ms
+                 ) -> CheckinMeeting:
     """Record a meeting as done or missed; a missed one is carried forward by the next plan."""
     require_teacher(identity)
     if store.get_student(identity.class_id, student_id) is None:
         raise NotFound("No such student in this class.")
     if store.get_checkin_plan(identity.class_id) is None:
         raise InvalidInput("Plan check-ins first.")
-    meeting = {"week": week, "slot": slot, "student_id": student_id, "status": status,
-               "at": clock()}
+    meeting: CheckinMeeting = {"week": week, "slot": slot, "student_id": student_id,
+                               "status": status, "at": clock()}
     store.log_checkin(identity.class_id, meeting)
     return meeting
 
@@ -201,13 +203,13 @@ def _record(store: RedisStore, class_id: str, now: int) -> connections.Connectio
 
 
 def set_note(store: RedisStore, identity: Identity, student_id: str, text: str,
-             clock: Clock = now_ms) -> dict[str, Any] | None:
+             clock: Clock = now_ms) -> Note | None:
     require_teacher(identity)
     if store.get_student(identity.class_id, student_id) is None:
         raise NotFound("No such student in this class.")
     if not text.strip():
         store.set_note(identity.class_id, student_id, None)
         return None
-    note = {"text": clean_text(text, MAX_NOTE, "note"), "at": clock()}
+    note: Note = {"text": clean_text(text, MAX_NOTE, "note"), "at": clock()}
     store.set_note(identity.class_id, student_id, note)
     return note

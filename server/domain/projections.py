@@ -11,10 +11,21 @@ The video call's per-role view (platform credentials) is `server.domain.video`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from server.domain.classes import Identity
 from server.domain.reach import ALL_INTERFACES, join_link_warning
+from server.domain.records import (
+    AttachmentMeta,
+    CardRecord,
+    ClassRecord,
+    HostCard,
+    RosterRecord,
+    RotationRecord,
+    RoundRecord,
+    StudentRecord,
+)
 from server.store.redis_store import RedisStore
 
 
@@ -26,7 +37,7 @@ class SnapshotContext(Protocol):
     def join_url(self, code: str, host_url: str) -> str: ...
 
 
-def self_student(student: dict[str, Any]) -> dict[str, Any]:
+def self_student(student: StudentRecord) -> dict[str, Any]:
     return {"id": student["id"], "name": student["name"], "lang": student.get("lang")}
 
 
@@ -36,19 +47,19 @@ def sees_roster(role: str) -> bool:
     return role == "teacher"
 
 
-def staff_student(store: RedisStore, class_id: str, student: dict[str, Any], *,
-                  online: bool, roster: dict[str, dict[str, Any]] | None = None,
+def staff_student(store: RedisStore, class_id: str, student: StudentRecord, *,
+                  online: bool, roster: dict[str, RosterRecord] | None = None,
                   role: str = "teacher") -> dict[str, Any]:
     """A student as staff see them; roster tags (ELL, new, priority…) only for the teacher."""
     roster_id = student.get("roster_id")
     view = {"id": student["id"], "name": student["name"], "online": online,
             "roster_id": roster_id}
     if sees_roster(role):
-        entry = None
+        entry: RosterRecord | None = None
         if roster_id:
-            entry = (roster or {}).get(roster_id) if roster is not None else \
+            entry = roster.get(roster_id) if roster is not None else \
                 store.get_roster_entry(class_id, roster_id)
-        view["tags"] = (entry or {}).get("tags", [])
+        view["tags"] = entry.get("tags", []) if entry else []
         view["lang"] = student.get("lang")  # the interface language the student chose
     return view
 
@@ -63,10 +74,11 @@ def answered_as(store: RedisStore, class_id: str, round_id: str, role: str) -> l
     return store.answered(class_id, round_id)
 
 
-def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
+def class_view(ctx: SnapshotContext, record: ClassRecord, *, for_staff: bool,
                host_url: str = "", show_code: bool | None = None) -> dict[str, Any]:
     """The class as staff see it, or as students do; the stage also shows the join code."""
-    view = {k: record[k] for k in ("id", "name", "grade_band", "locked")}
+    stored: Mapping[str, object] = record
+    view = {k: stored[k] for k in ("id", "name", "grade_band", "locked")}
     view["approval_required"] = bool(record.get("approval_required"))
     view["lang"] = record.get("lang") or "en"  # the teacher's language: the stage shows it
     view["private_replies"] = not record.get("private_replies_off")
@@ -88,7 +100,7 @@ def class_view(ctx: SnapshotContext, record: dict[str, Any], *, for_staff: bool,
     return view
 
 
-def class_for(ctx: SnapshotContext, record: dict[str, Any], role: str,
+def class_for(ctx: SnapshotContext, record: ClassRecord, role: str,
               host_url: str = "") -> dict[str, Any]:
     """The class as `role` sees it: staff everything they manage; the stage also the join code
     and link, which it shows the room; a student neither."""
@@ -109,62 +121,64 @@ _PUBLIC_CARD_FIELDS = ("id", "round_id", "student_id", "author", "text", "visibi
 PUBLIC = {"visibility": "class", "status": "visible"}  # the fields that make a card public
 
 
-def public(card: dict[str, Any]) -> bool:
+def public(card: CardRecord) -> bool:
     """A card every student may see (and the stage, when it is spotlighted): one for the class,
     approved and not hidden. Only such cards take other students' reactions and give topics to
     breakout-room starters."""
-    return all(card[field] == value for field, value in PUBLIC.items())
+    stored: Mapping[str, object] = card
+    return all(stored[field] == value for field, value in PUBLIC.items())
 
 
-def card_view(audience: str, card: dict[str, Any] | None,
+def card_view(audience: str, card: CardRecord | None,
               reactions: dict[str, int] | None = None) -> dict[str, Any] | None:
     if card is None:
         return None
-    card = {"audio_id": None, **card}  # cards posted before voice answers existed
+    stored: dict[str, Any] = {"audio_id": None, **card}  # cards from before voice answers
     private = card["visibility"] != "class"
     if audience == "teacher":
-        view = {k: v for k, v in card.items() if k != "client_id"}
+        view = {k: v for k, v in stored.items() if k != "client_id"}
     elif audience == "cohost":
         if private:
             return None
-        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+        view = {k: stored[k] for k in _PUBLIC_CARD_FIELDS}
         view["flagged"] = card.get("flagged", False)
     elif audience == "author":
         if card["status"] == "hidden":
             return None
-        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+        view = {k: stored[k] for k in _PUBLIC_CARD_FIELDS}
     elif audience in ("students", "stage"):
         if not public(card):
             return None
-        view = {k: card[k] for k in _PUBLIC_CARD_FIELDS}
+        view = {k: stored[k] for k in _PUBLIC_CARD_FIELDS}
     else:
         return None
     view["reactions"] = reactions or {}
     return view
 
 
-def student_audience(card: dict[str, Any], student_id: str | None) -> str:
+def student_audience(card: Mapping[str, Any], student_id: str | None) -> str:
+    """`card`: the stored card or a view of it (both name their student)."""
     return "author" if student_id == card["student_id"] else "students"
 
 
-def audience_of(identity: Identity, card: dict[str, Any]) -> str:
+def audience_of(identity: Identity, card: Mapping[str, Any]) -> str:
     if identity.role == "student":
         return student_audience(card, identity.student_id)
     return identity.role
 
 
-def student_sees(card: dict[str, Any], student_id: str) -> bool:
+def student_sees(card: CardRecord, student_id: str) -> bool:
     """May this student see this card: their own unless it is hidden, anyone's public one."""
     return card_view(student_audience(card, student_id), card) is not None
 
 
-def answered_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+def answered_changed(before: CardRecord, after: CardRecord) -> bool:
     """Does an edit change who answered, as someone may know it? The co-host's list counts
     class cards only (`answered_as`), so a change of visibility changes it."""
     return bool(before["visibility"] != after["visibility"])
 
 
-def may_react(card: dict[str, Any], student_id: str) -> bool:
+def may_react(card: CardRecord, student_id: str) -> bool:
     """May this student react to this card: their own (whatever its status), or a public one.
     The store counts a reaction only when this holds."""
     return card["student_id"] == student_id or public(card)
@@ -176,7 +190,7 @@ def may_react_patterns(student_id: str) -> list[dict[str, str]]:
     return [{"student_id": student_id}, PUBLIC]
 
 
-def reactions_public(card: dict[str, Any]) -> bool:
+def reactions_public(card: CardRecord) -> bool:
     """A public card's reaction counts go to everyone in the class (the co-host and the stage
     included); any other card's only to the teacher and its author."""
     return public(card)
@@ -187,18 +201,19 @@ def reactions_public(card: dict[str, Any]) -> bool:
 THREAD_AUDIENCES = ("teacher", "author")
 
 
-def sees_thread(identity: Identity, card: dict[str, Any]) -> bool:
+def sees_thread(identity: Identity, card: Mapping[str, Any]) -> bool:
     return audience_of(identity, card) in THREAD_AUDIENCES
 
 
-def about_teacher_view(host_card: dict[str, Any]) -> dict[str, Any]:
+def about_teacher_view(host_card: HostCard) -> dict[str, Any]:
     """One of the host's earlier answers, as the class sees it on "about my teacher"."""
-    return {k: host_card.get(k) for k in ("text", "prompt", "author_role", "posted_at",
+    stored: Mapping[str, object] = host_card
+    return {k: stored.get(k) for k in ("text", "prompt", "author_role", "posted_at",
                                           "audio_id")}
 
 
-def may_see_attachment(identity: Identity, kind: str, item_id: str, meta: dict[str, Any],
-                       card: dict[str, Any] | None, spotlight: str | None) -> bool:
+def may_see_attachment(identity: Identity, kind: str, item_id: str, meta: AttachmentMeta,
+                       card: CardRecord | None, spotlight: str | None) -> bool:
     """May `identity` fetch this photo or recording? `meta` is the attachment's, `card` the card
     it is attached to (None when not attached, or the card is gone) and `spotlight` the id of
     the current round's spotlighted card.
@@ -213,7 +228,8 @@ def may_see_attachment(identity: Identity, kind: str, item_id: str, meta: dict[s
         return identity.role == "student" and identity.student_id == meta["student_id"]
     if meta["card_id"] == HOST_CARD:
         return True
-    if card is None or card.get(f"{kind}_id") != item_id:
+    if card is None or (card.get("photo_id") if kind == "photo"
+                        else card.get("audio_id")) != item_id:
         return False
     if card["status"] == "hidden":
         return identity.role == "teacher"
@@ -222,15 +238,16 @@ def may_see_attachment(identity: Identity, kind: str, item_id: str, meta: dict[s
     return card_view(audience_of(identity, card), card) is not None
 
 
-def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str] | None = None,
+def round_view(record: RoundRecord | None, *, staff: bool, answered: list[str] | None = None,
                student_count: int | None = None, server_time: int | None = None
                ) -> dict[str, Any] | None:
     if record is None:
         return None
-    view = {k: record.get(k) for k in ("id", "status", "prompt", "host_card", "opened_at",
+    stored: Mapping[str, Any] = record
+    view = {k: stored.get(k) for k in ("id", "status", "prompt", "host_card", "opened_at",
                                        "deadline", "closed_at", "spotlight")}
     if view["host_card"] is not None:
-        view["host_card"] = {k: record["host_card"].get(k)
+        view["host_card"] = {k: view["host_card"].get(k)
                              for k in ("text", "author_role", "skipped", "posted_at",
                                        "audio_id")}
     view["server_time"] = server_time
@@ -245,7 +262,7 @@ def round_view(record: dict[str, Any] | None, *, staff: bool, answered: list[str
 
 # ---- rotations -------------------------------------------------------------------------------
 
-def rotation_for_staff(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+def rotation_for_staff(record: RotationRecord | None, names: dict[str, str], server_time: int
                ) -> dict[str, Any] | None:
     if record is None:
         return None
@@ -264,7 +281,7 @@ ROTATION_CHANGE_FIELDS = ("status", "current", "total", "deadline", "settings", 
                           "message", "left")
 
 
-def rotation_changes(before: dict[str, Any] | None, after: dict[str, Any],
+def rotation_changes(before: RotationRecord | None, after: RotationRecord,
                      names: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any],
                                                      dict[str, Any]] | None:
     """What changed in the staff view of a plan: (the top-level fields that changed, the
@@ -286,7 +303,7 @@ def rotation_changes(before: dict[str, Any] | None, after: dict[str, Any],
     return fields, rooms, starters
 
 
-def rotation_for_stage(record: dict[str, Any] | None, names: dict[str, str], server_time: int
+def rotation_for_stage(record: RotationRecord | None, names: dict[str, str], server_time: int
                ) -> dict[str, Any] | None:
     """The stage shows every room of the current rotation (names only)."""
     if record is None or record["status"] != "running":
@@ -299,7 +316,7 @@ def rotation_for_stage(record: dict[str, Any] | None, names: dict[str, str], ser
             "rooms": [[names.get(s, "?") for s in room] for room in rooms]}
 
 
-def rotation_for_student(record: dict[str, Any] | None, student_id: str, names: dict[str, str],
+def rotation_for_student(record: RotationRecord | None, student_id: str, names: dict[str, str],
                  server_time: int) -> dict[str, Any] | None:
     """A student sees only their own room: number, roommates, starter, time left."""
     if record is None or record["status"] != "running":
@@ -315,7 +332,8 @@ def rotation_for_student(record: dict[str, Any] | None, student_id: str, names: 
         starter = found["text"]
         # What the English starter was made from, so a page can show it in the student's
         # language: a library prompt (by id), or a topic two roommates both mentioned.
-        info = {k: found[k] for k in ("kind", "prompt_id", "topic", "names") if k in found}
+        shown: Mapping[str, object] = found
+        info = {k: shown[k] for k in ("kind", "prompt_id", "topic", "names") if k in shown}
     return {
         "status": "running", "current": record["current"], "total": len(record["rotations"]),
         "deadline": record["deadline"], "server_time": server_time,

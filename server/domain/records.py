@@ -57,6 +57,16 @@ class ClassRecord(TypedDict):
     staff_names: NotRequired[list[str]]
 
 
+class ClassUpdate(TypedDict, total=False):
+    """The fields a change to a class sets (`store.set_class_fields`)."""
+
+    locked: bool
+    lang: str
+    approval_required: bool
+    private_replies_off: bool
+    staff_names: list[str]
+
+
 class StudentRecord(TypedDict):
     """`rp:class:{class_id}:students` value. `norm` and `seat_hash` are added by the store
     when the student is seated; `removed` marks a student taken out of the class."""
@@ -70,6 +80,12 @@ class StudentRecord(TypedDict):
     seat_hash: NotRequired[str]
     rejoin_hash: NotRequired[str]
     removed: NotRequired[bool]
+
+
+class StudentUpdate(TypedDict, total=False):
+    """The fields a student's own settings change (`store.set_student_fields`)."""
+
+    lang: str
 
 
 class RosterRecord(TypedDict):
@@ -108,7 +124,7 @@ class HostCard(TypedDict):
     text: str
     skipped: bool
     audio_id: str | None
-    author_role: StaffRole
+    author_role: str  # "teacher" or "cohost"
     posted_at: int  # epoch ms
     prompt: str
 
@@ -174,7 +190,7 @@ class AttachmentMeta(TypedDict):
     round_id: str | None
     uploaded_at: int
     bytes: int
-    staff: NotRequired[StaffRole | None]  # recordings only
+    staff: NotRequired[str | None]  # recordings only: "teacher", "cohost" or None
     mime: NotRequired[str]
     duration_ms: NotRequired[int]
 

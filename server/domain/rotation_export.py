@@ -4,14 +4,14 @@ pre-assignment (made of students' e-mail addresses, so the teacher's only)."""
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any
 
 from server.domain.classes import Identity
 from server.domain.errors import Forbidden, InvalidInput
+from server.domain.records import RotationRecord
 from server.store.redis_store import RedisStore
 
 
-def rotation_times(record: dict[str, Any], number: int, where: tzinfo) -> str:
+def rotation_times(record: RotationRecord, number: int, where: tzinfo) -> str:
     """When rotation `number` (1-based) runs, for a printed list: clock times once the
     rotations have started (from the current rotation's deadline), else minutes from the start."""
     minutes = record["settings"]["minutes"]
@@ -26,7 +26,7 @@ def rotation_times(record: dict[str, Any], number: int, where: tzinfo) -> str:
     return f"minute {first} to {first + minutes} after the rotations start ({minutes} minutes)"
 
 
-def export_rows(record: dict[str, Any], number: int, names: dict[str, str]
+def export_rows(record: RotationRecord, number: int, names: dict[str, str]
                 ) -> list[tuple[str, str]]:
     """(room name, student id) for rotation `number` (1-based)."""
     if not 1 <= number <= len(record["rotations"]):
@@ -49,8 +49,8 @@ def zoom_assignments(store: RedisStore, identity: Identity, rows: list[tuple[str
     require_email_access(identity)
     roster = {e["id"]: e for e in store.list_roster(identity.class_id)}
     students = {s["id"]: s for s in store.list_students(identity.class_id)}
-    emails = {sid: (roster.get(s.get("roster_id") or "") or {}).get("email")
-              for sid, s in students.items()}
+    entries = {sid: roster.get(s.get("roster_id") or "") for sid, s in students.items()}
+    emails = {sid: entry.get("email") if entry else None for sid, entry in entries.items()}
     assigned: list[tuple[str, str]] = []
     by_hand: list[dict[str, str]] = []
     for room, sid in rows:

@@ -15,13 +15,19 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from typing import Any
 
 from server.domain import projections
 from server.domain.classes import Identity, require_staff
 from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.domain.followup import due_for_checkin
 from server.domain.prompts import PromptLibrary
+from server.domain.records import (
+    RotationMessage,
+    RotationRecord,
+    RotationSettings,
+    RotationUpdate,
+    Starter,
+)
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.text import strip_invisible
 from server.planner import DEFAULT_LEFTOVER, PlanError, PlanRequest, evaluate, plan
@@ -30,21 +36,22 @@ from server.store.redis_store import RedisStore
 
 PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
 REPLAN_SECONDS = 0.5
-def _request(rotation: dict[str, Any], history: list[tuple[str, str, int]],
+def _request(rotation: RotationRecord, history: list[tuple[str, str, int]],
              fixed: list[list[list[str]]] | None = None, time_limit: float = PLAN_SECONDS
              ) -> PlanRequest:
     s = rotation["settings"]
     return PlanRequest(
         students=list(rotation["students"]), size=s.get("size"), rooms=s.get("rooms"),
         leftover=s.get("leftover", DEFAULT_LEFTOVER), rotations=s["rotations"],
-        apart=[tuple(p) for p in s["apart"]],
+        apart=[(a, b) for a, b in s["apart"]],
         together=[list(g) for g in s["together"]], absent=list(rotation.get("left", [])),
         history=history, fixed_rotations=fixed or [], seed=s.get("seed", 0),
         time_limit=time_limit,
     )
 
 
-def _stats(rotation: dict[str, Any], history: list[tuple[str, str, int]]) -> dict[str, Any]:
+def _stats(rotation: RotationRecord, history: list[tuple[str, str, int]]
+           ) -> dict[str, object]:
     # Rotations that have begun are already in the stored history: count them once.
     begun = rotation["rotations"][:rotation["current"] + 1]
     if rotation["settings"].get("checkin_room"):
@@ -59,7 +66,7 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                size: int | None, rooms: int | None, rotations: int, minutes: int,
                absent: list[str], apart: list[list[str]], together: list[list[str]],
                checkin_room: int = 0, seed: int = 0, leftover: str = DEFAULT_LEFTOVER,
-               run: Runner = run_here, clock: Clock = now_ms) -> dict[str, Any]:
+               run: Runner = run_here, clock: Clock = now_ms) -> RotationRecord:
     """A new draft plan for the students present now (online, not marked absent).
 
     With `checkin_room` > 0, room 1 of every rotation is the teacher's: that many students,
@@ -86,13 +93,14 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     apart = [p for p in apart if all(x in present for x in p)]
     together = [[x for x in g if x in present] for g in together]
     together = [g for g in together if len(g) > 1]
-    record: dict[str, Any] = {
+    record: RotationRecord = {
         "id": secrets.token_hex(6), "status": "draft", "current": -1, "deadline": None,
         "students": present, "left": [], "message": None, "created_at": clock(),
         "settings": {"size": size, "rooms": rooms, "leftover": leftover,
                      "rotations": rotations, "minutes": minutes,
                      "apart": apart, "together": together, "absent": absent, "seed": seed,
                      "checkin_room": checkin_room},
+        "rotations": [], "stats": {}, "starters": [],  # filled in below
     }
     history = store.pair_history(identity.class_id)
     try:
@@ -116,7 +124,7 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     return record
 
 
-def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:
+def require_rotation(store: RedisStore, class_id: str) -> RotationRecord:
     record = store.get_rotation(class_id)
     if record is None:
         raise NotFound("There is no rotation plan yet.")
@@ -124,12 +132,12 @@ def require_rotation(store: RedisStore, class_id: str) -> dict[str, Any]:
 
 
 def move_student(store: RedisStore, library: PromptLibrary, identity: Identity, *,
-                 rotation: int, student_id: str, room: int) -> dict[str, Any]:
+                 rotation: int, student_id: str, room: int) -> RotationRecord:
     """Move a student to another room of a rotation that has not started; stats at once."""
     require_staff(identity)
     history = store.pair_history(identity.class_id)
 
-    def change(record: dict[str, Any]) -> dict[str, Any]:
+    def change(record: RotationRecord) -> RotationUpdate:
         if not 0 <= rotation < len(record["rotations"]):
             raise InvalidInput("No such rotation.")
         if rotation <= record["current"]:
@@ -144,7 +152,8 @@ def move_student(store: RedisStore, library: PromptLibrary, identity: Identity, 
         rooms[room].append(student_id)
         rotations = [list(r) for r in record["rotations"]]
         rotations[rotation] = rooms
-        updated = {**record, "rotations": rotations}
+        updated = record.copy()
+        updated["rotations"] = rotations
         return {"rotations": rotations, "stats": _stats(updated, history)}
 
     updated = store.update_rotation(identity.class_id, change)
@@ -153,7 +162,7 @@ def move_student(store: RedisStore, library: PromptLibrary, identity: Identity, 
 
 
 def _refresh_starters(store: RedisStore, library: PromptLibrary, class_id: str,
-                      record: dict[str, Any]) -> dict[str, Any]:
+                      record: RotationRecord) -> RotationRecord:
     """Starters belong to rooms' members: recompute them when the rooms change."""
     starters = starters_for(store, library, class_id, record["rotations"],
                             record["settings"].get("seed", 0))
@@ -164,11 +173,11 @@ def _refresh_starters(store: RedisStore, library: PromptLibrary, class_id: str,
 
 
 def start_rotation(store: RedisStore, identity: Identity, clock: Clock = now_ms
-                   ) -> dict[str, Any]:
+                   ) -> RotationRecord:
     require_staff(identity)
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any]:
+    def change(record: RotationRecord) -> RotationUpdate:
         if record["status"] != "draft":
             raise Conflict("This plan has already run. Make a new one.")
         return {"status": "running", "current": 0,
@@ -180,13 +189,13 @@ def start_rotation(store: RedisStore, identity: Identity, clock: Clock = now_ms
     return updated
 
 
-def deadline_item(record: dict[str, Any]) -> str:
+def deadline_item(record: RotationRecord) -> str:
     # The rotation number is part of the item: a timer that fires just as the host presses
     # "skip" finds a different item and cannot advance twice.
     return f"{record['id']}:{record['current']}"
 
 
-def _rotation_began(store: RedisStore, class_id: str, record: dict[str, Any]) -> None:
+def _rotation_began(store: RedisStore, class_id: str, record: RotationRecord) -> None:
     """Schedule its end and count its pairs as met (history for later plans)."""
     store.set_deadline("rotation", class_id, deadline_item(record), record["deadline"])
     rooms = record["rotations"][record["current"]]
@@ -195,7 +204,7 @@ def _rotation_began(store: RedisStore, class_id: str, record: dict[str, Any]) ->
 
 
 def advance(store: RedisStore, class_id: str, *, expected: int | None = None,
-            clock: Clock = now_ms) -> dict[str, Any] | None:
+            clock: Clock = now_ms) -> RotationRecord | None:
     """Go to the next rotation, or end after the last; None if nothing changed.
 
     `expected` is the rotation the caller saw: a timer and a host pressing "skip" at the same
@@ -203,7 +212,7 @@ def advance(store: RedisStore, class_id: str, *, expected: int | None = None,
     """
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RotationRecord) -> RotationUpdate | None:
         if record["status"] != "running":
             return None
         if expected is not None and record["current"] != expected:
@@ -224,7 +233,7 @@ def advance(store: RedisStore, class_id: str, *, expected: int | None = None,
     return updated
 
 
-def skip(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[str, Any]:
+def skip(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> RotationRecord:
     require_staff(identity)
     record = require_rotation(store, identity.class_id)
     updated = advance(store, identity.class_id, expected=record["current"], clock=clock)
@@ -234,11 +243,11 @@ def skip(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[s
 
 
 def extend(store: RedisStore, identity: Identity, seconds: int, clock: Clock = now_ms
-           ) -> dict[str, Any]:
+           ) -> RotationRecord:
     require_staff(identity)
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RotationRecord) -> RotationUpdate | None:
         if record["status"] != "running":
             return None
         return {"deadline": max(record["deadline"] or now, now) + seconds * 1000}
@@ -250,11 +259,11 @@ def extend(store: RedisStore, identity: Identity, seconds: int, clock: Clock = n
     return updated
 
 
-def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[str, Any]:
+def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> RotationRecord:
     require_staff(identity)
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RotationRecord) -> RotationUpdate | None:
         if record["status"] != "running":
             return None
         return {"status": "ended", "deadline": None, "ended_at": now}
@@ -267,13 +276,14 @@ def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> dict[st
 
 
 def broadcast_message(store: RedisStore, identity: Identity, text: str,
-                      clock: Clock = now_ms) -> dict[str, Any]:
+                      clock: Clock = now_ms) -> RotationMessage:
     require_staff(identity)
-    message = {"text": strip_invisible(text).strip(), "at": clock(), "from": identity.role}
+    message: RotationMessage = {"text": strip_invisible(text).strip(), "at": clock(),
+                                "from": identity.role}
     if not message["text"]:
         raise InvalidInput("The message is empty.")
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RotationRecord) -> RotationUpdate | None:
         return {"message": message} if record["status"] == "running" else None
 
     # Not a new revision: everyone, staff included, gets the message as `rotation.message`.
@@ -282,7 +292,7 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
     return message
 
 
-def without_student(record: dict[str, Any], student_id: str) -> dict[str, Any] | None:
+def without_student(record: RotationRecord, student_id: str) -> RotationUpdate | None:
     """The fields of a rotation record to set once a student's data is deleted: they leave
     every room, list and setting of the plan, and the starters go (they may name them). None
     when the plan never had them."""
@@ -310,7 +320,7 @@ def forget_student(store: RedisStore, class_id: str, student_id: str) -> None:
 
 def student_left(store: RedisStore, library: PromptLibrary, class_id: str, student_id: str, *,
                  run: Runner = run_here
-                 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+                 ) -> tuple[RotationRecord, RotationRecord] | None:
     """Re-plan the rotations still to come without a student who dropped out of a running
     plan; the ones already run (and the one running now) stay as they were. The plan before
     and after, or None if nothing changed."""
@@ -324,13 +334,15 @@ def student_left(store: RedisStore, library: PromptLibrary, class_id: str, stude
     remaining = [s for s in record["students"] if s not in left]
     if not remaining:
         return None
-    settings = dict(record["settings"])
+    settings = record["settings"].copy()
     settings["apart"] = [p for p in settings["apart"] if student_id not in p]
     settings["together"] = [g for g in ([x for x in g if x != student_id]
                                         for g in settings["together"]) if len(g) > 1]
-    if settings.get("rooms") and settings["rooms"] > len(remaining):
+    room_count = settings.get("rooms")
+    if room_count and room_count > len(remaining):
         settings["rooms"] = len(remaining)
-    candidate = {**record, "left": left, "settings": settings}
+    candidate = record.copy()
+    candidate["left"], candidate["settings"] = left, settings
     history = store.pair_history(class_id)
     # Pairs of the kept rotations are already in the stored history (counted as each began).
     earlier = _subtract(history, kept)
@@ -350,7 +362,7 @@ def student_left(store: RedisStore, library: PromptLibrary, class_id: str, stude
     except PlanError:
         return None  # the current plan stays; the host can re-plan by hand
 
-    def change(latest: dict[str, Any]) -> dict[str, Any] | None:
+    def change(latest: RotationRecord) -> RotationUpdate | None:
         if latest["id"] != record["id"] or latest["current"] != record["current"]:
             return None  # moved on meanwhile; the next departure re-plans again
         return {"rotations": new_rotations, "left": left, "settings": settings,
@@ -375,7 +387,7 @@ def _subtract(history: list[tuple[str, str, int]], rotations: list[list[list[str
 
 # ---- the teacher's check-in room -------------------------------------------------------------
 
-def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str, int]],
+def _plan_with_checkin_room(record: RotationRecord, history: list[tuple[str, str, int]],
                             due: list[str], count: int, time_limit: float
                             ) -> list[list[list[str]]]:
     """`count` rotations whose first room is the teacher's: the students most due a check-in
@@ -383,6 +395,7 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
     planned rotation by rotation around everything met so far."""
     s = record["settings"]
     size = s["checkin_room"]
+    room_count = s.get("rooms")
     present = [x for x in record["students"] if x not in record.get("left", [])]
     unit_of = {x: g for g in s["together"] for x in g}
     apart = {frozenset(p) for p in s["apart"]}
@@ -406,9 +419,9 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
         if others:
             request = PlanRequest(
                 students=others, size=s.get("size"), leftover=s.get("leftover", DEFAULT_LEFTOVER),
-                rooms=min(s["rooms"] - 1, len(others)) if s.get("rooms") else None,
-                rotations=1, apart=[tuple(p) for p in s["apart"]
-                                    if all(x in others for x in p)],
+                rooms=min(room_count - 1, len(others)) if room_count else None,
+                rotations=1, apart=[(a, b) for a, b in s["apart"]
+                                    if a in others and b in others],
                 together=[g for g in s["together"] if all(x in others for x in g)],
                 history=[(*sorted(p), n) for p, n in met.items() if n > 0],
                 seed=s.get("seed", 0) + number, time_limit=time_limit / max(count, 1))
@@ -423,7 +436,7 @@ def _plan_with_checkin_room(record: dict[str, Any], history: list[tuple[str, str
 
 
 def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, str, int]],
-                   settings: dict[str, Any], offset: int = 0) -> dict[str, Any]:
+                   settings: RotationSettings, offset: int = 0) -> dict[str, object]:
     """Honest statistics of a plan with a check-in room. The planner's lower bound assumes
     every student in a student room every rotation, so none is claimed here; the meeting
     counts are the planner's own (`server.planner.stats.meeting_stats`)."""
@@ -470,7 +483,7 @@ def _topics(text: str) -> set[str]:
 
 
 def starters_for(store: RedisStore, library: PromptLibrary, class_id: str,
-                 rotations: list[list[list[str]]], seed: int) -> list[list[dict[str, Any]]]:
+                 rotations: list[list[list[str]]], seed: int) -> list[list[Starter]]:
     """A conversation starter per room: a topic two members both shared on class-visible
     cards if there is one, else a light prompt the class has not had."""
     shared: dict[str, set[str]] = {}
@@ -478,9 +491,10 @@ def starters_for(store: RedisStore, library: PromptLibrary, class_id: str,
         if projections.public(card):  # the whole room may see it
             shared.setdefault(card["student_id"], set()).update(_topics(card["text"]))
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
-    band = (store.get_class(class_id) or {}).get("grade_band")
+    klass = store.get_class(class_id)
+    band = klass.get("grade_band") if klass else None
     used = store.used_prompt_ids(class_id)
-    result: list[list[dict[str, Any]]] = []
+    result: list[list[Starter]] = []
     for number, rooms in enumerate(rotations):
         row = []
         for index, room in enumerate(rooms):
@@ -492,7 +506,7 @@ def starters_for(store: RedisStore, library: PromptLibrary, class_id: str,
 
 def _starter(room: list[str], shared: dict[str, set[str]], names: dict[str, str],
              library: PromptLibrary, band: str | None, used: set[str], seed: str
-             ) -> dict[str, Any]:
+             ) -> Starter:
     counts: Counter[str] = Counter()
     for sid in room:
         counts.update(shared.get(sid, ()))

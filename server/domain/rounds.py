@@ -16,7 +16,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from server.domain import projections
 from server.domain.audio import check_audio
@@ -27,7 +27,19 @@ from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.projections import HOST_CARD
 from server.domain.prompts import PromptLibrary, validate_custom_prompt
-from server.domain.records import REACTIONS
+from server.domain.records import (
+    REACTIONS,
+    AttachmentMeta,
+    CardRecord,
+    CardStatus,
+    ClassUpdate,
+    HostCard,
+    ReplyRecord,
+    ReplySender,
+    RoundRecord,
+    RoundUpdate,
+    Visibility,
+)
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.spreadsheet import iso_time
 from server.domain.text import clean_text, collapse_spaces, strip_invisible
@@ -39,12 +51,12 @@ MAX_REPLY_TEXT = 1000
 
 # ---- the round -------------------------------------------------------------------------------
 
-def current_round(store: RedisStore, class_id: str) -> dict[str, Any] | None:
+def current_round(store: RedisStore, class_id: str) -> RoundRecord | None:
     round_id = store.current_round_id(class_id)
     return store.get_round(class_id, round_id) if round_id else None
 
 
-def require_round(store: RedisStore, class_id: str) -> dict[str, Any]:
+def require_round(store: RedisStore, class_id: str) -> RoundRecord:
     record = current_round(store, class_id)
     if record is None:
         raise Conflict("There is no round yet. Start one first.")
@@ -81,7 +93,7 @@ def prompt_choices(store: RedisStore, library: PromptLibrary, identity: Identity
 
 def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                 prompt_id: str | None = None, custom_text: str | None = None,
-                category: str | None = None, clock: Clock = now_ms) -> dict[str, Any]:
+                category: str | None = None, clock: Clock = now_ms) -> RoundRecord:
     require_staff(identity)
     require_class(store, identity.class_id)
     if (prompt_id is None) == (custom_text is None):
@@ -101,10 +113,11 @@ def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *
                                       id=f"custom-{secrets.token_hex(6)}")
         prompt_view = made.to_dict()
         store.put_custom_prompt(identity.class_id, prompt_view)
-    record = {
+    record: RoundRecord = {
         "id": secrets.token_hex(6), "status": "draft",
-        "prompt": {k: prompt_view.get(k) for k in
-                   ("id", "text", "category", "depth", "starter", "custom")},
+        "prompt": {"id": prompt_view.get("id"), "text": prompt_view["text"],
+                   "category": prompt_view.get("category"), "depth": prompt_view.get("depth"),
+                   "starter": prompt_view.get("starter"), "custom": prompt_view.get("custom")},
         "host_card": None, "opened_at": None, "deadline": None, "closed_at": None,
         "spotlight": None, "created_at": clock(),
     }
@@ -114,14 +127,14 @@ def start_round(store: RedisStore, library: PromptLibrary, identity: Identity, *
 
 
 def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, skip: bool,
-                   audio_id: str | None = None, clock: Clock = now_ms) -> dict[str, Any]:
+                   audio_id: str | None = None, clock: Clock = now_ms) -> RoundRecord:
     """The host shares first: their own answer (written, spoken or both), or a deliberate
     skip. A spoken answer is heard by the whole class, like the written one."""
     require_staff(identity)
     current = require_round(store, identity.class_id)
-    meta: dict[str, Any] | None = None  # the recording's, checked below
+    meta: AttachmentMeta | None = None  # the recording's, checked below
     if skip:
-        card: dict[str, Any] = {"text": "", "skipped": True, "audio_id": None}
+        written, audio_id = "", None
     else:
         if text is None and audio_id is None:
             raise InvalidInput("Write your answer, or skip.")
@@ -131,14 +144,14 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
                 raise NotFound("That recording was not found. Record it again.")
         written = text or ""
         spoken_only = audio_id is not None and not written.strip()
-        card = {"text": "" if spoken_only else clean_text(written, MAX_CARD_TEXT, "answer"),
-                "skipped": False, "audio_id": audio_id}
-    card.update(author_role=identity.role, posted_at=clock(),
-                prompt=current["prompt"]["text"])
+        written = "" if spoken_only else clean_text(written, MAX_CARD_TEXT, "answer")
+    card: HostCard = {"text": written, "skipped": skip, "audio_id": audio_id,
+                      "author_role": identity.role, "posted_at": clock(),
+                      "prompt": current["prompt"]["text"]}
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
-        shared = record.get("host_card") or {}
-        if identity.role != "teacher" and shared.get("author_role") == "teacher":
+    def change(record: RoundRecord) -> RoundUpdate | None:
+        shared = record.get("host_card")
+        if identity.role != "teacher" and shared and shared.get("author_role") == "teacher":
             raise Forbidden("The teacher has shared their own answer; only they can change it.")
         return None if record["status"] == "closed" else {"host_card": card}
 
@@ -154,14 +167,14 @@ def post_host_card(store: RedisStore, identity: Identity, *, text: str | None, s
 
 
 def open_round(store: RedisStore, identity: Identity, timer_seconds: int | None,
-               clock: Clock = now_ms) -> dict[str, Any]:
+               clock: Clock = now_ms) -> RoundRecord:
     require_staff(identity)
     if timer_seconds is not None and not MIN_TIMER <= timer_seconds <= MAX_TIMER:
         raise InvalidInput(f"The timer must be {MIN_TIMER} to {MAX_TIMER} seconds.")
     current = require_round(store, identity.class_id)
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RoundRecord) -> RoundUpdate | None:
         if record["status"] != "draft":
             return None
         if record["host_card"] is None:
@@ -178,12 +191,12 @@ def open_round(store: RedisStore, identity: Identity, timer_seconds: int | None,
 
 
 def extend_round(store: RedisStore, identity: Identity, seconds: int,
-                 clock: Clock = now_ms) -> dict[str, Any]:
+                 clock: Clock = now_ms) -> RoundRecord:
     require_staff(identity)
     current = require_round(store, identity.class_id)
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RoundRecord) -> RoundUpdate | None:
         if record["status"] != "open":
             return None
         base = max(record["deadline"] or now, now)
@@ -197,11 +210,11 @@ def extend_round(store: RedisStore, identity: Identity, seconds: int,
 
 
 def close_round(store: RedisStore, class_id: str, round_id: str,
-                clock: Clock = now_ms) -> dict[str, Any] | None:
+                clock: Clock = now_ms) -> RoundRecord | None:
     """Close an open round; None if it was not open (so it closes exactly once)."""
     now = clock()
 
-    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+    def change(record: RoundRecord) -> RoundUpdate | None:
         if record["status"] != "open":
             return None
         return {"status": "closed", "closed_at": now}
@@ -212,7 +225,7 @@ def close_round(store: RedisStore, class_id: str, round_id: str,
 
 
 def close_current_round(store: RedisStore, identity: Identity,
-                        clock: Clock = now_ms) -> dict[str, Any]:
+                        clock: Clock = now_ms) -> RoundRecord:
     require_staff(identity)
     current = require_round(store, identity.class_id)
     updated = close_round(store, identity.class_id, current["id"], clock)
@@ -229,7 +242,8 @@ def _require_student(identity: Identity) -> str:
     return identity.student_id
 
 
-def _status_for(store: RedisStore, class_id: str, visibility: str, text: str) -> tuple[str, bool]:
+def _status_for(store: RedisStore, class_id: str, visibility: str, text: str
+                ) -> tuple[CardStatus, bool]:
     """(status, flagged): class cards wait for approval when approval is on or when flagged."""
     flagged = needs_review(text)
     if visibility == "teacher":
@@ -242,8 +256,13 @@ ATTACHMENT_KINDS = ("photo", "audio")
 ATTACHMENT_NAMES = {"photo": "photo", "audio": "recording"}
 
 
+def attachment_id(card: CardRecord, kind: str) -> str | None:
+    """The card's photo or recording id (cards from before voice answers have no audio_id)."""
+    return card.get("photo_id") if kind == "photo" else card.get("audio_id")
+
+
 def _own_attachment(store: RedisStore, identity: Identity, kind: str,
-                    item_id: str) -> dict[str, Any]:
+                    item_id: str) -> AttachmentMeta:
     meta = store.attachment_meta(kind, identity.class_id, item_id)
     if meta is None or meta["student_id"] != identity.student_id:
         raise NotFound(f"That {ATTACHMENT_NAMES[kind]} was not found. Upload it again.")
@@ -269,9 +288,9 @@ def _card_text(text: str, audio_id: str | None) -> str:
 
 
 def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: str,
-                visibility: str, spotlight_ok: bool, photo_id: str | None,
+                visibility: Visibility, spotlight_ok: bool, photo_id: str | None,
                 audio_id: str | None = None,
-                clock: Clock = now_ms) -> tuple[dict[str, Any], bool]:
+                clock: Clock = now_ms) -> tuple[CardRecord, bool]:
     """Post the student's card; returns (card, created). A retry returns the stored card."""
     student_id = _require_student(identity)
     current = require_round(store, identity.class_id)
@@ -281,7 +300,7 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
     text = _card_text(text, audio_id)
     status, flagged = _status_for(store, identity.class_id, visibility, text)
     now = clock()
-    card = {
+    card: CardRecord = {
         "id": secrets.token_hex(6), "round_id": current["id"], "student_id": student_id,
         "author": student["name"], "client_id": client_id, "text": text,
         "visibility": visibility, "spotlight_ok": spotlight_ok, "photo_id": photo_id,
@@ -308,7 +327,7 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
 
 
 def _own_open_card(store: RedisStore, identity: Identity, card_id: str
-                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+                   ) -> tuple[RoundRecord, CardRecord]:
     student_id = _require_student(identity)
     current = require_round(store, identity.class_id)
     card = store.get_card(identity.class_id, current["id"], card_id)
@@ -320,24 +339,23 @@ def _own_open_card(store: RedisStore, identity: Identity, card_id: str
 
 
 def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict[str, Any],
-              clock: Clock = now_ms) -> tuple[dict[str, Any], dict[str, Any]]:
+              clock: Clock = now_ms) -> tuple[CardRecord, CardRecord]:
     """Returns (card before, card after)."""
     current, before = _own_open_card(store, identity, card_id)
-    audio_id = changes.get("audio_id", before.get("audio_id"))
+    audio_id = changes.get("audio_id", attachment_id(before, "audio"))
     if "text" in changes:
         changes["text"] = _card_text(changes["text"], audio_id)
     elif audio_id is None and not before["text"]:
         raise InvalidInput("The card is empty.")  # removing the recording of a wordless card
     for kind in ATTACHMENT_KINDS:
         field = f"{kind}_id"
-        if field in changes and changes[field] != before.get(field):
+        if field in changes and changes[field] != attachment_id(before, kind):
             _attach(store, identity, kind, changes[field], current["id"], card_id)
-    previous: dict[str, Any] = {}
+    previous: list[CardRecord] = []  # the card as the (last) attempt of the change found it
 
-    def change(card: dict[str, Any]) -> dict[str, Any]:
-        previous.clear()
-        previous.update(card)
-        new = {**card, **changes, "updated_at": clock()}
+    def change(card: CardRecord) -> CardRecord:
+        previous[:] = [card.copy()]
+        new = cast(CardRecord, {**card, **changes, "updated_at": clock()})
         if card["status"] != "hidden":
             new["status"], new["flagged"] = _status_for(
                 store, identity.class_id, new["visibility"], new["text"])
@@ -351,25 +369,26 @@ def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict
     if after is None:
         raise NotFound("No such card.")
     for kind in ATTACHMENT_KINDS:
-        old = before.get(f"{kind}_id")
-        if old and old != after.get(f"{kind}_id"):
+        old = attachment_id(before, kind)
+        if old and old != attachment_id(after, kind):
             store.delete_attachment(kind, identity.class_id, old)
-    return previous, after
+    return previous[0], after
 
 
-def withdraw_card(store: RedisStore, identity: Identity, card_id: str) -> dict[str, Any]:
+def withdraw_card(store: RedisStore, identity: Identity, card_id: str) -> CardRecord:
     current, card = _own_open_card(store, identity, card_id)
     store.delete_card(identity.class_id, current["id"], card)
     for kind in ATTACHMENT_KINDS:
-        if card.get(f"{kind}_id"):
-            store.delete_attachment(kind, identity.class_id, card[f"{kind}_id"])
+        item_id = attachment_id(card, kind)
+        if item_id:
+            store.delete_attachment(kind, identity.class_id, item_id)
     if current.get("spotlight") == card_id:
         store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": None})
     return card
 
 
 def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id: str | None
-                ) -> tuple[dict[str, Any], dict[str, Any]]:
+                ) -> tuple[RoundRecord, CardRecord]:
     require_staff(identity)
     current = require_round(store, identity.class_id)
     if round_id not in (None, current["id"]):
@@ -386,14 +405,14 @@ def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id
 
 def moderate_card(store: RedisStore, identity: Identity, card_id: str, *,
                   hidden: bool | None = None, approve: bool = False, starred: bool | None = None,
-                  clock: Clock = now_ms) -> tuple[dict[str, Any], dict[str, Any]]:
+                  clock: Clock = now_ms) -> tuple[CardRecord, CardRecord]:
     """Hide/unhide, approve or star a card; returns (card before, card after)."""
     if starred is not None:
         require_teacher(identity)
     current, before = _staff_card(store, identity, card_id, round_id=None)
 
-    def change(card: dict[str, Any]) -> dict[str, Any]:
-        new = dict(card)
+    def change(card: CardRecord) -> CardRecord:
+        new = card.copy()
         if hidden is True:
             new["status"] = "hidden"
         elif hidden is False and card["status"] == "hidden":
@@ -414,7 +433,7 @@ def moderate_card(store: RedisStore, identity: Identity, card_id: str, *,
 
 
 def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
-                  ) -> dict[str, Any] | None:
+                  ) -> CardRecord | None:
     require_staff(identity)
     current = require_round(store, identity.class_id)
     card = None
@@ -432,8 +451,8 @@ def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
     return card
 
 
-def spotlight_gone(store: RedisStore, class_id: str, before: dict[str, Any],
-                   after: dict[str, Any]) -> bool:
+def spotlight_gone(store: RedisStore, class_id: str, before: CardRecord,
+                   after: CardRecord) -> bool:
     """After moderation: should every screen be told the spotlight is empty? When the card
     stopped being visible and the round now spotlights nothing (`moderate_card` takes a card
     that is no longer visible out of the spotlight)."""
@@ -443,7 +462,7 @@ def spotlight_gone(store: RedisStore, class_id: str, before: dict[str, Any],
     return record is not None and record.get("spotlight") is None
 
 
-def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) -> dict[str, Any]:
+def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) -> CardRecord:
     """Count a student's reaction to a card they can see; returns the card."""
     student_id = _require_student(identity)
     if reaction not in REACTIONS:
@@ -462,7 +481,7 @@ def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) ->
 
 def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
                round_id: str | None = None, clock: Clock = now_ms,
-               client_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any], bool]:
+               client_id: str | None = None) -> tuple[ReplyRecord, CardRecord, bool]:
     """A private reply on a card's thread; returns (reply, card, created). Sent again with the
     same `client_id`, it returns the stored reply (created False) instead of a second one."""
     text = clean_text(text, MAX_REPLY_TEXT, "reply")
@@ -480,7 +499,7 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
         raise Conflict("Private replies are turned off in this class.")
     if not projections.sees_thread(identity, card):
         raise NotFound("No such card.")  # co-host, stage, other students: not theirs to see
-    sender = "teacher" if identity.role == "teacher" else "student"
+    sender: ReplySender = "teacher" if identity.role == "teacher" else "student"
     if sender == "student" and not store.replies(identity.class_id, current["id"], [card_id]):
         raise Conflict("You can answer once your teacher has replied to your card.")
     reply_id = secrets.token_hex(6)
@@ -491,8 +510,9 @@ def send_reply(store: RedisStore, identity: Identity, card_id: str, text: str,
         stored = next((r for r in thread if r["id"] == reply_id), None)
         if stored is not None:
             return stored, card, False
-    reply = {"id": reply_id, "card_id": card_id, "round_id": current["id"],
-             "student_id": card["student_id"], "from": sender, "text": text, "at": clock()}
+    reply: ReplyRecord = {"id": reply_id, "card_id": card_id, "round_id": current["id"],
+                          "student_id": card["student_id"], "from": sender, "text": text,
+                          "at": clock()}
     store.add_reply(identity.class_id, current["id"], card_id, reply)
     return reply, card, True
 
@@ -503,7 +523,7 @@ def set_settings(store: RedisStore, identity: Identity, *, approval_required: bo
     stops every new private reply; the threads already written stay in the export.
     `staff_names`: the teacher's and co-host's own names, which no student may take."""
     require_teacher(identity)
-    fields: dict[str, Any] = {}
+    fields: ClassUpdate = {}
     if staff_names is not None:
         cleaned = [collapse_spaces(strip_invisible(unicodedata.normalize("NFC", n), name=True))
                    for n in staff_names]
@@ -527,8 +547,8 @@ def store_photo(store: RedisStore, identity: Identity, data: bytes,
     student_id = _require_student(identity)
     jpeg = run(lambda: process_photo(data))
     photo_id = secrets.token_hex(12)  # random, unguessable name
-    meta = {"student_id": student_id, "card_id": None, "round_id": None,
-            "uploaded_at": clock(), "bytes": len(jpeg)}
+    meta: AttachmentMeta = {"student_id": student_id, "card_id": None, "round_id": None,
+                            "uploaded_at": clock(), "bytes": len(jpeg)}
     store.put_attachment("photo", identity.class_id, photo_id, meta,
                          base64.b64encode(jpeg).decode())
     return photo_id
@@ -546,9 +566,9 @@ def store_audio(store: RedisStore, identity: Identity, data: bytes,
         student_id, staff = None, identity.role
     info = run(lambda: check_audio(data))
     audio_id = secrets.token_hex(12)  # random, unguessable name
-    meta = {"student_id": student_id, "staff": staff, "card_id": None, "round_id": None,
-            "uploaded_at": clock(), "bytes": len(data), "mime": info.mime,
-            "duration_ms": info.duration_ms}
+    meta: AttachmentMeta = {"student_id": student_id, "staff": staff, "card_id": None,
+                            "round_id": None, "uploaded_at": clock(), "bytes": len(data),
+                            "mime": info.mime, "duration_ms": info.duration_ms}
     store.put_attachment("audio", identity.class_id, audio_id, meta,
                          base64.b64encode(data).decode())
     return {"audio_id": audio_id, "mime": info.mime, "duration_ms": info.duration_ms}
@@ -559,7 +579,7 @@ def photo_for(store: RedisStore, identity: Identity, photo_id: str) -> bytes:
 
 
 def attachment_for(store: RedisStore, identity: Identity, kind: str,
-                   item_id: str) -> tuple[bytes, dict[str, Any]]:
+                   item_id: str) -> tuple[bytes, AttachmentMeta]:
     """(bytes, meta) of a photo or recording, if `identity` may see the card it belongs to;
     else NotFound.
 
@@ -570,11 +590,14 @@ def attachment_for(store: RedisStore, identity: Identity, kind: str,
     meta = store.attachment_meta(kind, identity.class_id, item_id)
     if meta is None:
         raise NotFound(missing)
-    card = spotlight = None
-    if meta.get("card_id") not in (None, HOST_CARD):
-        card = store.get_card(identity.class_id, meta["round_id"], meta["card_id"])
+    card: CardRecord | None = None
+    spotlight: str | None = None
+    round_id, card_id = meta.get("round_id"), meta.get("card_id")
+    if card_id not in (None, HOST_CARD) and round_id is not None and card_id is not None:
+        card = store.get_card(identity.class_id, round_id, card_id)
         if identity.role == "stage":
-            spotlight = (current_round(store, identity.class_id) or {}).get("spotlight")
+            shown = current_round(store, identity.class_id)
+            spotlight = shown.get("spotlight") if shown else None
     allowed = projections.may_see_attachment(identity, kind, item_id, meta, card, spotlight)
     data = store.attachment_data(kind, identity.class_id, item_id) if allowed else None
     if data is None:

@@ -24,6 +24,7 @@ from server.domain.projections import (
     self_student,
     staff_student,
 )
+from server.domain.records import StudentRecord
 from server.domain.video import video_view
 
 
@@ -39,7 +40,7 @@ def build(ctx: SnapshotContext, identity: Identity, host_url: str,
         "role": identity.role,
         "class": class_for(ctx, record, identity.role, host_url),
     }
-    me: dict[str, Any] | None = None
+    me: StudentRecord | None = None
     if identity.role == "student":
         assert identity.student_id
         me = store.get_student(identity.class_id, identity.student_id)
@@ -80,8 +81,9 @@ def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],
     snap["round"] = round_view(record, staff=staff, answered=answered, student_count=count,
                                server_time=server_time)
     # Shown only while the stage may see it (card_view below): approved and not hidden.
-    spotlight = store.get_card(class_id, record["id"], record["spotlight"]) \
-        if record is not None and record.get("spotlight") else None
+    spot_id = record.get("spotlight") if record is not None else None
+    spotlight = store.get_card(class_id, record["id"], spot_id) \
+        if record is not None and spot_id else None
     snap["cards"], snap["replies"] = [], []
     if record is not None and identity.role != "stage":  # the stage: only the spotlight
         counts = store.reaction_counts(class_id, record["id"])

@@ -14,6 +14,14 @@ from flask import has_request_context, request
 
 from server.context import services
 from server.domain import projections, rounds
+from server.domain.records import (
+    CardRecord,
+    ReplyRecord,
+    RotationMessage,
+    RotationRecord,
+    RoundRecord,
+    StudentRecord,
+)
 from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import rooms
@@ -25,13 +33,13 @@ def _to_staff(event: str, class_id: str, payload: Callable[[str], dict[str, Any]
     socketio.emit(event, payload("cohost"), to=rooms.cohost(class_id))
 
 
-def student_joined(class_id: str, student: dict[str, Any]) -> None:
+def student_joined(class_id: str, student: StudentRecord) -> None:
     store = services().store
     _to_staff("student.joined", class_id, lambda role: {"student": projections.staff_student(
         store, class_id, student, online=False, role=role)})
 
 
-def student_updated(class_id: str, student: dict[str, Any]) -> None:
+def student_updated(class_id: str, student: StudentRecord) -> None:
     store = services().store
     online = student["id"] in store.online_students(class_id)
     _to_staff("student.updated", class_id, lambda role: {"student": projections.staff_student(
@@ -121,7 +129,7 @@ def class_deleted(class_id: str, sids: list[str]) -> None:
 
 # ---- rounds ----------------------------------------------------------------------------------
 
-def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
+def _audience_rooms(class_id: str, card: CardRecord) -> dict[str, str]:
     # Order matters: "students" includes the author, who then gets their own view last.
     return {
         "students": rooms.students(class_id),
@@ -131,14 +139,14 @@ def _audience_rooms(class_id: str, card: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def staff_round(class_id: str, record: dict[str, Any], role: str) -> dict[str, Any] | None:
+def staff_round(class_id: str, record: RoundRecord, role: str) -> dict[str, Any] | None:
     store = services().store
     return projections.round_view(
         record, staff=True, answered=projections.answered_as(store, class_id, record["id"], role),
         student_count=len(store.list_students(class_id)), server_time=now_ms())
 
 
-def round_updated(class_id: str, record: dict[str, Any]) -> None:
+def round_updated(class_id: str, record: RoundRecord) -> None:
     _to_staff("round.updated", class_id,
               lambda role: {"round": staff_round(class_id, record, role)})
     public = projections.round_view(record, staff=False, server_time=now_ms())
@@ -150,8 +158,8 @@ def round_updated(class_id: str, record: dict[str, Any]) -> None:
     socketio.emit("round.updated", {"round": stage}, to=rooms.stage(class_id))
 
 
-def card_changed(class_id: str, before: dict[str, Any] | None,
-                 after: dict[str, Any] | None) -> None:
+def card_changed(class_id: str, before: CardRecord | None,
+                 after: CardRecord | None) -> None:
     """Tell every audience what it may now see of a card: added, updated or removed."""
     card = after or before
     assert card is not None
@@ -173,29 +181,29 @@ def card_changed(class_id: str, before: dict[str, Any] | None,
             socketio.emit("card.removed", {"card_id": card["id"]}, to=room)
 
 
-def round_started(class_id: str, record: dict[str, Any]) -> None:
+def round_started(class_id: str, record: RoundRecord) -> None:
     """A new round: the last round's spotlight leaves every screen first."""
     spotlight(class_id, None)
     round_updated(class_id, record)
 
 
-def card_posted(class_id: str, card: dict[str, Any]) -> None:
+def card_posted(class_id: str, card: CardRecord) -> None:
     card_changed(class_id, None, card)
     answered(class_id, card["round_id"])
 
 
-def card_edited(class_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+def card_edited(class_id: str, before: CardRecord, after: CardRecord) -> None:
     card_changed(class_id, before, after)
     if projections.answered_changed(before, after):
         answered(class_id, after["round_id"])
 
 
-def card_withdrawn(class_id: str, card: dict[str, Any]) -> None:
+def card_withdrawn(class_id: str, card: CardRecord) -> None:
     card_changed(class_id, card, None)
     answered(class_id, card["round_id"])
 
 
-def card_moderated(class_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+def card_moderated(class_id: str, before: CardRecord, after: CardRecord) -> None:
     """Hidden, approved or starred: the card first, then an emptied spotlight."""
     card_changed(class_id, before, after)
     if rounds.spotlight_gone(services().store, class_id, before, after):
@@ -217,21 +225,21 @@ def answered(class_id: str, round_id: str) -> None:
                   to=rooms.stage(class_id))
 
 
-def spotlight(class_id: str, card: dict[str, Any] | None) -> None:
+def spotlight(class_id: str, card: CardRecord | None) -> None:
     counts = (services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
               if card else {})
     view = projections.card_view("stage", card, counts.get(card["id"]) if card else None)
     socketio.emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
 
 
-def reply(class_id: str, message: dict[str, Any], card: dict[str, Any]) -> None:
+def reply(class_id: str, message: ReplyRecord, card: CardRecord) -> None:
     """Private: to the thread's audiences (projections.THREAD_AUDIENCES), the teacher's sockets
     and the card author's, nobody else."""
     socketio.emit("reply", {"reply": message},
                   to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
 
 
-def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> None:
+def reactions(class_id: str, card: CardRecord, counts: dict[str, int]) -> None:
     payload = {"card_id": card["id"], "counts": counts}
     if projections.reactions_public(card):
         socketio.emit("reactions", payload, to=rooms.everyone(class_id))
@@ -243,13 +251,13 @@ def reactions(class_id: str, card: dict[str, Any], counts: dict[str, int]) -> No
 
 # ---- rotations -------------------------------------------------------------------------------
 
-def rotation_updated(class_id: str, record: dict[str, Any]) -> None:
+def rotation_updated(class_id: str, record: RotationRecord) -> None:
     """A new plan: everyone gets it whole."""
     rotation_changed(class_id, None, record)
 
 
-def rotation_changed(class_id: str, before: dict[str, Any] | None,
-                     after: dict[str, Any]) -> None:
+def rotation_changed(class_id: str, before: RotationRecord | None,
+                     after: RotationRecord) -> None:
     """Staff get what changed in the plan (`rotation.changed`, from revision `base` to `rev`),
     or the whole plan when it is a new one; the stage every room, each student only their own
     room."""
@@ -264,7 +272,7 @@ def rotation_changed(class_id: str, before: dict[str, Any] | None,
     else:
         fields, changed_rooms, starters = changes
         socketio.emit("rotation.changed",
-                      {"id": after["id"], "base": (before or {}).get("rev", 0),
+                      {"id": after["id"], "base": before.get("rev", 0) if before else 0,
                        "rev": after.get("rev", 0), "server_time": now, "set": fields,
                        "rotations": changed_rooms, "starters": starters},
                       to=rooms.staff(class_id))
@@ -278,5 +286,5 @@ def rotation_changed(class_id: str, before: dict[str, Any] | None,
                       to=rooms.student(class_id, student_id))
 
 
-def rotation_message(class_id: str, message: dict[str, Any]) -> None:
+def rotation_message(class_id: str, message: RotationMessage) -> None:
     socketio.emit("rotation.message", {"message": message}, to=rooms.everyone(class_id))

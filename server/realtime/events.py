@@ -22,6 +22,7 @@ from server.context import services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.records import CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms
 from server.realtime.admission import admission, busy_error
@@ -336,7 +337,7 @@ def start_round(identity: Identity, body: StartRound) -> Ack:
     return {"round": broadcast.staff_round(identity.class_id, record, identity.role)}
 
 
-def _round_changed(identity: Identity, record: dict[str, Any]) -> Ack:
+def _round_changed(identity: Identity, record: RoundRecord) -> Ack:
     broadcast.round_updated(identity.class_id, record)
     return {"round": broadcast.staff_round(identity.class_id, record, identity.role)}
 
@@ -388,7 +389,7 @@ def withdraw_card(identity: Identity, body: CardRef) -> Ack:
     return {}
 
 
-def _moderated(identity: Identity, before: dict[str, Any], after: dict[str, Any]) -> Ack:
+def _moderated(identity: Identity, before: CardRecord, after: CardRecord) -> Ack:
     broadcast.card_moderated(identity.class_id, before, after)
     return {"card": projections.card_view(identity.role, after)}
 
@@ -450,13 +451,13 @@ def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
     return {}
 
 
-def _rotation_changed(identity: Identity, before: dict[str, Any] | None,
-                      record: dict[str, Any]) -> Ack:
+def _rotation_changed(identity: Identity, before: RotationRecord | None,
+                      record: RotationRecord) -> Ack:
     broadcast.rotation_changed(identity.class_id, before, record)
     return {"stats": record["stats"]}
 
 
-def _plan_before(identity: Identity) -> dict[str, Any] | None:
+def _plan_before(identity: Identity) -> RotationRecord | None:
     """The plan as it was, so staff get only what the change changes."""
     return services().store.get_rotation(identity.class_id)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from server.store.base import Record, StoreBase, dumps
+from server.domain.records import AttachmentMeta
+from server.store.base import StoreBase, dumps
 from server.store.keys import ATTACHMENTS, index_key
 
 
 class AttachmentsRepo(StoreBase):
-    def put_attachment(self, kind: str, class_id: str, item_id: str, meta: Record,
+    def put_attachment(self, kind: str, class_id: str, item_id: str, meta: AttachmentMeta,
                        data_b64: str) -> None:
         key_of, field = ATTACHMENTS[kind]
         key = key_of(class_id, item_id)
@@ -18,7 +19,8 @@ class AttachmentsRepo(StoreBase):
         self._track(pipe, class_id, key)
         pipe.execute()
 
-    def attachment_meta(self, kind: str, class_id: str, item_id: str) -> Record | None:
+    def attachment_meta(self, kind: str, class_id: str, item_id: str
+                        ) -> AttachmentMeta | None:
         raw = self.r.hget(ATTACHMENTS[kind][0](class_id, item_id), "meta")
         return json.loads(raw) if raw else None
 
@@ -26,7 +28,8 @@ class AttachmentsRepo(StoreBase):
         key_of, field = ATTACHMENTS[kind]
         return self.r.hget(key_of(class_id, item_id), field)
 
-    def set_attachment_meta(self, kind: str, class_id: str, item_id: str, meta: Record) -> None:
+    def set_attachment_meta(self, kind: str, class_id: str, item_id: str,
+                            meta: AttachmentMeta) -> None:
         self.r.hset(ATTACHMENTS[kind][0](class_id, item_id), "meta", dumps(meta))
 
     def delete_attachment(self, kind: str, class_id: str, item_id: str) -> None:

@@ -15,7 +15,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -26,7 +26,8 @@ from server.store.keys import class_key, class_keys, code_key, cred_key, index_k
 
 T = TypeVar("T")
 P = ParamSpec("P")
-Record = dict[str, Any]  # a JSON object as stored
+Record = dict[str, Any]  # a JSON object as stored (records: server/domain/records.py)
+R = TypeVar("R", bound=Mapping[str, object])
 TTL_CACHE_SECONDS = 60
 LUA_DIR = Path(__file__).parent / "lua"
 
@@ -155,14 +156,15 @@ class StoreBase:
                     continue
 
     def _update_record(self, class_id: str, rkey: str,
-                       change: Callable[[Record], Record | None]) -> Record | None:
-        """WATCH a JSON-valued hash, let `change` decide the fields to set, write them."""
+                       change: Callable[[R], Mapping[str, object] | None]) -> R | None:
+        """WATCH a JSON-valued hash, let `change` decide the fields to set, write them.
+        `R` is the record type the hash holds (a round, a rotation)."""
 
-        def body(pipe: Pipeline) -> Record | None:
+        def body(pipe: Pipeline) -> R | None:
             raw = pipe.hgetall(rkey)
             if not raw:
                 return None
-            record = {k: json.loads(v) for k, v in raw.items()}
+            record = cast(R, {k: json.loads(v) for k, v in raw.items()})
             fields = change(record)
             if fields is None:
                 return None
@@ -171,7 +173,7 @@ class StoreBase:
             pipe.expire(rkey, self._ttl(class_id))
             self._refresh(pipe, class_id)
             pipe.execute()
-            return {**record, **fields}
+            return cast(R, {**record, **fields})
 
         return self._watched([rkey], body)
 

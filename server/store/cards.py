@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from server.store.base import Record, dumps
+from server.domain.records import CardRecord, ReplyRecord
+from server.store.base import dumps
 from server.store.keys import (
     REACTIONS,
     authors_key,
@@ -25,7 +26,8 @@ from server.store.rounds import RoundsRepo
 class CardsRepo(RoundsRepo):
     """Cards belong to rounds: this area reads the round list too."""
 
-    def add_card(self, class_id: str, round_id: str, card: Record) -> tuple[str, Record | None]:
+    def add_card(self, class_id: str, round_id: str, card: CardRecord
+                 ) -> tuple[str, CardRecord | None]:
         """Store a card: ('ok', card), ('exists', stored card), ('taken', other card) or
         ('closed', None) when the round is not open."""
         author = dumps({"card_id": card["id"], "client_id": card["client_id"]})
@@ -42,16 +44,16 @@ class CardsRepo(RoundsRepo):
             pipe.execute()
         return status, (json.loads(raw) if raw else None)
 
-    def get_card(self, class_id: str, round_id: str, card_id: str) -> Record | None:
+    def get_card(self, class_id: str, round_id: str, card_id: str) -> CardRecord | None:
         raw = self.r.hget(cards_key(class_id, round_id), card_id)
         return json.loads(raw) if raw else None
 
-    def list_cards(self, class_id: str, round_id: str) -> list[Record]:
+    def list_cards(self, class_id: str, round_id: str) -> list[CardRecord]:
         cards = [json.loads(v) for v in self.r.hvals(cards_key(class_id, round_id))]
         return sorted(cards, key=lambda c: (c["created_at"], c["id"]))
 
     def update_card(self, class_id: str, round_id: str, card_id: str,
-                    change: Callable[[Record], Record | None]) -> Record | None:
+                    change: Callable[[CardRecord], CardRecord | None]) -> CardRecord | None:
         """Compare-and-set a card: `change(card)` returns the new card, or None to decline."""
         key = cards_key(class_id, round_id)
         while True:
@@ -65,7 +67,7 @@ class CardsRepo(RoundsRepo):
                                      args=[card_id, raw, dumps(new), self._ttl(class_id)]):
                 return new
 
-    def delete_card(self, class_id: str, round_id: str, card: Record) -> None:
+    def delete_card(self, class_id: str, round_id: str, card: CardRecord) -> None:
         """Withdraw: the card, its author slot and its reactions go. Its private thread stays
         for the teacher's record and export (safeguarding) until retention or deletion."""
         pipe = self.r.pipeline(transaction=True)
@@ -84,14 +86,15 @@ class CardsRepo(RoundsRepo):
         refs = self.r.lrange(student_cards_key(class_id, student_id), 0, limit - 1)
         return [tuple(ref.split("/", 1)) for ref in refs]  # type: ignore[misc]
 
-    def cards_by_ref(self, class_id: str, refs: list[tuple[str, str]]) -> list[Record]:
+    def cards_by_ref(self, class_id: str, refs: list[tuple[str, str]]) -> list[CardRecord]:
         pipe = self.r.pipeline(transaction=False)
         for round_id, card_id in refs:
             pipe.hget(cards_key(class_id, round_id), card_id)
         return [json.loads(raw) for raw in pipe.execute() if raw]
 
     def react_to_card(self, class_id: str, round_id: str, card_id: str, student_id: str,
-                      reaction: str, *, seen_if: Sequence[Mapping[str, str]]) -> Record | None:
+                      reaction: str, *, seen_if: Sequence[Mapping[str, str]]
+                      ) -> CardRecord | None:
         """Count a reaction to a card matching one of the `seen_if` patterns (the domain's
         rule for which cards the student sees), in one round trip; returns the card, or None
         when there is no such card."""
@@ -103,7 +106,7 @@ class CardsRepo(RoundsRepo):
         return json.loads(found[1]) if found[0] == "ok" else None
 
     def take_dirty_reactions(self, interval_ms: int, now_ms: int
-                             ) -> tuple[list[tuple[str, Record, dict[str, int]]], int]:
+                             ) -> tuple[list[tuple[str, CardRecord, dict[str, int]]], int]:
         """The cards whose counts changed and that no process sent within `interval_ms` before
         `now_ms`, each with its counts read in the same atomic step: ([(class id, card,
         counts)], how many changed cards wait because they were sent too recently)."""
@@ -129,7 +132,8 @@ class CardsRepo(RoundsRepo):
             counts = {k: v for k, v in counts.items() if k in wanted}
         return counts
 
-    def add_reply(self, class_id: str, round_id: str, card_id: str, reply: Record) -> None:
+    def add_reply(self, class_id: str, round_id: str, card_id: str, reply: ReplyRecord
+                  ) -> None:
         key = replies_key(class_id, round_id, card_id)
         pipe = self.r.pipeline()
         pipe.rpush(key, dumps(reply))
@@ -138,7 +142,7 @@ class CardsRepo(RoundsRepo):
         pipe.execute()
 
     def replies(self, class_id: str, round_id: str,
-                card_ids: Iterable[str]) -> dict[str, list[Record]]:
+                card_ids: Iterable[str]) -> dict[str, list[ReplyRecord]]:
         ids = list(card_ids)
         pipe = self.r.pipeline(transaction=False)
         for card_id in ids:
@@ -148,7 +152,7 @@ class CardsRepo(RoundsRepo):
 
     # ---- every card and thread of the class (the connection record, the export) ------------
 
-    def all_cards(self, class_id: str) -> list[Record]:
+    def all_cards(self, class_id: str) -> list[CardRecord]:
         """Every card of every round of the class (for the record and the export)."""
         round_ids = self.list_round_ids(class_id)
         pipe = self.r.pipeline(transaction=False)
@@ -156,7 +160,7 @@ class CardsRepo(RoundsRepo):
             pipe.hvals(cards_key(class_id, round_id))
         return [json.loads(v) for values in pipe.execute() for v in values]
 
-    def all_replies(self, class_id: str) -> list[Record]:
+    def all_replies(self, class_id: str) -> list[ReplyRecord]:
         keys = [k for k in self.r.smembers(index_key(class_id)) if ":replies:" in k]
         pipe = self.r.pipeline(transaction=False)
         for key in keys:

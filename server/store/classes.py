@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from typing import cast
 
-from server.store.base import Record, StoreBase, dumps
+from server.domain.records import ClassRecord, ClassUpdate, Credential
+from server.store.base import StoreBase, dumps
 from server.store.client import Pipeline
 from server.store.keys import class_key, code_key, cred_key
 
 
 class ClassesRepo(StoreBase):
-    def create_class(self, record: Record, code: str, teacher_hash: str,
+    def create_class(self, record: ClassRecord, code: str, teacher_hash: str,
                      cohost_hash: str) -> bool:
         """Create the class unless its join code is taken by a live class."""
         class_id = record["id"]
@@ -28,21 +30,21 @@ class ClassesRepo(StoreBase):
         pipe.execute()
         return True
 
-    def get_class(self, class_id: str) -> Record | None:
+    def get_class(self, class_id: str) -> ClassRecord | None:
         record = self._class_record(class_id)
         if record is not None:
             record.pop("teacher_hash", None)
             record.pop("cohost_hash", None)
-        return record
+        return cast(ClassRecord | None, record)
 
     def class_id_for_code(self, code: str) -> str | None:
         return self.r.get(code_key(code))
 
-    def credential(self, secret_hash: str) -> Record | None:
+    def credential(self, secret_hash: str) -> Credential | None:
         raw = self.r.get(cred_key(secret_hash))
         return json.loads(raw) if raw else None
 
-    def set_class_fields(self, class_id: str, fields: Record) -> None:
+    def set_class_fields(self, class_id: str, fields: ClassUpdate) -> None:
         pipe = self.r.pipeline()
         pipe.hset(class_key(class_id), mapping={k: dumps(v) for k, v in fields.items()})
         self._refresh(pipe, class_id)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from server.domain.records import REACTIONS as REACTIONS  # each names a `reactions_key` field
+
 PREFIX = "rp"
-REACTIONS = ("heart", "clap", "smile", "star", "wow")  # each names a field of `reactions_key`
 
 HEARTBEAT_SECONDS = 5  # how often a process says it is alive
 HEARTBEAT_TTL = 20  # a process silent this long is dead: its sockets are ghosts

@@ -142,8 +142,8 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
                 pipe.hdel(cards_key(class_id, round_id), card["id"])
                 pipe.delete(replies_key(class_id, round_id, card["id"]))
                 pipe.srem(index_key(class_id), replies_key(class_id, round_id, card["id"]))
-                for reaction in REACTIONS:
-                    pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{reaction}")
+                for kind in REACTIONS:
+                    pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{kind}")
             pipe.hdel(authors_key(class_id, round_id), student_id)
             # Reactions they gave (counts taken back) and reactions to their cards.
             theirs = {c["id"] for c in cards}

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import cast
 
-from server.store.base import Record, StoreBase, dumps
+from server.domain.records import RotationRecord, RotationUpdate
+from server.store.base import StoreBase, dumps
 from server.store.keys import pairs_key, rotation_key
 
 
 class RotationsRepo(StoreBase):
-    def get_rotation(self, class_id: str) -> Record | None:
+    def get_rotation(self, class_id: str) -> RotationRecord | None:
         raw = self.r.hgetall(rotation_key(class_id))
-        return {k: json.loads(v) for k, v in raw.items()} if raw else None
+        return cast(RotationRecord, {k: json.loads(v) for k, v in raw.items()}) if raw else None
 
-    def put_rotation(self, class_id: str, record: Record) -> None:
+    def put_rotation(self, class_id: str, record: RotationRecord) -> None:
         pipe = self.r.pipeline()
         pipe.delete(rotation_key(class_id))
         pipe.hset(rotation_key(class_id), mapping={k: dumps(v) for k, v in record.items()})
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def update_rotation(self, class_id: str, change: Callable[[Record], Record | None],
-                        *, revision: bool = True) -> Record | None:
+    def update_rotation(self, class_id: str,
+                        change: Callable[[RotationRecord], RotationUpdate | None],
+                        *, revision: bool = True) -> RotationRecord | None:
         """A change counts one more `rev` (unless `revision` is false), so staff screens that
         get the plan's changes, not the whole plan, can tell when they missed one."""
 
-        def counted(record: Record) -> Record | None:
+        def counted(record: RotationRecord) -> RotationUpdate | None:
             fields = change(record)
             if fields is None or not revision:
                 return fields

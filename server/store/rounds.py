@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import cast
 
+from server.domain.records import HostCard, RoundRecord, RoundUpdate
 from server.store.base import Record, StoreBase, dumps
 from server.store.client import Pipeline
 from server.store.keys import (
@@ -25,7 +27,7 @@ class RoundsRepo(StoreBase):
     def current_round_id(self, class_id: str) -> str | None:
         return self.r.get(current_round_key(class_id))
 
-    def create_round(self, class_id: str, record: Record) -> bool:
+    def create_round(self, class_id: str, record: RoundRecord) -> bool:
         """Make `record` the current round unless the current one is still open."""
         round_id = record["id"]
 
@@ -40,8 +42,9 @@ class RoundsRepo(StoreBase):
             pipe.hset(rkey, mapping={k: dumps(v) for k, v in record.items()})
             pipe.set(current_round_key(class_id), round_id)
             pipe.rpush(rounds_key(class_id), round_id)
-            if record["prompt"].get("id"):
-                pipe.sadd(used_prompts_key(class_id), record["prompt"]["id"])
+            prompt_id = record["prompt"].get("id")
+            if prompt_id:
+                pipe.sadd(used_prompts_key(class_id), prompt_id)
             self._track(pipe, class_id, rkey, cards_key(class_id, round_id),
                         authors_key(class_id, round_id), reactions_key(class_id, round_id),
                         reacted_key(class_id, round_id))
@@ -51,29 +54,30 @@ class RoundsRepo(StoreBase):
 
         return self._watched([current_round_key(class_id)], body)
 
-    def get_round(self, class_id: str, round_id: str) -> Record | None:
+    def get_round(self, class_id: str, round_id: str) -> RoundRecord | None:
         raw = self.r.hgetall(round_key(class_id, round_id))
-        return {k: json.loads(v) for k, v in raw.items()} if raw else None
+        return cast(RoundRecord, {k: json.loads(v) for k, v in raw.items()}) if raw else None
 
     def list_round_ids(self, class_id: str) -> list[str]:
         return list(self.r.lrange(rounds_key(class_id), 0, -1))
 
     def update_round(self, class_id: str, round_id: str,
-                     change: Callable[[Record], Record | None]) -> Record | None:
+                     change: Callable[[RoundRecord], RoundUpdate | None]
+                     ) -> RoundRecord | None:
         """Apply `change(round) -> fields to set` atomically; None from change means no-op.
 
         Returns the updated round, or None when the change declined (or the round is gone).
         """
         return self._update_record(class_id, round_key(class_id, round_id), change)
 
-    def add_host_card(self, class_id: str, card: Record) -> None:
+    def add_host_card(self, class_id: str, card: HostCard) -> None:
         pipe = self.r.pipeline()
         pipe.lpush(host_cards_key(class_id), dumps(card))
         pipe.ltrim(host_cards_key(class_id), 0, 199)
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def host_cards(self, class_id: str, limit: int = 50) -> list[Record]:
+    def host_cards(self, class_id: str, limit: int = 50) -> list[HostCard]:
         return [json.loads(v) for v in self.r.lrange(host_cards_key(class_id), 0, limit - 1)]
 
     def used_prompt_ids(self, class_id: str) -> set[str]:

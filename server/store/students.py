@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
-from server.store.base import Record, StoreBase, dumps
+from server.domain.records import RosterRecord, StudentRecord, StudentUpdate
+from server.store.base import StoreBase, dumps
 from server.store.client import Pipeline
 from server.store.keys import (
     class_key,
@@ -18,7 +20,7 @@ from server.store.keys import (
 
 
 class StudentsRepo(StoreBase):
-    def add_student(self, class_id: str, student: Record, norm: str,
+    def add_student(self, class_id: str, student: StudentRecord, norm: str,
                     seat_hash: str) -> str:
         """Seat a student atomically: 'ok', 'missing', 'locked' or 'name_taken'."""
         keys = [class_key(class_id), names_key(class_id)]
@@ -44,35 +46,37 @@ class StudentsRepo(StoreBase):
 
         return self._watched(keys, body)
 
-    def get_student(self, class_id: str, student_id: str) -> Record | None:
+    def get_student(self, class_id: str, student_id: str) -> StudentRecord | None:
         raw = self.r.hget(students_key(class_id), student_id)
         return json.loads(raw) if raw else None
 
-    def list_students(self, class_id: str, *, include_removed: bool = False) -> list[Record]:
-        students = [json.loads(v) for v in self.r.hvals(students_key(class_id))]
+    def list_students(self, class_id: str, *, include_removed: bool = False
+                      ) -> list[StudentRecord]:
+        students: list[StudentRecord] = [json.loads(v)
+                                         for v in self.r.hvals(students_key(class_id))]
         if not include_removed:
             students = [s for s in students if not s.get("removed")]
         return sorted(students, key=lambda s: (s["joined_at"], s["id"]))
 
-    def put_student(self, class_id: str, student: Record) -> None:
+    def put_student(self, class_id: str, student: StudentRecord) -> None:
         pipe = self.r.pipeline()
         pipe.hset(students_key(class_id), student["id"], dumps(student))
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def set_student_fields(self, class_id: str, student_id: str, fields: Record
-                           ) -> Record | None:
+    def set_student_fields(self, class_id: str, student_id: str, fields: StudentUpdate
+                           ) -> StudentRecord | None:
         """Change fields of a seated student's record (e.g. their language); None when the
         student is gone or removed."""
 
-        def body(pipe: Pipeline) -> Record | None:
+        def body(pipe: Pipeline) -> StudentRecord | None:
             raw = pipe.hget(students_key(class_id), student_id)
             if raw is None:
                 return None
-            student: Record = json.loads(raw)
+            student: StudentRecord = json.loads(raw)
             if student.get("removed"):
                 return None
-            student.update(fields)
+            student = cast(StudentRecord, {**student, **fields})
             pipe.multi()
             pipe.hset(students_key(class_id), student_id, dumps(student))
             self._refresh(pipe, class_id)
@@ -144,19 +148,19 @@ class StudentsRepo(StoreBase):
         return self._watched([students_key(class_id), rejoin_key(class_id)], body)
 
     def rejoin_seat(self, class_id: str, code_hash: str,
-                    new_seat_hash: str) -> tuple[Record, str] | None:
+                    new_seat_hash: str) -> tuple[StudentRecord, str] | None:
         """Use a rejoin code once: the seat gets a new seat token and the old one stops
         working. Returns (student, old seat hash), or None when the code is not valid."""
 
-        def body(pipe: Pipeline) -> tuple[Record, str] | None:
+        def body(pipe: Pipeline) -> tuple[StudentRecord, str] | None:
             student_id = pipe.hget(rejoin_key(class_id), code_hash)
             raw = pipe.hget(students_key(class_id), student_id) if student_id else None
-            student = json.loads(raw) if raw else None
+            student: StudentRecord | None = json.loads(raw) if raw else None
             if (student is None or student.get("removed")
                     or student.get("rejoin_hash") != code_hash):
                 return None
             old = student["seat_hash"]
-            student.update(seat_hash=new_seat_hash)
+            student["seat_hash"] = new_seat_hash
             student.pop("rejoin_hash")
             pipe.multi()
             pipe.hdel(rejoin_key(class_id), code_hash)
@@ -173,7 +177,7 @@ class StudentsRepo(StoreBase):
 
     # ---- roster ------------------------------------------------------------------------------
 
-    def replace_roster(self, class_id: str, entries: list[Record],
+    def replace_roster(self, class_id: str, entries: list[RosterRecord],
                        norms: list[str]) -> None:
         pipe = self.r.pipeline()
         pipe.delete(roster_key(class_id), roster_names_key(class_id))
@@ -184,14 +188,14 @@ class StudentsRepo(StoreBase):
         self._refresh(pipe, class_id)
         pipe.execute()
 
-    def list_roster(self, class_id: str) -> list[Record]:
-        entries = [json.loads(v) for v in self.r.hvals(roster_key(class_id))]
+    def list_roster(self, class_id: str) -> list[RosterRecord]:
+        entries: list[RosterRecord] = [json.loads(v) for v in self.r.hvals(roster_key(class_id))]
         return sorted(entries, key=lambda e: int(e["id"][1:]))
 
-    def get_roster_entry(self, class_id: str, roster_id: str) -> Record | None:
+    def get_roster_entry(self, class_id: str, roster_id: str) -> RosterRecord | None:
         raw = self.r.hget(roster_key(class_id), roster_id)
         return json.loads(raw) if raw else None
 
-    def roster_entry_by_name(self, class_id: str, norm: str) -> Record | None:
+    def roster_entry_by_name(self, class_id: str, norm: str) -> RosterRecord | None:
         roster_id = self.r.hget(roster_names_key(class_id), norm)
         return self.get_roster_entry(class_id, roster_id) if roster_id else None

@@ -510,8 +510,7 @@ def view_fields(*functions: Any) -> set[str]:
     for fn in functions:
         for node in ast.walk(_function_source(fn)):
             value = None
-            if isinstance(node, ast.Return) or (isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "view" for t in node.targets)):
+            if isinstance(node, ast.Return) or _assigns(node, "view"):
                 value = node.value
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
                     and ast.unparse(node.value) == "view":
@@ -548,11 +547,18 @@ def test_documented_objects_have_the_fields_the_views_make() -> None:
               code=view_fields(*functions))
 
 
+def _assigns(node: ast.AST, variable: str) -> bool:
+    """`variable = …` or, typed, `variable: SomeRecord = …`."""
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == variable
+    return isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == variable for t in node.targets)
+
+
 def _literal_keys(fn: Any, variable: str) -> set[str]:
     """Keys of the dict literals `fn` assigns to `variable`."""
     return set().union(*(_dict_keys(node.value) or set() for node in ast.walk(_function_source(fn))
-                         if isinstance(node, ast.Assign) and any(
-                             isinstance(t, ast.Name) and t.id == variable for t in node.targets)))
+                         if _assigns(node, variable)))
 
 
 def test_documented_card_and_reply_have_the_fields_the_server_stores_and_sends() -> None:

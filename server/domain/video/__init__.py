@@ -14,6 +14,7 @@ from server.config import Config
 from server.domain import clock
 from server.domain.classes import Identity, require_class, require_staff
 from server.domain.errors import NotFound
+from server.domain.records import StudentRecord
 from server.domain.video import bbb, jitsi
 from server.store.redis_store import RedisStore
 
@@ -23,7 +24,7 @@ def staff_name(identity: Identity) -> str:
     return "Teacher" if identity.role == "teacher" else "Co-host"
 
 
-def video_view(config: Config, identity: Identity, student: dict[str, Any] | None,
+def video_view(config: Config, identity: Identity, student: StudentRecord | None,
                now: float | None = None) -> dict[str, Any] | None:
     """The call as `identity` sees it, or None (nothing configured, or the stage)."""
     video = config.video
