@@ -62,7 +62,7 @@ class Client(SocketIOTestClient):
     def __init__(self, app: Flask, auth: dict[str, Any] | None,
                  headers: dict[str, str] | None = None,
                  web: FlaskClient | None = None) -> None:
-        self.events: list[tuple[str, Any]] = []
+        self._events: list[tuple[str, Any]] = []
         super().__init__(app, socketio, auth=auth, headers=headers, flask_test_client=web)
 
     def connect(self, namespace: str | None = None, query_string: str | None = None,
@@ -90,9 +90,14 @@ class Client(SocketIOTestClient):
     def _drain(self) -> list[tuple[str, Any]]:
         for pkt in self.queue:
             args = pkt["args"]
-            self.events.append((pkt["name"], args[0] if len(args) == 1 else args or None))
+            self._events.append((pkt["name"], args[0] if len(args) == 1 else args or None))
         self.queue = []
-        return self.events
+        return self._events
+
+    @property
+    def events(self) -> list[tuple[str, Any]]:
+        """Every (event, payload) received so far, in order."""
+        return list(self._drain())
 
     def received(self, event: str) -> list[Any]:
         """Every payload of `event` this client got so far."""
@@ -104,7 +109,14 @@ class Client(SocketIOTestClient):
         for name, data in self._drain():
             if name == event and predicate(data):
                 return data
-        raise AssertionError(f"no {event!r}; got {[name for name, _ in self.events]}")
+        raise AssertionError(f"no {event!r}; got {[name for name, _ in self._events]}")
+
+    def wait_until(self, check: Callable[[list[tuple[str, Any]]], Any]) -> Any:
+        """`check(events so far)`, which must not be None (everything has already arrived;
+        named like the live client's, which waits)."""
+        found = check(self.events)
+        assert found is not None, f"not found in {[name for name, _ in self._events]}"
+        return found
 
     def names(self) -> list[str]:
         return [name for name, _ in self._drain()]

@@ -1,26 +1,20 @@
-"""Data promises: every key expires, export is complete, deletion is real."""
+"""Data promises, in process (the store is fakeredis): every key expires, activity slides the
+expiry, export is complete, deletion is real. On the real Redis: test_live_data.py."""
 
 from __future__ import annotations
 
 import io
 import json
-import shutil
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
-import requests
 from PIL import Image
 
 from server.domain.limits import LIMITS
 from server.store.redis_store import SLIDE_EVERY_SECONDS, RedisStore
-from tests.conftest import ClassInfo, card, create_class, need, ok, start_open_round
-from tests.integration.test_live_rounds import upload
-
-pytestmark = pytest.mark.redis
+from tests.conftest import card, ok, start_open_round
+from tests.inprocess import InProcessApp, Klass
+from tests.integration.test_rounds import upload
 
 
 def class_dump(r: redis.Redis, class_id: str) -> str:
@@ -45,22 +39,20 @@ def class_dump(r: redis.Redis, class_id: str) -> str:
     return "\n".join(p for p in parts if class_id in p)
 
 
-def full_journey(base: str, clients) -> tuple[ClassInfo, list[dict[str, Any]], dict[str, Any]]:
-    klass = create_class(base)
-    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
-    requests.post(f"{base}/api/classes/{klass.class_id}/roster",
-                  data="name,email,tags\nAna,ana@school.example,ELL\n",
-                  headers={**auth, "Content-Type": "text/csv"}, timeout=10)
+def full_journey(rapport: InProcessApp) -> tuple[Klass, list[dict[str, Any]], dict[str, Any]]:
+    klass = rapport.create_class()
+    r = rapport.web.post(f"/api/classes/{klass.class_id}/roster",
+                         data="name,email,tags\nAna,ana@school.example,ELL\n",
+                         headers={**klass.auth(klass.teacher_secret), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.get_data(as_text=True)
     seats = [klass.join(n) for n in ("Ana", "Ben", "Cy", "Di")]
-    teacher = clients(base, {"token": klass.teacher_secret})
-    kids = [clients(base, {"token": s["seat_token"]}) for s in seats]
-    for k in kids:
-        k.wait_for("snapshot")
-    teacher.wait_for("snapshot", lambda d: True)
+    teacher = rapport.teacher(klass)
+    kids = [rapport.student(s) for s in seats]
     start_open_round(teacher)
     png = io.BytesIO()
     Image.new("RGB", (40, 30), (0, 90, 0)).save(png, format="PNG")
-    photo_id = upload(klass, seats[0]["seat_token"], png.getvalue(), "g.png").json()["photo_id"]
+    photo_id = upload(klass, seats[0]["seat_token"], png.getvalue(),
+                      "g.png").get_json()["photo_id"]
     made = {
         "ana": ok(kids[0].call("card.submit", card("ana-card-777", "Ana's green box",
                                                    photo_id=photo_id)))["card"],
@@ -75,33 +67,30 @@ def full_journey(base: str, clients) -> tuple[ClassInfo, list[dict[str, Any]], d
     ok(teacher.call("reply.send", {"card_id": made["ana"]["id"], "text": "Love the box!"}))
     ok(kids[0].call("reply.send", {"card_id": made["ana"]["id"], "text": "Thanks!"}))
     ok(teacher.call("round.close", {}))
-    teacher.wait_for("presence", lambda d: True)
     ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
     ok(teacher.call("rotation.start", {}))
     ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))
     ok(teacher.call("checkins.mark", {"week": 0, "slot": 0,
                                       "student_id": seats[0]["student_id"], "status": "done"}))
     ok(teacher.call("note.set", {"student_id": seats[0]["student_id"], "text": "Ana: maps"}))
+    # The lesson goes on a little: reaction counts are sent, and the markers of when (a few
+    # seconds' worth, holding ids only) have expired, as on a live server before any deletion.
+    rapport.tick()
+    rapport.clock.advance(10)
     return klass, seats, made
 
 
-def test_every_key_has_a_ttl_after_a_full_journey(live_server, redis_url, clients) -> None:
-    klass, _seats, _made = full_journey(live_server.url, clients)
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+def test_every_key_has_a_ttl_after_a_full_journey(rapport: InProcessApp) -> None:
+    klass, _seats, _made = full_journey(rapport)
+    r = rapport.redis
     keys = list(r.scan_iter(match="rp:*", count=1000))
     assert any(k.startswith(f"rp:class:{klass.class_id}:round:") for k in keys)
-    without_ttl = [k for k in keys if r.ttl(k) == -1]  # -2: deleted meanwhile by another test
+    without_ttl = [k for k in keys if r.ttl(k) == -1]
     assert without_ttl == []
-
-
-def wait_until(condition: Callable[[], object], timeout: float) -> bool:
-    """Poll an outside process (Redis writing its files) until `condition` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
+    # And they really go: a class idle for longer than its retention leaves nothing behind.
+    rapport.clock.advance(181 * 86400)
+    assert list(r.scan_iter(match=f"rp:class:{klass.class_id}*")) == []
+    assert keys_of_class(r, klass.class_id) == []
 
 
 def keys_of_class(r: redis.Redis, class_id: str) -> list[str]:
@@ -113,12 +102,11 @@ def keys_of_class(r: redis.Redis, class_id: str) -> list[str]:
         k for k, v in zip(strings, values, strict=True) if v and class_id in v]
 
 
-def test_activity_slides_the_expiry_of_every_key_of_the_class(live_server, redis_url,
-                                                               clients) -> None:
+def test_activity_slides_the_expiry_of_every_key_of_the_class(rapport: InProcessApp) -> None:
     """Credentials, join code, seat tokens, old rounds, replies, photos: one day's activity
     pushes every key of the class back to the full retention (an injectable clock, no sleep)."""
-    klass, seats, _made = full_journey(live_server.url, clients)
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    klass, seats, _made = full_journey(rapport)
+    r = rapport.redis
     keys = keys_of_class(r, klass.class_id)
     kinds = {k.split(":")[1] for k in keys}
     assert {"class", "code", "cred"} <= kinds
@@ -146,11 +134,11 @@ def test_activity_slides_the_expiry_of_every_key_of_the_class(live_server, redis
     assert r.ttl(f"rp:code:{klass.join_code}") <= 60
 
 
-def test_export_is_complete(live_server, clients) -> None:
-    klass, seats, made = full_journey(live_server.url, clients)
+def test_export_is_complete(rapport: InProcessApp) -> None:
+    klass, seats, made = full_journey(rapport)
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
-    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                        headers=auth, timeout=10).json()
+    data = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                        headers=auth).get_json()
     assert data["class"]["name"] == "Period 3 Biology"
     assert {s["id"] for s in data["students"]} == {s["student_id"] for s in seats}
     assert all("seat_hash" not in s for s in data["students"])
@@ -169,18 +157,18 @@ def test_export_is_complete(live_server, clients) -> None:
     assert data["spotlights"][0]["card_id"] == made["ana"]["id"]
     assert data["checkins"]["log"][0]["status"] == "done"
     assert data["notes"][seats[0]["student_id"]]["text"] == "Ana: maps"
-    as_csv = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                          params={"format": "csv"}, headers=auth, timeout=10).text
+    as_csv = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                          query_string={"format": "csv"}, headers=auth).get_data(as_text=True)
     assert "Ana's green box" in as_csv and "teacher: Love the box!" in as_csv
-    cohost = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                          headers={"Authorization": f"Bearer {klass.cohost_secret}"}, timeout=10)
+    cohost = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                          headers={"Authorization": f"Bearer {klass.cohost_secret}"})
     assert cohost.status_code == 403
 
 
-def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clients) -> None:
-    klass, seats, made = full_journey(live_server.url, clients)
+def test_deleting_a_student_removes_all_their_data(rapport: InProcessApp) -> None:
+    klass, seats, made = full_journey(rapport)
     ana = seats[0]["student_id"]
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    r = rapport.redis
     assert ana in class_dump(r, klass.class_id)
     # This server runs without rate limits; give her seat the buckets a limited one keeps.
     store = RedisStore(r)
@@ -188,8 +176,8 @@ def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clien
         store.take_token(action, ana, per_minute=10, burst=10, now_ms=1)
     assert len(list(r.scan_iter(match=f"rp:rate:*:{ana}", count=1000))) == len(LIMITS)
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
-    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/{ana}",
-                           headers=auth, timeout=10)
+    resp = rapport.web.delete(f"/api/classes/{klass.class_id}/students/{ana}",
+                           headers=auth)
     assert resp.status_code == 204
     dump = class_dump(r, klass.class_id)
     for trace in (ana, made["ana"]["id"], made["photo_id"], "Ana's green box", "Love the box!",
@@ -202,82 +190,52 @@ def test_deleting_a_student_removes_all_their_data(live_server, redis_url, clien
     # And so are her seat's rate-limit buckets (none left for any action).
     assert list(r.scan_iter(match=f"rp:rate:*:{ana}", count=1000)) == []
     # Others' data is intact, and Ana's reaction to Cy's card is taken back.
-    data = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/export",
-                        headers=auth, timeout=10).json()
+    data = rapport.web.get(f"/api/classes/{klass.class_id}/export",
+                        headers=auth).get_json()
     cards = {c["id"]: c for c in data["rounds"][0]["cards"]}
     assert set(cards) == {made["ben"]["id"], made["cy"]["id"]}
     assert cards[made["cy"]["id"]]["reactions"] in ({}, {"star": 0})
-    assert clients(live_server.url, {"token": seats[1]["seat_token"]}).wait_for("snapshot")
+    assert rapport.connect({"token": seats[1]["seat_token"]}).first("snapshot")
 
 
-def test_removed_student_data_can_still_be_deleted(live_server, redis_url, clients) -> None:
-    klass, seats, _made = full_journey(live_server.url, clients)
+def test_removed_student_data_can_still_be_deleted(rapport: InProcessApp) -> None:
+    klass, seats, _made = full_journey(rapport)
     cy = seats[2]["student_id"]
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+    teacher = rapport.connect({"token": klass.teacher_secret})
     ok(teacher.call("student.remove", {"student_id": cy}))
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    r = rapport.redis
     assert "Cy's guitar" in class_dump(r, klass.class_id)
-    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}/students/{cy}",
-                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                           timeout=10)
+    resp = rapport.web.delete(f"/api/classes/{klass.class_id}/students/{cy}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"})
     assert resp.status_code == 204
     assert "Cy's guitar" not in class_dump(r, klass.class_id)
 
 
-def test_deleting_the_class_leaves_nothing(live_server, redis_url, clients) -> None:
-    klass, _seats, _made = full_journey(live_server.url, clients)
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+def test_deleting_the_class_leaves_nothing(rapport: InProcessApp) -> None:
+    klass, _seats, _made = full_journey(rapport)
+    r = rapport.redis
     assert class_dump(r, klass.class_id)
-    resp = requests.delete(f"{live_server.url}/api/classes/{klass.class_id}",
-                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                           timeout=10)
+    resp = rapport.web.delete(f"/api/classes/{klass.class_id}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"})
     assert resp.status_code == 204
     assert class_dump(r, klass.class_id) == ""
     assert r.get(f"rp:code:{klass.join_code}") is None
 
 
-def test_retention_change_applies_to_every_key_at_once(live_server, redis_url, clients) -> None:
-    klass, _seats, _made = full_journey(live_server.url, clients)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
-    cohost = clients(live_server.url, {"token": klass.cohost_secret})
-    cohost.wait_for("snapshot")
+def test_retention_change_applies_to_every_key_at_once(rapport: InProcessApp) -> None:
+    klass, _seats, _made = full_journey(rapport)
+    teacher = rapport.connect({"token": klass.teacher_secret})
+    cohost = rapport.connect({"token": klass.cohost_secret})
+    cohost.first("snapshot")
     assert cohost.call("class.retention", {"retention_days": 30})["error"]["code"] == "forbidden"
     assert teacher.call("class.retention", {"retention_days": 0})["error"]["message"] == \
         "The retention period (days) must be at least 1."
     assert ok(teacher.call("class.retention", {"retention_days": 30}))["retention_days"] == 30
-    assert cohost.wait_for("class.updated")["class"]["retention_days"] == 30
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert cohost.first("class.updated")["class"]["retention_days"] == 30
+    r = rapport.redis
     cid = klass.class_id
     mine = [k for k in r.scan_iter(match="rp:*", count=1000)
             if cid in k or (r.type(k) == "string" and cid in (r.get(k) or ""))]
     assert len(mine) > 20
     ttls = {k: r.ttl(k) for k in mine}
     assert all(29 * 86400 < t <= 30 * 86400 for t in ttls.values()), ttls
-
-
-def files_holding(folder: Path, text: str) -> list[str]:
-    return [p.name for p in folder.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
-
-
-def test_deleted_data_leaves_the_private_redis_append_only_file(make_server, clients) -> None:
-    """The laptop shape: after a deletion the private Redis rewrites its append-only file, so
-    the deleted words are not left on disk (before it, they sit there as plain commands)."""
-    need(shutil.which("redis-server") is not None, "redis-server is not installed")
-    server = make_server(ASYNC_MODE="gevent", RAPPORT_STORE="private-redis")
-    aof = Path(server.env["RAPPORT_INSTANCE_PATH"]) / "redis"
-    klass = create_class(server.url)
-    seat = klass.join("Ana")
-    teacher = clients(server.url, {"token": klass.teacher_secret})
-    teacher.wait_for("snapshot")
-    start_open_round(teacher)
-    kid = clients(server.url, {"token": seat["seat_token"]})
-    kid.wait_for("snapshot")
-    words = "zebra-words-only-ana-wrote-4711"
-    ok(kid.call("card.submit", card("ana-aof-card-1", words, "teacher")))
-    assert wait_until(lambda: files_holding(aof, words), 10), "the card never reached the AOF"
-    resp = requests.delete(f"{server.url}/api/classes/{klass.class_id}/students/"
-                           f"{seat['student_id']}",
-                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                           timeout=10)
-    assert resp.status_code == 204
-    assert wait_until(lambda: not files_holding(aof, words), 20), files_holding(aof, words)

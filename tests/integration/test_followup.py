@@ -1,4 +1,4 @@
-"""Check-ins, the connection record, notes and exports through the live server."""
+"""Check-ins, the connection record, notes and exports, in process (the clock is the test's)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-import requests
+from tests.conftest import card, ok, start_open_round
+from tests.inprocess import InProcessApp
 
-from tests.conftest import card, create_class, ok, start_open_round
-
-pytestmark = pytest.mark.redis
 NOTE = "secret-note-Ana-struggles-5b1"
 PRIVATE = "private-card-a8e0"
 REPLY = "private-reply-42c"
@@ -25,17 +22,17 @@ def roster_csv(names: list[str], ell: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_checkins_record_and_cohost_sees_nothing_private(live_server, clients) -> None:
-    klass = create_class(live_server.url)
+def test_checkins_record_and_cohost_sees_nothing_private(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
     names = [f"Pupil {i}" for i in range(8)]
     auth = {"Authorization": f"Bearer {klass.teacher_secret}", "Content-Type": "text/csv"}
-    r = requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
-                      data=roster_csv(names, {"Pupil 0", "Pupil 1"}), headers=auth, timeout=10)
+    r = rapport.web.post(f"/api/classes/{klass.class_id}/roster",
+                      data=roster_csv(names, {"Pupil 0", "Pupil 1"}), headers=auth)
     assert r.status_code == 200
     seats = [klass.join(n) for n in names]
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
-    cohost = clients(live_server.url, {"token": klass.cohost_secret})
-    author = clients(live_server.url, {"token": seats[2]["seat_token"]})
+    teacher = rapport.connect({"token": klass.teacher_secret})
+    cohost = rapport.connect({"token": klass.cohost_secret})
+    author = rapport.connect({"token": seats[2]["seat_token"]})
     start_open_round(teacher)
     posted = ok(author.call("card.submit", card("private-0001", PRIVATE, "teacher")))["card"]
     ok(teacher.call("reply.send", {"card_id": posted["id"], "text": REPLY}))
@@ -58,23 +55,22 @@ def test_checkins_record_and_cohost_sees_nothing_private(live_server, clients) -
     assert first["student_id"] in [s["student_id"] for s in carried]
     ok(teacher.call("checkins.mark", {"week": 0, "slot": 1,
                                       "student_id": seats[3]["student_id"], "status": "done"}))
-    ics = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
-                       headers=auth, timeout=10)
-    assert ics.status_code == 200 and ics.text.startswith("BEGIN:VCALENDAR\r\n")
-    as_csv = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.csv",
-                          headers=auth, timeout=10)
-    assert as_csv.status_code == 200 and as_csv.content.startswith("\ufeffweek".encode())
-    chosen = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
-                          params={"days": "tue,thu", "time": "15:30",
-                                  "tz": "America/New_York"}, headers=auth, timeout=10)
+    ics = rapport.web.get(f"/api/classes/{klass.class_id}/checkins.ics", headers=auth)
+    assert ics.status_code == 200 and ics.get_data(as_text=True).startswith("BEGIN:VCALENDAR\r\n")
+    as_csv = rapport.web.get(f"/api/classes/{klass.class_id}/checkins.csv",
+                          headers=auth)
+    assert as_csv.status_code == 200 and as_csv.data.startswith("\ufeffweek".encode())
+    chosen = rapport.web.get(f"/api/classes/{klass.class_id}/checkins.ics",
+                          query_string={"days": "tue,thu", "time": "15:30",
+                                  "tz": "America/New_York"}, headers=auth)
     starts = [datetime.strptime(line[8:], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-              for line in chosen.text.splitlines() if line.startswith("DTSTART:")]
+              for line in chosen.get_data(as_text=True).splitlines() if line.startswith("DTSTART:")]
     local = [s.astimezone(ZoneInfo("America/New_York")) for s in starts]
-    assert starts and min(starts) > datetime.now(UTC)
+    assert starts and min(starts) > datetime.fromtimestamp(rapport.clock.wall_seconds, UTC)
     assert {d.weekday() for d in local} <= {1, 3} and local[0].strftime("%H:%M") == "15:30"
-    refused = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/checkins.ics",
-                           params={"days": "funday"}, headers=auth, timeout=10)
-    assert refused.status_code == 400 and "mon, tue" in refused.json()["error"]["message"]
+    refused = rapport.web.get(f"/api/classes/{klass.class_id}/checkins.ics",
+                           query_string={"days": "funday"}, headers=auth)
+    assert refused.status_code == 400 and "mon, tue" in refused.get_json()["error"]["message"]
 
     # The record: the reply and the done check-in count as real connections.
     ok(teacher.call("note.set", {"student_id": seats[2]["student_id"], "text": NOTE}))
@@ -94,92 +90,90 @@ def test_checkins_record_and_cohost_sees_nothing_private(live_server, clients) -
                            ("checkins.mark", {"week": 0, "slot": 0, "status": "done",
                                               "student_id": seats[2]["student_id"]})]:
         assert cohost.call(event, payload)["error"]["code"] == "forbidden", event
-    fresh_cohost = clients(live_server.url, {"token": klass.cohost_secret})
-    fresh_cohost.wait_for("snapshot")
+    fresh_cohost = rapport.connect({"token": klass.cohost_secret})
+    fresh_cohost.first("snapshot")
     ok(fresh_cohost.call("snapshot.get", {}))
     for c in (cohost, fresh_cohost):
-        blob = repr(c.events)
+        blob = c.blob()
         assert PRIVATE not in blob and REPLY not in blob and NOTE not in blob
     cohost_auth = {"Authorization": f"Bearer {klass.cohost_secret}"}
     for path in ("checkins.csv", "checkins.ics"):
-        r = requests.get(f"{live_server.url}/api/classes/{klass.class_id}/{path}",
-                         headers=cohost_auth, timeout=10)
+        r = rapport.web.get(f"/api/classes/{klass.class_id}/{path}",
+                         headers=cohost_auth)
         assert r.status_code == 403
 
 
-def test_rotation_exports(live_server, clients) -> None:
-    klass = create_class(live_server.url)
+def test_rotation_exports(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
     names = ["Ana", "Ben", "Cy", "Di"]
     auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
     seats = [klass.join(n) for n in names]
-    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    kids = [rapport.connect({"token": s["seat_token"]}) for s in seats]
     for k in kids:
-        k.wait_for("snapshot")
-    cohost = clients(live_server.url, {"token": klass.cohost_secret})
-    cohost.wait_for("snapshot", lambda d: sum(s["online"] for s in d["students"]) == 4)
+        k.first("snapshot")
+    cohost = rapport.connect({"token": klass.cohost_secret})
+    cohost.first("snapshot", lambda d: sum(s["online"] for s in d["students"]) == 4)
     ok(cohost.call("rotation.plan", {"size": 2, "rotations": 3, "minutes": 5}))
-    cohost.wait_for("rotation.updated")
-    base = f"{live_server.url}/api/classes/{klass.class_id}/rotations/1/export"
-    zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
-    assert zoom.status_code == 400 and "e-mail" in zoom.json()["error"]["message"]
+    cohost.first("rotation.updated")
+    base = f"/api/classes/{klass.class_id}/rotations/1/export"
+    zoom = rapport.web.get(base, query_string={"format": "zoom"}, headers=auth)
+    assert zoom.status_code == 400 and "e-mail" in zoom.get_json()["error"]["message"]
     # Di joined late and has no e-mail: the others are pre-assigned, Di is listed for by hand.
-    requests.post(f"{live_server.url}/api/classes/{klass.class_id}/roster",
-                  data=roster_csv(names[:3], set()),
-                  headers={**auth, "Content-Type": "text/csv"}, timeout=10)
-    zoom = requests.get(base, params={"format": "zoom"}, headers=auth, timeout=10)
-    assert zoom.status_code == 200 and zoom.content.startswith("\ufeff".encode())
-    lines = zoom.content.decode("utf-8-sig").splitlines()
+    rapport.web.post(f"/api/classes/{klass.class_id}/roster", data=roster_csv(names[:3], set()),
+                     headers={**auth, "Content-Type": "text/csv"})
+    zoom = rapport.web.get(base, query_string={"format": "zoom"}, headers=auth)
+    assert zoom.status_code == 200 and zoom.data.startswith("\ufeff".encode())
+    lines = zoom.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "Pre-assign Room Name,Email Address" and len(lines) == 4
-    assert "di@school.example" not in zoom.text
-    by_hand = requests.get(base, params={"format": "zoom-by-hand"}, headers=auth,
-                           timeout=10).json()
+    assert "di@school.example" not in zoom.get_data(as_text=True)
+    by_hand = rapport.web.get(base, query_string={"format": "zoom-by-hand"},
+                              headers=auth).get_json()
     assert [e["student"] for e in by_hand["by_hand"]] == ["Di"]
     assert by_hand["by_hand"][0]["room"] in ("Room 1", "Room 2") and by_hand["with_email"] == 3
-    plain = requests.get(base, headers=auth, timeout=10).content.decode("utf-8-sig")
+    plain = rapport.web.get(base, headers=auth).data.decode("utf-8-sig")
     assert plain.splitlines()[0] == "rotation,room,student" and len(plain.splitlines()) == 5
-    page = requests.get(base, params={"format": "html", "tz": "Europe/Paris"}, headers=auth,
-                        timeout=10)
-    assert "Rotation 1 of 3" in page.text and "Ana" in page.text
-    assert "Period 3 Biology" in page.text and "minute 0 to 5 after the rotations start" \
-        in page.text
+    page = rapport.web.get(base, query_string={"format": "html", "tz": "Europe/Paris"},
+                           headers=auth).get_data(as_text=True)
+    assert "Rotation 1 of 3" in page and "Ana" in page
+    assert "Period 3 Biology" in page and "minute 0 to 5 after the rotations start" in page
     ok(cohost.call("rotation.start", {}))
-    running = requests.get(base.replace("/1/", "/2/"), params={"format": "html"},
-                           headers=auth, timeout=10).text
+    running = rapport.web.get(base.replace("/1/", "/2/"), query_string={"format": "html"},
+                              headers=auth).get_data(as_text=True)
     assert re.search(r"\d\d:\d\d to \d\d:\d\d \(5 minutes\)", running)
-    assert requests.get(base, params={"format": "html", "tz": "Mars/Olympus"}, headers=auth,
-                        timeout=10).json()["error"]["message"] == \
-        "The time zone “Mars/Olympus” is not known."
-    student = requests.get(base, headers={"Authorization": f"Bearer {seats[0]['seat_token']}"},
-                           timeout=10)
+    assert "00:05 to 00:10 (5 minutes)" in running  # the clock's 00:00 UTC, plus rotation 1
+    mars = rapport.web.get(base, query_string={"format": "html", "tz": "Mars/Olympus"},
+                           headers=auth)
+    assert mars.get_json()["error"]["message"] == "The time zone “Mars/Olympus” is not known."
+    student = rapport.web.get(base, headers=klass.auth(seats[0]["seat_token"]))
     assert student.status_code == 403
 
 
-def test_room_starters_use_only_class_visible_cards(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_room_starters_use_only_class_visible_cards(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     seats = [klass.join(n) for n in ("Ana", "Ben")]
-    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    kids = [rapport.connect({"token": s["seat_token"]}) for s in seats]
     start_open_round(teacher)
     ok(kids[0].call("card.submit", card("ana-card-001", "I play basketball every weekend")))
     ok(kids[1].call("card.submit", card("ben-card-001", "Basketball and chess, secretlyknitting",
                                         "teacher")))
-    teacher.wait_for("answered", lambda d: d["count"] == 2)
+    teacher.first("answered", lambda d: d["count"] == 2)
     ok(teacher.call("rotation.plan", {"size": 2, "rotations": 1, "minutes": 5}))
-    starters = teacher.wait_for("rotation.updated")["rotation"]["starters"]
+    starters = teacher.first("rotation.updated")["rotation"]["starters"]
     # Ben's card is private: no shared topic, so the starter is a library prompt.
     assert starters[0][0]["kind"] == "prompt"
     assert "secretlyknitting" not in repr(starters)
 
 
-def test_shared_topic_starter(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_shared_topic_starter(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     seats = [klass.join(n) for n in ("Ana", "Ben")]
-    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    kids = [rapport.connect({"token": s["seat_token"]}) for s in seats]
     start_open_round(teacher)
     ok(kids[0].call("card.submit", card("ana-card-002", "I play basketball every weekend")))
     ok(kids[1].call("card.submit", card("ben-card-002", "Basketball with my cousins")))
-    teacher.wait_for("answered", lambda d: d["count"] == 2)
+    teacher.first("answered", lambda d: d["count"] == 2)
     ok(teacher.call("rotation.plan", {"size": 2, "rotations": 1, "minutes": 5}))
-    starter: dict[str, Any] = teacher.wait_for("rotation.updated")["rotation"]["starters"][0][0]
+    starter: dict[str, Any] = teacher.first("rotation.updated")["rotation"]["starters"][0][0]
     assert starter["kind"] == "shared" and starter["topic"] == "basketball"

@@ -1,17 +1,14 @@
-"""Live breakout rotations with 28 real student sockets and a co-host."""
+"""Breakout rotations in process, with 28 student sockets and a co-host; the rotation timer
+fires when the test moves the clock past it and ticks the scheduler."""
 
 from __future__ import annotations
 
 from itertools import combinations
 from typing import Any
 
-import pytest
-import redis
-
 from server.planner import PlanRequest, plan
-from tests.conftest import create_class
-
-pytestmark = pytest.mark.redis
+from tests.conftest import card, start_open_round
+from tests.inprocess import InProcessApp
 
 
 def ok(ack: dict[str, Any]) -> dict[str, Any]:
@@ -63,15 +60,15 @@ def wait_plan(staff: Any, predicate: Any = lambda _: True) -> dict[str, Any]:
         (p for p in staff_plans(events) if predicate(p)), None))
 
 
-def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients) -> None:
-    klass = create_class(live_server.url)
-    cohost = clients(live_server.url, {"token": klass.cohost_secret})
+def test_rotation_with_dropout_timer_and_history(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    cohost = rapport.connect({"token": klass.cohost_secret})
     seats = [klass.join(f"Kid {i:02d}") for i in range(28)]
-    students = {s["student_id"]: clients(live_server.url, {"token": s["seat_token"]})
+    students = {s["student_id"]: rapport.connect({"token": s["seat_token"]})
                 for s in seats}
     for s in students.values():
-        s.wait_for("snapshot")
-    cohost.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+        s.first("snapshot")
+    cohost.first("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
     first, second = seats[0]["student_id"], seats[1]["student_id"]
     ok(cohost.call("rotation.plan", {"size": 4, "rotations": 4, "minutes": 5,
                                      "apart": [[first, second]]}))
@@ -85,7 +82,7 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
                                              "room": 1}))
     assert moved["stats"]["violations"] > 0
     # Staff get the move as a change: the one rotation whose rooms changed, not the plan.
-    change = cohost.wait_for("rotation.changed")
+    change = cohost.first("rotation.changed")
     assert set(change["rotations"]) == {"1"} and change["set"]["stats"] == moved["stats"]
     assert [len(room) for room in change["rotations"]["1"]][:2] == [3, 5]
     ok(cohost.call("rotation.move", {"rotation": 1, "student_id": plan_ids[1][0][0],
@@ -97,7 +94,7 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     def check_assignments(number: int, present: dict[str, Any]) -> None:
         rooms = plan_ids[number]
         for sid, client in present.items():
-            view = client.wait_for(
+            view = client.first(
                 "rotation.updated",
                 lambda d: d["rotation"].get("current") == number)["rotation"]
             room = next(r for r in rooms if sid in r)
@@ -111,7 +108,7 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     check_assignments(0, students)
     ok(cohost.call("rotation.message", {"text": "Two minutes left!"}))
     for client in students.values():
-        client.wait_for("rotation.message", lambda d: d["message"]["text"] == "Two minutes left!")
+        client.first("rotation.message", lambda d: d["message"]["text"] == "Two minutes left!")
     ok(cohost.call("rotation.skip", {}))
     check_assignments(1, students)
     # A student drops out during rotation 2: rotations 3 and 4 are re-planned without them.
@@ -124,14 +121,17 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     assert replanned["stats"]["violations"] == 0
     assert all(not {first, second} <= set(room) for rot in new_ids for room in rot)
     plan_ids = new_ids
-    # The server timer ends rotation 2 (brought forward instead of waiting five minutes).
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
-    r.zadd("rp:deadlines", {f"rotation|{klass.class_id}|{replanned['id']}:1": 0})
+    # The server's timer ends rotation 2 when its five minutes are up, not before.
+    deadline = replanned["deadline"]
+    rapport.tick((deadline - rapport.clock.wall_seconds * 1000) / 1000 - 0.1)
+    assert all(c.received("rotation.updated")[-1]["rotation"]["current"] == 1
+               for c in students.values())
+    rapport.tick(0.1)
     check_assignments(2, students)
     ok(cohost.call("rotation.skip", {}))
     check_assignments(3, students)
     ok(cohost.call("rotation.end", {}))
-    cohost.wait_for("rotation.changed", lambda d: d["set"].get("status") == "ended")
+    cohost.first("rotation.changed", lambda d: d["set"].get("status") == "ended")
     # Staff got every change of the plan as a change, and the changes add up to the plan.
     held = staff_plans(cohost.events)[-1]
     fresh = ok(cohost.call("snapshot.get", {}))["snapshot"]["rotation"]
@@ -150,22 +150,22 @@ def test_live_rotation_with_dropout_and_history(live_server, redis_url, clients)
     assert with_history < without_history
 
 
-def test_rotation_events_are_staff_only(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    student = clients(live_server.url, {"token": klass.join("Ana")["seat_token"]})
+def test_rotation_events_are_staff_only(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    student = rapport.connect({"token": klass.join("Ana")["seat_token"]})
     for event, payload in [("rotation.plan", {"size": 2, "rotations": 1, "minutes": 1}),
                            ("rotation.start", {}), ("rotation.message", {"text": "hi"})]:
         assert student.call(event, payload)["error"]["code"] == "forbidden"
 
 
-def test_impossible_constraints_name_the_conflict(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_impossible_constraints_name_the_conflict(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     seats = [klass.join(n) for n in ("Ana", "Ben", "Cy", "Di")]
-    kids = [clients(live_server.url, {"token": s["seat_token"]}) for s in seats]
+    kids = [rapport.connect({"token": s["seat_token"]}) for s in seats]
     for k in kids:
-        k.wait_for("snapshot")
-    teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+        k.first("snapshot")
+    teacher.first("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
     a, b, c = (s["student_id"] for s in seats[:3])
     ack = teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5,
                                          "together": [[a, b, c]]})
@@ -173,18 +173,16 @@ def test_impossible_constraints_name_the_conflict(live_server, clients) -> None:
     assert "cannot all hold" in ack["error"]["message"]
 
 
-def test_checkin_room_takes_the_students_most_due(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_checkin_room_takes_the_students_most_due(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     seats = [klass.join(f"Pupil {i}") for i in range(9)]
-    kids = {s["student_id"]: clients(live_server.url, {"token": s["seat_token"]})
+    kids = {s["student_id"]: rapport.connect({"token": s["seat_token"]})
             for s in seats}
     for k in kids.values():
-        k.wait_for("snapshot")
-    teacher.wait_for("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
+        k.first("snapshot")
+    teacher.first("presence", lambda d: d["student_id"] == seats[-1]["student_id"])
     # Pupil 0 had a real conversation (a private exchange): least due of all.
-    from tests.conftest import card, start_open_round
-
     start_open_round(teacher)
     posted = ok(kids[seats[0]["student_id"]].call(
         "card.submit", card("pupil0-card-1", "Hello", "teacher")))["card"]
@@ -204,6 +202,6 @@ def test_checkin_room_takes_the_students_most_due(live_server, clients) -> None:
     assert plan["stats"]["violations"] == 0 and plan["stats"]["lower_bound"] is None
     ok(teacher.call("rotation.start", {}))
     first = teacher_rooms[0][0]
-    view = kids[first].wait_for("rotation.updated",
+    view = kids[first].first("rotation.updated",
                                 lambda d: d["rotation"].get("status") == "running")["rotation"]
     assert view["room"] == 1 and view["with_teacher"] is True

@@ -8,7 +8,7 @@ import requests
 import socketio
 
 from tests.conftest import card, create_class, ok, start_open_round
-from tests.integration.test_data import full_journey
+from tests.integration.test_live_data import full_journey
 
 pytestmark = pytest.mark.redis
 
