@@ -1,5 +1,6 @@
-"""Video platforms on a live server: with nothing configured everything is exactly as before;
-BigBlueButton's meeting is created, signed, against a small stand-in BigBlueButton server."""
+"""Video platforms, in process: with nothing configured everything is exactly as before;
+BigBlueButton's meeting is created, signed, against a small stand-in BigBlueButton server (on
+a port of its own: the app calls it over HTTP as it would the real one)."""
 
 from __future__ import annotations
 
@@ -12,31 +13,29 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 
 from server.app import CSP, PERMISSIONS_POLICY
-from tests.conftest import REPO, create_class, free_port
+from server.config import VideoConfig
+from tests.conftest import REPO, free_port
+from tests.inprocess import InProcessApp
 
-pytestmark = pytest.mark.redis
 
-
-def test_nothing_configured_is_exactly_as_before(live_server: Any, clients: Any) -> None:
-    base = live_server.url
+def test_nothing_configured_is_exactly_as_before(rapport: InProcessApp) -> None:
     for path, file in (("/", "index.html"), ("/teacher", "teacher.html"),
                        ("/j/ABCDEF", "student.html"), ("/stage", "stage.html")):
-        r = requests.get(base + path, timeout=10)
+        r = rapport.web.get(path)
         # The constants are the policies without video; with Jitsi they gain one origin.
         assert r.headers["Content-Security-Policy"] == CSP, path
         assert r.headers["Permissions-Policy"] == PERMISSIONS_POLICY, path
-        assert r.content == (REPO / "web" / file).read_bytes(), path
-    klass = create_class(base)
+        assert r.data == (REPO / "web" / file).read_bytes(), path
+    klass = rapport.create_class()
     seat = klass.join("Ana")
     for token in (klass.teacher_secret, klass.cohost_secret, seat["seat_token"]):
-        snapshot = clients(base, {"token": token}).call("snapshot.get", {})["snapshot"]
+        snapshot = rapport.connect({"token": token}).call("snapshot.get", {})["snapshot"]
         assert "video" not in snapshot
-    r = requests.post(f"{base}/api/classes/{klass.class_id}/video/bbb",
-                      headers={"Authorization": f"Bearer {klass.teacher_secret}"}, timeout=10)
-    assert r.status_code == 404 and "not set up" in r.json()["error"]["message"]
+    r = rapport.web.post(f"/api/classes/{klass.class_id}/video/bbb",
+                         headers=klass.auth(klass.teacher_secret))
+    assert r.status_code == 404 and "not set up" in r.get_json()["error"]["message"]
 
 
 SECRET = "stand-in-bbb-secret"
@@ -104,27 +103,23 @@ def _signed(url: str) -> dict[str, str]:
 
 
 def test_bbb_meeting_created_with_the_rotation_rooms(
-        redis_url: str, make_server: Any, fake_bbb: FakeBigBlueButton, clients: Any) -> None:
-    server = make_server(REDIS_URL=redis_url, RAPPORT_BBB_URL=fake_bbb.url,
-                         RAPPORT_BBB_SECRET=SECRET)
-    base = server.url
-    klass = create_class(base, "Period 6 BBB")
+        make_app: Any, fake_bbb: FakeBigBlueButton, caplog: pytest.LogCaptureFixture) -> None:
+    rapport = make_app(video=VideoConfig("bbb", f"{fake_bbb.url}/api", None, SECRET))
+    klass = rapport.create_class("Period 6 BBB")
     seats = {name: klass.join(name) for name in ("Ana", "Ben", "Chi", "Dev")}
-    students = {name: clients(base, {"token": s["seat_token"]}) for name, s in seats.items()}
-    teacher = clients(base, {"token": klass.teacher_secret})
+    students = {name: rapport.student(s) for name, s in seats.items()}
+    teacher = rapport.teacher(klass)
     assert teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5})["ok"]
     plan = teacher.call("snapshot.get", {})["snapshot"]["rotation"]
     assert teacher.call("snapshot.get", {})["snapshot"]["video"] == {"platform": "bbb"}
 
     # A student may not create the meeting; the teacher may.
-    endpoint = f"{base}/api/classes/{klass.class_id}/video/bbb"
-    refused = requests.post(endpoint, timeout=10,
-                            headers={"Authorization": f"Bearer {seats['Ana']['seat_token']}"})
+    endpoint = f"/api/classes/{klass.class_id}/video/bbb"
+    refused = rapport.web.post(endpoint, headers=klass.auth(seats["Ana"]["seat_token"]))
     assert refused.status_code == 403 and fake_bbb.created == []
-    made = requests.post(endpoint, headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                         timeout=10)
-    assert made.status_code == 200, made.text
-    answer = made.json()
+    made = rapport.web.post(endpoint, headers=klass.auth(klass.teacher_secret))
+    assert made.status_code == 200, made.get_data(as_text=True)
+    answer = made.get_json()
     assert answer["duplicate"] is False and answer["rotation"] == 1
     assert answer["rooms"] == len(plan["rotations"][0])
 
@@ -148,7 +143,6 @@ def test_bbb_meeting_created_with_the_rotation_rooms(
         assert SECRET not in json.dumps(view)
 
     # Created again (the meeting is running): BigBlueButton keeps its first groups; said so.
-    again = requests.post(endpoint, headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                          timeout=10)
-    assert again.status_code == 200 and again.json()["duplicate"] is True
-    assert SECRET not in server.log()
+    again = rapport.web.post(endpoint, headers=klass.auth(klass.teacher_secret))
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    assert caplog.records and SECRET not in caplog.text

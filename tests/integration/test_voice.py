@@ -1,32 +1,30 @@
-"""Spoken answers on a live server with the real Redis: stored with the card and its rules,
+"""Spoken answers, in process: stored with the card and its rules,
 refused with a reason (and nothing stored) when not audio or too big, deleted with the card and
 with the student, carried in the class export."""
 
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 
-import pytest
 import redis
-import requests
 
-from tests.conftest import ClassInfo, card, create_class, ok, start_open_round
+from tests.conftest import card, ok, start_open_round
+from tests.inprocess import InProcessApp, Klass
 from tests.unit.test_audio import ogg, webm
 
-pytestmark = pytest.mark.redis
+
+def upload(klass: Klass, token: str, data: bytes, name: str = "answer.webm",
+           kind: str = "audio/webm") -> Any:
+    return klass.web.post(f"/api/classes/{klass.class_id}/audio", headers=klass.auth(token),
+                          data={"audio": (io.BytesIO(data), name, kind)},
+                          content_type="multipart/form-data")
 
 
-def upload(klass: ClassInfo, token: str, data: bytes, name: str = "answer.webm",
-           kind: str = "audio/webm") -> requests.Response:
-    return requests.post(f"{klass.base}/api/classes/{klass.class_id}/audio",
-                         headers={"Authorization": f"Bearer {token}"},
-                         files={"audio": (name, data, kind)}, timeout=10)
-
-
-def fetch(klass: ClassInfo, token: str, audio_id: str) -> requests.Response:
-    return requests.get(f"{klass.base}/api/classes/{klass.class_id}/audio/{audio_id}",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+def fetch(klass: Klass, token: str, audio_id: str) -> Any:
+    return klass.web.get(f"/api/classes/{klass.class_id}/audio/{audio_id}",
+                         headers=klass.auth(token))
 
 
 def class_keys(r: redis.Redis, class_id: str) -> dict[str, Any]:
@@ -35,29 +33,30 @@ def class_keys(r: redis.Redis, class_id: str) -> dict[str, Any]:
     return {k: r.dump(k) for k in keys}
 
 
-def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_voice_answers_follow_the_card(rapport: InProcessApp) -> None:
+    r = rapport.redis
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     ana_seat, ben_seat = klass.join("Ana"), klass.join("Ben")
-    ana = clients(live_server.url, {"token": ana_seat["seat_token"]})
-    ben = clients(live_server.url, {"token": ben_seat["seat_token"]})
+    ana = rapport.connect({"token": ana_seat["seat_token"]})
+    ben = rapport.connect({"token": ben_seat["seat_token"]})
     start_open_round(teacher)
     recording = webm(4)
     stored = upload(klass, ana_seat["seat_token"], recording)
-    assert stored.status_code == 201, stored.text
-    audio_id = stored.json()["audio_id"]
-    assert stored.json()["mime"] == "audio/webm" and 3900 < stored.json()["duration_ms"] < 4100
+    assert stored.status_code == 201, stored.get_data(as_text=True)
+    audio_id = stored.get_json()["audio_id"]
+    assert stored.get_json()["mime"] == "audio/webm"
+    assert 3900 < stored.get_json()["duration_ms"] < 4100
     # Before it is attached only the uploader hears it; then the card's rules apply.
     assert fetch(klass, ben_seat["seat_token"], audio_id).status_code == 404
     assert fetch(klass, klass.teacher_secret, audio_id).status_code == 404
-    assert fetch(klass, ana_seat["seat_token"], audio_id).content == recording
+    assert fetch(klass, ana_seat["seat_token"], audio_id).data == recording
     # Spoken only (no words), just for the teacher.
     posted = ok(ana.call("card.submit", {**card("ana-voice-01", "", "teacher"),
                                          "audio_id": audio_id}))["card"]
     assert posted["audio_id"] == audio_id and posted["text"] == ""
     heard = fetch(klass, klass.teacher_secret, audio_id)
-    assert heard.status_code == 200 and heard.content == recording
+    assert heard.status_code == 200 and heard.data == recording
     assert heard.headers["Content-Type"] == "audio/webm"
     assert heard.headers["Cache-Control"] == "private, no-store"
     for token in (ben_seat["seat_token"], klass.cohost_secret):
@@ -79,12 +78,12 @@ def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
                         (b"\x1a\x45\xdf\xa3" + b"\x00" * (2 * 1024 * 1024), "at most 1.5 MB"),
                         (webm(75), "at most 60 seconds")):
         refused = upload(klass, ben_seat["seat_token"], data)
-        assert refused.status_code == 400, refused.text
-        assert words in refused.json()["error"]["message"]
+        assert refused.status_code == 400, refused.get_data(as_text=True)
+        assert words in refused.get_json()["error"]["message"]
     assert class_keys(r, klass.class_id) == before
 
     # Shared with the class: every student may hear it, until the teacher hides the card.
-    ben_audio = upload(klass, ben_seat["seat_token"], ogg(2), "a.ogg", "audio/ogg").json()
+    ben_audio = upload(klass, ben_seat["seat_token"], ogg(2), "a.ogg", "audio/ogg").get_json()
     ben_card = ok(ben.call("card.submit", {**card("ben-voice-03", "My dog barks"),
                                            "audio_id": ben_audio["audio_id"]}))["card"]
     assert fetch(klass, ana_seat["seat_token"], ben_audio["audio_id"]).status_code == 200
@@ -93,58 +92,56 @@ def test_voice_answers_follow_the_card(live_server, clients, redis_url) -> None:
     assert fetch(klass, klass.teacher_secret, ben_audio["audio_id"]).status_code == 200
 
     # The class export carries the recording itself.
-    exported = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
-                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                            timeout=10).json()
+    exported = klass.web.get(f"/api/classes/{klass.class_id}/export",
+                            headers={"Authorization": f"Bearer {klass.teacher_secret}"}).get_json()
     cards = {c["id"]: c for c in exported["rounds"][0]["cards"]}
     kept = cards[posted["id"]]["audio"]
     assert kept["id"] == audio_id and kept["mime"] == "audio/webm"
     assert base64.b64decode(kept["base64"]) == recording
-    csv_text = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
-                            params={"format": "csv"},
-                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                            timeout=10).text
+    csv_text = klass.web.get(f"/api/classes/{klass.class_id}/export",
+                             query_string={"format": "csv"},
+                             headers=klass.auth(klass.teacher_secret)).get_data(as_text=True)
     assert ",4 s," in csv_text
 
     # Replacing the recording deletes the old one; withdrawing the card deletes its recording.
-    second = upload(klass, ana_seat["seat_token"], webm(2)).json()["audio_id"]
+    second = upload(klass, ana_seat["seat_token"], webm(2)).get_json()["audio_id"]
     ok(ana.call("card.edit", {"card_id": posted["id"], "audio_id": second}))
     assert not r.exists(key)
     ok(ana.call("card.withdraw", {"card_id": posted["id"]}))
     assert not r.exists(f"rp:class:{klass.class_id}:audio:{second}")
     # Deleting the student deletes their recordings too (attached or not).
-    loose = upload(klass, ben_seat["seat_token"], webm(1)).json()["audio_id"]
-    gone = requests.delete(
-        f"{klass.base}/api/classes/{klass.class_id}/students/{ben_seat['student_id']}",
-        headers={"Authorization": f"Bearer {klass.teacher_secret}"}, timeout=10)
+    loose = upload(klass, ben_seat["seat_token"], webm(1)).get_json()["audio_id"]
+    gone = klass.web.delete(
+        f"/api/classes/{klass.class_id}/students/{ben_seat['student_id']}",
+        headers={"Authorization": f"Bearer {klass.teacher_secret}"})
     assert gone.status_code == 204
     assert not list(r.scan_iter(f"rp:class:{klass.class_id}:audio:*"))
     assert not r.exists(f"rp:class:{klass.class_id}:audio:{loose}")
 
 
-def test_the_hosts_own_answer_by_voice(live_server, clients) -> None:
-    klass = create_class(live_server.url)
-    teacher = clients(live_server.url, {"token": klass.teacher_secret})
+def test_the_hosts_own_answer_by_voice(rapport: InProcessApp) -> None:
+    klass = rapport.create_class()
+    teacher = rapport.connect({"token": klass.teacher_secret})
     ana_seat = klass.join("Ana")
-    ana = clients(live_server.url, {"token": ana_seat["seat_token"]})
+    ana = rapport.connect({"token": ana_seat["seat_token"]})
     listing = ok(teacher.call("prompt.list", {}))
     ok(teacher.call("round.start", {"prompt_id": listing["suggestion"]["id"]}))
     recording = ogg(5)
     stored = upload(klass, klass.teacher_secret, recording, "me.ogg", "audio/ogg")
-    assert stored.status_code == 201, stored.text
-    audio_id = stored.json()["audio_id"]
+    assert stored.status_code == 201, stored.get_data(as_text=True)
+    audio_id = stored.get_json()["audio_id"]
     # Not yet shared: the teacher hears it, nobody else; a student cannot take it as theirs.
     assert fetch(klass, ana_seat["seat_token"], audio_id).status_code == 404
     assert fetch(klass, klass.cohost_secret, audio_id).status_code == 404
-    assert fetch(klass, klass.teacher_secret, audio_id).content == recording
+    assert fetch(klass, klass.teacher_secret, audio_id).data == recording
     shared = ok(teacher.call("round.host_card", {"text": "", "audio_id": audio_id}))["round"]
     assert shared["host_card"]["audio_id"] == audio_id and shared["host_card"]["text"] == ""
     ok(teacher.call("round.open", {"timer_seconds": None}))
-    seen = ana.wait_for("round.updated", lambda d: d["round"]["status"] == "open")
+    seen = ana.first("round.updated", lambda d: d["round"]["status"] == "open")
     assert seen["round"]["host_card"]["audio_id"] == audio_id
     # Shared with the whole class, like the written answer.
     for token in (ana_seat["seat_token"], klass.cohost_secret):
-        assert fetch(klass, token, audio_id).content == recording
+        assert fetch(klass, token, audio_id).data == recording
     taken = ana.call("card.submit", {**card("ana-host-01", "hi"), "audio_id": audio_id})
     assert taken["ok"] is False
     again = teacher.call("round.host_card", {"text": "", "audio_id": audio_id})
@@ -153,7 +150,6 @@ def test_the_hosts_own_answer_by_voice(live_server, clients) -> None:
     assert empty["ok"] is False and "empty" in empty["error"]["message"]
     about = ana.call("snapshot.get", {})["snapshot"]["about_teacher"]
     assert about[0]["audio_id"] == audio_id
-    exported = requests.get(f"{klass.base}/api/classes/{klass.class_id}/export",
-                            headers={"Authorization": f"Bearer {klass.teacher_secret}"},
-                            timeout=10).json()
+    exported = klass.web.get(f"/api/classes/{klass.class_id}/export",
+                            headers={"Authorization": f"Bearer {klass.teacher_secret}"}).get_json()
     assert base64.b64decode(exported["about_teacher"][0]["audio"]["base64"]) == recording
