@@ -18,6 +18,7 @@ from server.domain.text import load_confusables
 from server.domain.ui_translations import UI_DIRECTORY, load_ui_catalogs
 from server.extensions import socketio
 from server.realtime.scheduler import Scheduler
+from server.realtime.senders import QueueManager
 from server.store import RedisStore, open_store
 
 MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with room to spare
@@ -113,12 +114,14 @@ def create_app(config: Config | None = None, *, process_name: str | None = None,
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    events.register(socketio)
-
+    # Our own manager on the message queue: it can also close a room's sockets everywhere.
+    queue = (QueueManager(handle.message_queue, channel="flask-socketio")
+             if handle.message_queue else None)
     socketio.init_app(
         app,
         async_mode=config.async_mode,
-        message_queue=handle.message_queue,
+        message_queue=None,
+        client_manager=queue,
         cors_allowed_origins=_origin_check(config),
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
         # Snapshots and events are small; compressing them costs CPU for nothing.
@@ -127,7 +130,7 @@ def create_app(config: Config | None = None, *, process_name: str | None = None,
         engineio_logger=False,
     )
 
-    events.refuse_star_event(socketio)
+    events.register(socketio, app)
     scheduler = Scheduler(app)
     services.scheduler = scheduler
     scheduler.start(background=background)

@@ -250,9 +250,8 @@ def revoke_cohost(class_id: str) -> tuple[str, int]:
 def delete_class(class_id: str) -> tuple[str, int]:
     svc = services()
     identity = _for_class(class_id)
-    sids = svc.store.sockets_of(class_id, everyone=True)
     classes.delete_class(svc.store, identity)
-    broadcast.class_deleted(class_id, sids)
+    broadcast.class_deleted(class_id)
     _rewrite_append_only_file(svc)
     return "", 204
 
@@ -409,10 +408,9 @@ def export_class(class_id: str) -> Response:
 def forget_student(class_id: str, student_id: str) -> tuple[str, int]:
     svc = services()
     identity = _for_class(class_id)
-    sids = svc.store.sockets_of(class_id, student_id=student_id)
     classes.forget_student(svc.store, identity, student_id, rate_actions=LIMITS)
     rotations.forget_student(svc.store, class_id, student_id)
-    broadcast.student_forgotten(class_id, student_id, sids)
+    broadcast.student_forgotten(class_id, student_id)
     _rewrite_append_only_file(svc)
     return "", 204
 

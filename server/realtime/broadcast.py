@@ -24,7 +24,7 @@ from server.domain.records import (
 )
 from server.domain.runtime import now_ms
 from server.extensions import socketio
-from server.realtime import rooms
+from server.realtime import rooms, senders
 
 
 def _to_staff(event: str, class_id: str, payload: Callable[[str], dict[str, Any]]) -> None:
@@ -52,14 +52,14 @@ def student_removed(class_id: str, student_id: str) -> None:
     socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
     socketio.emit("removed", {"message": "Your teacher removed you from this class."},
                   to=rooms.student(class_id, student_id))
-    _disconnect(services().store.sockets_of(class_id, student_id=student_id))
+    _revoked(rooms.student(class_id, student_id))
 
 
-def student_forgotten(class_id: str, student_id: str, sids: list[str]) -> None:
+def student_forgotten(class_id: str, student_id: str) -> None:
     """A student's data was deleted: gone from every screen, their sockets closed."""
     socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
     socketio.emit("resync", {}, to=rooms.everyone(class_id))
-    _disconnect(sids)
+    _revoked(rooms.student(class_id, student_id))
 
 
 def seat_moved(class_id: str, old_seat_hash: str) -> None:
@@ -68,7 +68,7 @@ def seat_moved(class_id: str, old_seat_hash: str) -> None:
     for sid in sids:
         socketio.emit("seat.moved", {"message": "You opened this class on another device, so "
                                                 "this one has left it."}, to=sid)
-    _disconnect(sids)
+    _revoked(rooms.credential(class_id, old_seat_hash))
 
 
 def presence(class_id: str, student_id: str, online: bool) -> None:
@@ -76,13 +76,15 @@ def presence(class_id: str, student_id: str, online: bool) -> None:
                   to=rooms.staff(class_id))
 
 
-def class_updated(class_id: str) -> None:
-    """Each audience gets the class as its role may see it."""
+def class_updated(class_id: str, host_url: str | None = None) -> None:
+    """Each audience gets the class as its role may see it. Links are made with `host_url`
+    when PUBLIC_URL is unset (the HTTP request's own URL when not given)."""
     store = services().store
     record = store.get_class(class_id)
     if record is None:
         return
-    host_url = request.host_url if has_request_context() else ""
+    if host_url is None:
+        host_url = request.host_url if has_request_context() else ""
     # The teacher's view is the co-host's too: both are in the staff room.
     staff_view = projections.class_for(services(), record, "teacher", host_url)
     socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
@@ -116,15 +118,22 @@ def _disconnect(sids: list[str]) -> None:
         socketio.server.disconnect(sid, namespace="/")
 
 
+def _revoked(room: str) -> None:
+    """A credential stopped working: close the room's sockets at once, on every process (after
+    the emits above, in order). Sockets keep their sender in process memory, so this is what
+    stops them (server/realtime/senders.py)."""
+    senders.disconnect_room(socketio.server, room)
+
+
 def credential_revoked(class_id: str, cred_hash: str | None) -> None:
     """A rotated or revoked link: every socket opened with it is closed, on any process."""
     if cred_hash:
-        _disconnect(services().store.sockets_of(class_id, cred_hash=cred_hash))
+        _revoked(rooms.credential(class_id, cred_hash))
 
 
-def class_deleted(class_id: str, sids: list[str]) -> None:
+def class_deleted(class_id: str) -> None:
     socketio.emit("class.deleted", {}, to=rooms.everyone(class_id))
-    _disconnect(sids)
+    _revoked(rooms.everyone(class_id))
 
 
 # ---- rounds ----------------------------------------------------------------------------------

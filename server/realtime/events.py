@@ -1,8 +1,16 @@
 """Socket.IO handlers: authenticate on connect, then validate, call the domain, emit.
 
-Every client event goes through `handler()`, which checks the sender's credential is still
-valid (a removed student or a rotated link stops working at once), validates the payload
-against its schema and turns refusals into the one error ack shape.
+The credential is checked once, at connect; the socket's sender is then kept in process
+memory (server/realtime/senders.py), and a revocation (a removed student, a rotated link, a
+deleted class) closes the sockets it concerns at once, on every process. Every client event
+goes through `handler()`, which passes the flood guard, finds the sender (a revoked socket's
+events are refused), takes its turn (admission control), validates the payload against its
+schema, lets the domain check the sender's role, and turns refusals into the one error ack
+shape.
+
+The handlers sit on python-socketio's server directly, with the socket id as argument: an
+event pushes an app context (the handlers reach the services through it) but no request
+context and no session, which Flask-SocketIO would build for every event.
 
 Size: one short handler per client event (about 40), the `handler()` wrapper they all go through
 and the table that registers them: the socket side of docs/PROTOCOL.md, read against it.
@@ -13,18 +21,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
-from flask import request, session
-from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room
+from flask import Flask
+from flask_socketio import SocketIO
+from socketio.exceptions import ConnectionRefusedError
+from werkzeug.wrappers import Request
 
-from server.context import services
+from server.context import Services, services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.domain.records import CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
-from server.realtime import broadcast, rooms
+from server.realtime import broadcast, rooms, senders
 from server.realtime.admission import admission, busy_error
 from server.realtime.offload import run_blocking
 from server.realtime.packets import MALFORMED, AnsweringPacket
@@ -66,6 +77,8 @@ from server.store import StoreUnavailable
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
 Handler = Callable[[Identity, Any], Ack]  # (sender, validated payload) -> ack result
+NOT_VALID = "This link or seat is not valid any more."
+_sender: ContextVar[senders.Sender] = ContextVar("sender")  # the event being handled's
 
 
 def _error(code: str, message: str) -> Ack:
@@ -78,16 +91,9 @@ def _store_error(exc: StoreUnavailable) -> None:
         scheduler.store_unreachable()  # refused, reset or loading: an outage, not a timeout
 
 
-def current_identity() -> Identity:
-    """The sender's identity, re-checked against the store on every event."""
-    identity: Identity | None = session.get("identity")
-    token_hash = session.get("token_hash")
-    if identity is None or token_hash is None:
-        raise Forbidden("Not signed in.")
-    if services().store.credential(token_hash) is None:
-        disconnect()
-        raise Forbidden("This link or seat is not valid any more.")
-    return identity
+def _host_url() -> str:
+    """The URL the sender's page connected to (for links, when PUBLIC_URL is unset)."""
+    return _sender.get().host_url
 
 
 class FloodGuard:
@@ -134,54 +140,62 @@ flood_guard = FloodGuard()
 EVENT_COST = {"get_snapshot": 5.0}  # a snapshot is a dozen store reads
 
 
-def _flood_allowed(cost: float = 1.0) -> bool:
-    if not services().limits.enabled:
-        return flood_guard.allow(request.sid)  # type: ignore[attr-defined]
-    return flood_guard.allow(request.sid,  # type: ignore[attr-defined]
-                             session.get("token_hash"), session.get("address"), cost)
+def _flood_allowed(svc: Services, sid: str, sender: senders.Sender | None,
+                   cost: float = 1.0) -> bool:
+    if not svc.limits.enabled or sender is None:
+        return flood_guard.allow(sid)
+    return flood_guard.allow(sid, sender.token_hash, sender.address, cost)
 
 
-def handler(schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
+def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
+    """The python-socketio handler of one event: `fn` gets the sender and the valid payload."""
     cost = EVENT_COST.get(fn.__name__, 1.0)
+    svc: Services = app.extensions["rapport"]
 
-    def run(data: Any = None, *extra: Any) -> Ack:
-        if not _flood_allowed(cost):
+    def run(sid: str, data: Any = None, *extra: Any) -> Ack:
+        sender = senders.current(sid)
+        if not _flood_allowed(svc, sid, sender, cost):
             return _error("rate_limited", "Too many messages. Slow down a little.")
         if extra:
             return _error("invalid", "Send one JSON object per event.")
+        if sender is None:  # revoked: closed already, unless it was still connecting then
+            server.disconnect(sid, ignore_queue=True)
+            return {"ok": False, "error": Forbidden(NOT_VALID).to_dict()}
         if not admission.enter():  # refused before doing anything: the client sends it again
             return {"ok": False, "error": busy_error()}
+        token = _sender.set(sender)
         try:
-            identity = current_identity()
-            payload = parse(schema, data)
-            result = fn(identity, payload)
-            return {"ok": True, **result}
+            with app.app_context():
+                payload = parse(schema, data)
+                result = fn(sender.identity, payload)
+                return {"ok": True, **result}
         except DomainError as exc:
             return {"ok": False, "error": exc.to_dict()}
         except StoreUnavailable as exc:
             # A timeout may be a slow store, not an outage: this client retries and nobody
             # else is disturbed. Only an unreachable store makes everyone resync afterwards.
             log.warning("store unavailable during %s: %s", fn.__name__, exc)
-            _store_error(exc)
+            with app.app_context():
+                _store_error(exc)
             return _error("unavailable", "The server cannot reach its store in time. It may or "
                           "may not have done this: try again.")
         finally:
+            _sender.reset(token)
             admission.leave()
 
     run.__name__ = fn.__name__
     return run
 
 
-def client_address() -> str:
+def client_address(environ: dict[str, Any], trusted_proxies: int) -> str:
     """The client's address, trusting X-Forwarded-For as far as HTTP requests do (ProxyFix
     never sees Socket.IO's requests, which are answered before Flask's app)."""
-    hops = services().config.trusted_proxies
-    if hops:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
-                     if a.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.remote_addr or "unknown"
+    if trusted_proxies:
+        header = str(environ.get("HTTP_X_FORWARDED_FOR", ""))
+        forwarded = [a.strip() for a in header.split(",") if a.strip()]
+        if len(forwarded) >= trusted_proxies:
+            return forwarded[-trusted_proxies]
+    return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 # ---- connection ------------------------------------------------------------------------------
@@ -191,57 +205,65 @@ def _refuse(code: str, message: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code, {"code": code, "message": message})
 
 
-def _join_rooms(identity: Identity) -> None:
-    for room in rooms.of(identity):
-        join_room(room)
-
-
-def on_connect(auth: Any = None) -> None:
+def on_connect(server: Any, sid: str, environ: dict[str, Any], auth: Any) -> None:
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
     view = auth.get("view") if isinstance(auth, dict) else None
     try:
         identity = classes.authenticate(svc.store, token, view)
         if identity is None:
-            raise _refuse("not_authorised", "This link or seat is not valid any more.")
+            raise _refuse("not_authorised", NOT_VALID)
+        token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
         # Rooms first, snapshot second: an event sent in between reaches this socket (before
-        # the snapshot, which already includes it) instead of being lost.
-        _join_rooms(identity)
-        snap = snapshot.build(svc, identity, request.host_url, now_ms())
+        # the snapshot, which already includes it) instead of being lost. The credential's
+        # room is what a revocation closes (server/realtime/senders.py).
+        for room in (*rooms.of(identity), rooms.credential(identity.class_id, token_hash)):
+            server.enter_room(sid, room)
+        host_url = Request(environ).host_url
+        snap = snapshot.build(svc, identity, host_url, now_ms())
         if snap is None:
             raise _refuse("not_authorised", "This class or seat does not exist any more.")
-        token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
-        address = client_address()
-        session["identity"] = identity
-        session["token_hash"] = token_hash
-        session["address"] = address
+        address = client_address(environ, svc.config.trusted_proxies)
         opened = svc.store.socket_opened(
-            identity.class_id, request.sid, token_hash,  # type: ignore[attr-defined]
-            identity.student_id, address=address,
+            identity.class_id, sid, token_hash, identity.student_id, address=address,
             seat_cap=limits.STAFF_SOCKETS if identity.is_staff or identity.role == "stage"
             else limits.SEAT_SOCKETS,
             address_cap=limits.ADDRESS_SOCKETS if svc.limits.enabled else None)
+        senders.admit(sid, senders.Sender(identity, token_hash, address, host_url))
+        # Revoked since the check above? Now that the socket is in its rooms a revocation
+        # reaches it; one that came before is seen here (server/realtime/senders.py).
+        if svc.store.credential(token_hash) is None or senders.revoked(sid):
+            _unadmit(svc, identity, sid)
+            raise _refuse("not_authorised", NOT_VALID)
     except StoreUnavailable as exc:
         # Not the client's fault: it should retry, and keep its seat token.
         _store_error(exc)
+        senders.forget(sid)
         raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
                       ) from None
     if identity.student_id and opened.student_sockets == 1:
         broadcast.presence(identity.class_id, identity.student_id, True)
-    emit("snapshot", snap)
+    # Straight to the socket, which is on this process: not through the message queue.
+    server.emit("snapshot", snap, to=sid, ignore_queue=True)
     if opened.close:
         broadcast.sockets_replaced(opened.close)
 
 
-def on_disconnect(*_args: Any) -> None:
-    flood_guard.forget(request.sid)  # type: ignore[attr-defined]
-    identity: Identity | None = session.get("identity")
-    if identity is None:
+def _unadmit(svc: Services, identity: Identity, sid: str) -> None:
+    """Undo `socket_opened` for a socket refused after it."""
+    senders.forget(sid)
+    svc.store.socket_closed(identity.class_id, sid)
+
+
+def on_disconnect(sid: str) -> None:
+    flood_guard.forget(sid)
+    sender = senders.forget(sid)
+    if sender is None:
         return
+    identity = sender.identity
     try:
         svc = services()
-        student_id, left = svc.store.socket_closed(
-            identity.class_id, request.sid)  # type: ignore[attr-defined]
+        student_id, left = svc.store.socket_closed(identity.class_id, sid)
         if student_id and left == 0:
             broadcast.presence(identity.class_id, student_id, False)
             # Someone dropped out mid-rotation: re-plan the rotations still to come.
@@ -254,7 +276,7 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def get_snapshot(identity: Identity, _body: Empty) -> Ack:
-    snap = snapshot.build(services(), identity, request.host_url, now_ms())
+    snap = snapshot.build(services(), identity, _host_url(), now_ms())
     if snap is None:
         raise Forbidden("This class no longer exists.")
     return {"snapshot": snap}
@@ -264,13 +286,13 @@ def get_snapshot(identity: Identity, _body: Empty) -> Ack:
 
 def lock_class(identity: Identity, body: LockClass) -> Ack:
     record = classes.set_locked(services().store, identity, body.locked)
-    broadcast.class_updated(identity.class_id)
+    broadcast.class_updated(identity.class_id, _host_url())
     return {"class": {k: record[k] for k in ("id", "name", "grade_band", "locked")}}
 
 
 def set_retention(identity: Identity, body: SetRetention) -> Ack:
     record = classes.set_retention(services().store, identity, body.retention_days)
-    broadcast.class_updated(identity.class_id)
+    broadcast.class_updated(identity.class_id, _host_url())
     return {"retention_days": record["retention_days"]}
 
 
@@ -295,7 +317,7 @@ def link_student(identity: Identity, body: LinkStudent) -> Ack:
 def rejoin_code(identity: Identity, body: RejoinCodeRequest) -> Ack:
     code = classes.make_rejoin_code(services().store, identity, body.student_id)
     record = classes.require_class(services().store, identity.class_id)
-    link = services().join_url(record["join_code"], request.host_url)
+    link = services().join_url(record["join_code"], _host_url())
     return {"rejoin_code": code, "rejoin_url": classes.rejoin_link(link, code)}
 
 
@@ -307,14 +329,14 @@ def seat_language(identity: Identity, body: SetLanguage) -> Ack:
 
 def class_language(identity: Identity, body: SetLanguage) -> Ack:
     classes.set_class_language(services().store, identity, body.lang)
-    broadcast.class_updated(identity.class_id)
+    broadcast.class_updated(identity.class_id, _host_url())
     return {"lang": body.lang}
 
 
 def class_settings(identity: Identity, body: ClassSettings) -> Ack:
     rounds.set_settings(services().store, identity, approval_required=body.approval_required,
                         private_replies=body.private_replies, staff_names=body.staff_names)
-    broadcast.class_updated(identity.class_id)
+    broadcast.class_updated(identity.class_id, _host_url())
     return {}
 
 
@@ -564,22 +586,21 @@ EVENTS: dict[str, tuple[type[Schema], Handler]] = {
 }
 
 
-def on_unknown_event(event: str, *_args: Any) -> Ack:
-    if not _flood_allowed():
+def on_unknown_event(svc: Services, event: str, sid: str) -> Ack:
+    if not _flood_allowed(svc, sid, senders.current(sid)):
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 
 
-def on_malformed_packet(reason: Any = None, *_args: Any) -> Ack:
-    if not flood_guard.allow(request.sid):  # type: ignore[attr-defined]
+def on_malformed_packet(sid: str, reason: Any = None) -> Ack:
+    if not flood_guard.allow(sid):
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", str(reason)[:200])
 
 
-def refuse_star_event(socketio: SocketIO) -> None:
+def refuse_star_event(server: Any) -> None:
     """A client event literally named '*' would reach the catch-all handler without its name
     (a python-socketio quirk) and get no answer: refuse it before dispatch."""
-    server = socketio.server
     dispatch = server._trigger_event
 
     def guarded(event: str, namespace: str, *args: Any) -> Any:
@@ -592,29 +613,41 @@ def refuse_star_event(socketio: SocketIO) -> None:
     server.packet_class = AnsweringPacket
 
 
-def admitted_connect(auth: Any = None) -> None:
-    """`on_connect` in its turn (admission control); refused with `busy` when too many wait."""
-    if not admission.enter():
-        raise ConnectionRefusedError("busy", busy_error())
-    try:
-        on_connect(auth)
-    finally:
-        admission.leave()
+def register(socketio: SocketIO, app: Flask) -> None:
+    """Put the handlers on `app`'s python-socketio server (after `socketio.init_app(app)`)."""
+    server = socketio.server
+    svc: Services = app.extensions["rapport"]
 
+    def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """`on_connect` in its turn (admission control); refused with `busy` when too many
+        wait."""
+        if not admission.enter():
+            raise ConnectionRefusedError("busy", busy_error())
+        try:
+            with app.app_context():
+                on_connect(server, sid, environ, auth)
+        finally:
+            admission.leave()
 
-def admitted_disconnect(*args: Any) -> None:
-    """`on_disconnect` in its turn; never refused (it cleans up)."""
-    admission.enter(refusable=False)
-    try:
-        on_disconnect(*args)
-    finally:
-        admission.leave()
+    def disconnect(sid: str, _reason: Any = None) -> None:
+        """`on_disconnect` in its turn; never refused (it cleans up)."""
+        admission.enter(refusable=False)
+        try:
+            with app.app_context():
+                on_disconnect(sid)
+        finally:
+            admission.leave()
 
+    def unknown(event: str, sid: str, *_args: Any) -> Ack:
+        return on_unknown_event(svc, event, sid)
 
-def register(socketio: SocketIO) -> None:
-    socketio.on_event("connect", admitted_connect)
-    socketio.on_event("disconnect", admitted_disconnect)
-    socketio.on_event("*", on_unknown_event)
-    socketio.on_event(MALFORMED, on_malformed_packet)
+    def malformed(sid: str, reason: Any = None, *_args: Any) -> Ack:
+        return on_malformed_packet(sid, reason)
+
+    server.on("connect", connect)
+    server.on("disconnect", disconnect)
+    server.on("*", unknown)
+    server.on(MALFORMED, malformed)
     for name, (schema, fn) in EVENTS.items():
-        socketio.on_event(name, handler(schema, fn))
+        server.on(name, handler(app, server, schema, fn))
+    refuse_star_event(server)

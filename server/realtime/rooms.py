@@ -45,3 +45,9 @@ def of(identity: Identity) -> list[str]:
         return [everyone(class_id), stage(class_id)]
     assert identity.student_id
     return [everyone(class_id), students(class_id), student(class_id, identity.student_id)]
+
+
+def credential(class_id: str, cred_hash: str) -> str:
+    """Every socket opened with one credential (a seat, or a teacher or co-host link): what a
+    rotated or revoked link, or a seat moved to another device, closes."""
+    return f"c:{class_id}:k:{cred_hash}"
