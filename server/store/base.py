@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 import redis
 
+from server.domain.common import DEFAULT_RETENTION_DAYS
 from server.store.client import Client, Pipeline, Script
 from server.store.keys import class_key, class_keys, code_key, cred_key, index_key, students_key
 
@@ -86,7 +87,7 @@ def load_scripts(client: Client) -> dict[str, Script]:
 
 
 class StoreBase:
-    def __init__(self, client: Any, default_retention_days: int = 180,
+    def __init__(self, client: Any, default_retention_days: int = DEFAULT_RETENTION_DAYS,
                  clock: Callable[[], float] = time.monotonic,
                  process_name: str | None = None) -> None:
         self.r = cast(Client, client)  # decode_responses: see server/store/client.py

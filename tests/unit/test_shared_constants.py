@@ -139,6 +139,7 @@ def test_browser_limits_are_the_servers() -> None:
     check = re.search(r"days < (\d+) \|\| days > (\d+)", teacher_js)
     assert check is not None and (int(check[1]), int(check[2])) == (
         common.MIN_RETENTION_DAYS, common.MAX_RETENTION_DAYS)
+    assert f"Choose {common.MIN_RETENTION_DAYS} to {common.MAX_RETENTION_DAYS} days." in teacher_js
     timers = [int(v) for v in teacher.options["timer"] if v]
     assert timers and all(common.MIN_TIMER <= v <= common.MAX_TIMER for v in timers)
     assert student.by_id["card-text"]["maxlength"] == str(rounds.MAX_CARD_TEXT)
@@ -149,6 +150,16 @@ def test_browser_checkin_statuses_are_the_servers() -> None:
     typedef = re.search(r'status: ((?:"\w+"(?: \| )?)+)', _js("checkins.js"))
     assert typedef is not None
     assert tuple(re.findall(r'"(\w+)"', typedef[1])) == records.CHECKIN_STATUSES
+
+
+def test_protocol_lists_the_same_vocabularies() -> None:
+    protocol = (WEB.parent / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
+    listed = re.search(r"Reactions are a fixed set: ([^.]+)\.", protocol)
+    assert listed is not None
+    assert tuple(re.findall(r"`(\w+)`", listed[1])) == records.REACTIONS
+    bands = re.search(r'"grade_band": ((?:"[^"]+"｜?)+)', protocol)
+    assert bands is not None
+    assert tuple(re.findall(r'"([^"]+)"', bands[1])) == records.GRADE_BANDS
 
 
 # ---- the shared rules ------------------------------------------------------------------------
