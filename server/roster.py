@@ -40,7 +40,7 @@ def parse_roster_csv(text: str, max_rows: int = 1000) -> list[RosterEntry]:
         text = text[1:]  # spreadsheet exports often start with a byte-order mark
     reader = csv.reader(io.StringIO(text), skipinitialspace=True)
     entries: list[RosterEntry] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # normalised name -> (line, name as written)
     first_row = True
     try:
         for row in reader:
@@ -62,10 +62,12 @@ def parse_roster_csv(text: str, max_rows: int = 1000) -> list[RosterEntry]:
             # student (same confusable skeleton) are refused, not silently merged.
             key = normalise_name(entry.name)
             if key in seen:
-                raise RosterError(
-                    f"line {line}: duplicate name {entry.name!r} (first on line {seen[key]})"
-                )
-            seen[key] = line
+                first_line, first = seen[key]
+                alike = "" if first.casefold() == entry.name.casefold() else \
+                    f", which looks the same as {first!r}"
+                raise RosterError(f"line {line}: duplicate name {entry.name!r} (first on line "
+                                  f"{first_line}{alike})")
+            seen[key] = (line, entry.name)
             entries.append(entry)
     except csv.Error as error:
         raise RosterError(f"line {reader.line_num}: malformed CSV ({error})") from error

@@ -196,6 +196,8 @@ def test_one_name_rule_for_seats_and_roster() -> None:
     for first, second in (("Ana Lee", "ana  lee"), ("Ana", "\u0410na"), ("ﬁona", "Fiona")):
         with pytest.raises(RosterError, match="line 2: duplicate name"):
             parse_roster_csv(f"{first}\n{second}\n")
+    with pytest.raises(RosterError, match="first on line 1, which looks the same as 'Amie'"):
+        parse_roster_csv("Amie\nArnie\n")  # "rn" looks like "m": one seat name, one row
     assert len(parse_roster_csv("Ana\nAnn\n")) == 2
     assert len(parse_roster_csv("A" * common.MAX_ROSTER_NAME_LENGTH + "\n")) == 1
 
