@@ -485,10 +485,10 @@ def plan_to_csv(plan: CheckinPlan, names: Mapping[str, str]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["week", "slot", "student", "tags", "reason"])
     for slot in plan.slots():
-        writer.writerow([slot.week, slot.slot + 1,
-                         safe_cell(names.get(slot.student_id, slot.student_id)),
-                         safe_cell(", ".join(plan.tags.get(slot.student_id, ()))),
-                         slot.why])
+        # Every cell: the reason names weighted tags, and a tag may start with "-".
+        writer.writerow([safe_cell(cell) for cell in (
+            slot.week, slot.slot + 1, names.get(slot.student_id, slot.student_id),
+            ", ".join(plan.tags.get(slot.student_id, ())), slot.why)])
     return buffer.getvalue()
 
 

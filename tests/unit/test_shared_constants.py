@@ -189,6 +189,14 @@ def test_planner_cli_csv_is_defused(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "'=x@evil.example" in capsys.readouterr().out
 
 
+def test_checkin_plan_csv_is_defused() -> None:
+    made = checkins.plan_checkins([checkins.CheckinStudent("s1", "=Ana", ("-x",))], 1, 1,
+                                  tag_weights={"-x": 2}, current_week=1,
+                                  history=[checkins.PastMeeting("s1", 0, "done")])
+    rows = list(csv.reader(io.StringIO(checkins.plan_to_csv(made, {"s1": "=Ana"}))))
+    assert rows[1][2:4] == ["'=Ana", "'-x"] and rows[1][4].startswith("'-x: weighted 2x")
+
+
 def test_one_name_rule_for_seats_and_roster() -> None:
     # The roster refuses as duplicates exactly the names a seat treats as one person.
     assert normalise_name("Ana  Lee") == normalise_name("ana lee")
