@@ -12,19 +12,15 @@ from typing import Any
 
 import pytest
 
-from server.app import create_app
-from server.config import Config
 from server.domain import snapshot
 from server.extensions import socketio
 from server.realtime import broadcast
+from tests.inprocess import config_for, create
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    config = Config(secret_key="test-secret-key-0123456789", async_mode="threading",
-                    store_mode="memory", instance_path=tmp_path, rate_limits=False,
-                    testing=True)
-    return create_app(config)
+    return create(config_for(tmp_path))  # tests/inprocess.py: no background loops
 
 
 def test_an_event_sent_while_the_snapshot_is_built_is_not_lost(app, monkeypatch) -> None:

@@ -465,13 +465,10 @@ def test_only_the_documented_roles_may_send_each_event(tmp_path: Path) -> None:
     (`forbidden`, or `not_found` where the server does not reveal the thing exists); a role it
     lists is never told `forbidden` (it may get `not_found` or `conflict`: the samples name
     nothing real)."""
-    from server.app import create_app
-    from server.config import Config
     from server.extensions import socketio
+    from tests.inprocess import config_for, create
 
-    app = create_app(Config(secret_key="test-secret-key-0123456789", async_mode="threading",
-                            store_mode="memory", instance_path=tmp_path, rate_limits=False,
-                            testing=True))
+    app = create(config_for(tmp_path))  # no background loops: nothing here needs a timer
     web = app.test_client()
     made = web.post("/api/classes", json={"name": "Roles", "grade_band": "6-8"}).get_json()
     seat = web.post("/api/join", json={"code": made["join_code"], "name": "Ana"}).get_json()
