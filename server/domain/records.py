@@ -33,7 +33,6 @@ RotationStatus = Literal["draft", "running", "ended"]
 CheckinStatus = Literal["done", "missed"]
 CHECKIN_STATUSES: tuple[CheckinStatus, ...] = get_args(CheckinStatus)
 
-StaffRole = Literal["teacher", "cohost"]
 ReplySender = Literal["teacher", "student"]
 REPLY_SENDERS: tuple[ReplySender, ...] = get_args(ReplySender)
 
