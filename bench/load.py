@@ -432,10 +432,16 @@ class Worker:
 
         sio = socketio.AsyncClient(reconnection=False, http_session=http, handle_sigint=False,
                                    json=FastJSON)
-        if s is None:
-            sio.on("*", self._teacher_handler(run))
-        else:
-            sio.on("*", self._student_handler(run, s))
+        on = self._teacher_handler(run) if s is None else self._student_handler(run, s)
+
+        def unbatched(event: str, data: Any = None) -> None:
+            if event == "batch":  # several events in one message, in order
+                for name, payload in data["events"]:
+                    on(name, payload)
+            else:
+                on(event, data)
+
+        sio.on("*", unbatched)
         for attempt in range(3):
             try:
                 # the sockets too come from the class's school address: the per-address

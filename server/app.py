@@ -17,6 +17,7 @@ from server.domain.prompts import load_library
 from server.domain.text import load_confusables
 from server.domain.ui_translations import UI_DIRECTORY, load_ui_catalogs
 from server.extensions import socketio
+from server.realtime.coalesce import Deliveries
 from server.realtime.scheduler import Scheduler
 from server.realtime.senders import QueueManager
 from server.store import RedisStore, open_store
@@ -131,6 +132,10 @@ def create_app(config: Config | None = None, *, process_name: str | None = None,
     )
 
     events.register(socketio, app)
+    # Bursts of a class's card and count events go out as one message per audience; not in
+    # process tests, where every event a handler causes has arrived when it returns.
+    app.extensions["rapport.deliveries"] = Deliveries(
+        config.batch_ms / 1000 if background else 0.0)
     scheduler = Scheduler(app)
     services.scheduler = scheduler
     scheduler.start(background=background)

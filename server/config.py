@@ -37,6 +37,8 @@ SETTINGS: dict[str, str] = {
     "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
     "RAPPORT_RATE_LIMITS": "on (default) or off (only for load tests on a private network).",
     "RAPPORT_TRUSTED_PROXIES": "How many reverse proxies in front set X-Forwarded-* (0-5).",
+    "RAPPORT_BATCH_MS": "How long a class's card and count events wait to go out together, "
+                        "in ms (0-1000, default 25; 0: each at once).",
     "RAPPORT_JITSI_URL": "Jitsi Meet server, e.g. https://meet.school.example (enables Jitsi).",
     "RAPPORT_JITSI_APP_ID": "Jitsi token authentication: the app id (with RAPPORT_JITSI_SECRET).",
     "RAPPORT_JITSI_SECRET": "Jitsi token authentication: the shared secret (HS256).",
@@ -86,6 +88,7 @@ class Config:
     log_level: str = "INFO"
     rate_limits: bool = True
     trusted_proxies: int = 0
+    batch_ms: int = 25  # server.realtime.coalesce
     video: VideoConfig = field(default_factory=VideoConfig)
     web_root: Path = REPO_ROOT / "web"
     prompts_dir: Path = REPO_ROOT / "prompts"
@@ -134,6 +137,7 @@ class Config:
         if rate_limits not in ("on", "off"):
             raise ConfigError(f"RAPPORT_RATE_LIMITS={rate_limits!r} is not on or off")
         trusted_proxies = _int_setting(env, "RAPPORT_TRUSTED_PROXIES", 0, 0, 5)
+        batch_ms = _int_setting(env, "RAPPORT_BATCH_MS", 25, 0, 1000)
         secret_key = env.get("SECRET_KEY") or _instance_secret_key(instance_path)
         if len(secret_key) < 16:
             raise ConfigError("SECRET_KEY must be at least 16 characters")
@@ -149,6 +153,7 @@ class Config:
             log_level=log_level,
             rate_limits=rate_limits == "on",
             trusted_proxies=trusted_proxies,
+            batch_ms=batch_ms,
             video=_video_setting(env),
         )
 

@@ -154,6 +154,8 @@ class Recorder:
                  headers: dict[str, str] | None = None, reconnection: bool = False) -> None:
         self.url = url
         self.events: list[tuple[str, Any]] = []
+        self.batches: list[Any] = []  # the `batch` messages as they came (their events are
+        # in `events` too)
         self._cond = threading.Condition()
         self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.5,
                                    reconnection_delay_max=2, randomization_factor=0)
@@ -165,7 +167,11 @@ class Recorder:
 
     def _record(self, event: str, data: Any = None) -> None:
         with self._cond:
-            self.events.append((event, data))
+            if event == "batch":  # several events in one message: each as if it came alone
+                self.batches.append(data)
+                self.events.extend((name, payload) for name, payload in data["events"])
+            else:
+                self.events.append((event, data))
             self._cond.notify_all()
 
     def connect(self) -> Recorder:

@@ -2,7 +2,9 @@
 
 Which rooms get which event, and in what order when one change causes several, is decided
 here, in one place; what each audience may see of it is `server.domain.projections`. Private
-content goes only to the teacher's room and the one student's room.
+content goes only to the teacher's room and the one student's room. Every event of a class
+goes out through `server.realtime.coalesce`, which sends bursts of card and count events as
+one `batch` per audience, in order.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 
 from server.context import services
 from server.domain import projections, rounds
@@ -25,12 +27,21 @@ from server.domain.records import (
 from server.domain.runtime import now_ms
 from server.extensions import socketio
 from server.realtime import rooms, senders
+from server.realtime.coalesce import Deliveries
+
+_DIRECT = Deliveries()  # no app (or in process tests): every event at once
+
+
+def _out() -> Deliveries:
+    """Where a class's events go: through the app's coalescing (server.realtime.coalesce)."""
+    found: Deliveries = current_app.extensions.get("rapport.deliveries", _DIRECT)
+    return found
 
 
 def _to_staff(event: str, class_id: str, payload: Callable[[str], dict[str, Any]]) -> None:
     """Emit to the teacher and the co-host, each the payload their role may see."""
-    socketio.emit(event, payload("teacher"), to=rooms.teacher(class_id))
-    socketio.emit(event, payload("cohost"), to=rooms.cohost(class_id))
+    _out().emit(event, payload("teacher"), to=rooms.teacher(class_id))
+    _out().emit(event, payload("cohost"), to=rooms.cohost(class_id))
 
 
 def student_joined(class_id: str, student: StudentRecord) -> None:
@@ -44,21 +55,21 @@ def student_updated(class_id: str, student: StudentRecord) -> None:
     online = student["id"] in store.online_students(class_id)
     _to_staff("student.updated", class_id, lambda role: {"student": projections.staff_student(
         store, class_id, student, online=online, role=role)})
-    socketio.emit("student.updated", {"student": projections.self_student(student)},
+    _out().emit("student.updated", {"student": projections.self_student(student)},
                   to=rooms.student(class_id, student["id"]))
 
 
 def student_removed(class_id: str, student_id: str) -> None:
-    socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
-    socketio.emit("removed", {"message": "Your teacher removed you from this class."},
+    _out().emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
+    _out().emit("removed", {"message": "Your teacher removed you from this class."},
                   to=rooms.student(class_id, student_id))
     _revoked(rooms.student(class_id, student_id))
 
 
 def student_forgotten(class_id: str, student_id: str) -> None:
     """A student's data was deleted: gone from every screen, their sockets closed."""
-    socketio.emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
-    socketio.emit("resync", {}, to=rooms.everyone(class_id))
+    _out().emit("student.removed", {"student_id": student_id}, to=rooms.staff(class_id))
+    _out().emit("resync", {}, to=rooms.everyone(class_id))
     _revoked(rooms.student(class_id, student_id))
 
 
@@ -72,7 +83,7 @@ def seat_moved(class_id: str, old_seat_hash: str) -> None:
 
 
 def presence(class_id: str, student_id: str, online: bool) -> None:
-    socketio.emit("presence", {"student_id": student_id, "online": online},
+    _out().emit("presence", {"student_id": student_id, "online": online},
                   to=rooms.staff(class_id))
 
 
@@ -87,16 +98,16 @@ def class_updated(class_id: str, host_url: str | None = None) -> None:
         host_url = request.host_url if has_request_context() else ""
     # The teacher's view is the co-host's too: both are in the staff room.
     staff_view = projections.class_for(services(), record, "teacher", host_url)
-    socketio.emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
+    _out().emit("class.updated", {"class": staff_view}, to=rooms.staff(class_id))
     public = projections.class_for(services(), record, "student", host_url)
-    socketio.emit("class.updated", {"class": public}, to=rooms.students(class_id))
+    _out().emit("class.updated", {"class": public}, to=rooms.students(class_id))
     stage_view = projections.class_for(services(), record, "stage", host_url)
-    socketio.emit("class.updated", {"class": stage_view}, to=rooms.stage(class_id))
+    _out().emit("class.updated", {"class": stage_view}, to=rooms.stage(class_id))
 
 
 def roster_changed(class_id: str) -> None:
     """A roster import re-links students: staff re-sync from a fresh snapshot."""
-    socketio.emit("resync", {}, to=rooms.staff(class_id))
+    _out().emit("resync", {}, to=rooms.staff(class_id))
 
 
 def sockets_replaced(sids: list[str]) -> None:
@@ -132,7 +143,7 @@ def credential_revoked(class_id: str, cred_hash: str | None) -> None:
 
 
 def class_deleted(class_id: str) -> None:
-    socketio.emit("class.deleted", {}, to=rooms.everyone(class_id))
+    _out().emit("class.deleted", {}, to=rooms.everyone(class_id))
     _revoked(rooms.everyone(class_id))
 
 
@@ -159,12 +170,12 @@ def round_updated(class_id: str, record: RoundRecord) -> None:
     _to_staff("round.updated", class_id,
               lambda role: {"round": staff_round(class_id, record, role)})
     public = projections.round_view(record, staff=False, server_time=now_ms())
-    socketio.emit("round.updated", {"round": public}, to=rooms.students(class_id))
+    _out().emit("round.updated", {"round": public}, to=rooms.students(class_id))
     store = services().store
     stage = projections.round_view(record, staff=False, server_time=now_ms(),
                              answered=store.answered(class_id, record["id"]),
                              student_count=len(store.list_students(class_id)))
-    socketio.emit("round.updated", {"round": stage}, to=rooms.stage(class_id))
+    _out().emit("round.updated", {"round": stage}, to=rooms.stage(class_id))
 
 
 def card_changed(class_id: str, before: CardRecord | None,
@@ -184,10 +195,10 @@ def card_changed(class_id: str, before: CardRecord | None,
         elif audience == "author" and seen_by_students == (old, new):
             continue  # the author is in the students room and already got this very event
         if new is not None:
-            socketio.emit("card.added" if old is None else "card.updated", {"card": new},
+            _out().emit("card.added" if old is None else "card.updated", {"card": new},
                           to=room)
         elif old is not None:
-            socketio.emit("card.removed", {"card_id": card["id"]}, to=room)
+            _out().emit("card.removed", {"card_id": card["id"]}, to=room)
 
 
 def round_started(class_id: str, record: RoundRecord) -> None:
@@ -230,7 +241,7 @@ def answered(class_id: str, round_id: str) -> None:
         return {"answered": seen, "count": len(seen), "student_count": students}
 
     _to_staff("answered", class_id, answered_for)
-    socketio.emit("answered", {"count": len(ids), "student_count": students},
+    _out().emit("answered", {"count": len(ids), "student_count": students},
                   to=rooms.stage(class_id))
 
 
@@ -238,22 +249,22 @@ def spotlight(class_id: str, card: CardRecord | None) -> None:
     counts = (services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
               if card else {})
     view = projections.card_view("stage", card, counts.get(card["id"]) if card else None)
-    socketio.emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
+    _out().emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
 
 
 def reply(class_id: str, message: ReplyRecord, card: CardRecord) -> None:
     """Private: to the thread's audiences (projections.THREAD_AUDIENCES), the teacher's sockets
     and the card author's, nobody else."""
-    socketio.emit("reply", {"reply": message},
+    _out().emit("reply", {"reply": message},
                   to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
 
 
 def reactions(class_id: str, card: CardRecord, counts: dict[str, int]) -> None:
     payload = {"card_id": card["id"], "counts": counts}
     if projections.reactions_public(card):
-        socketio.emit("reactions", payload, to=rooms.everyone(class_id))
+        _out().emit("reactions", payload, to=rooms.everyone(class_id))
     else:
-        socketio.emit("reactions", payload,
+        _out().emit("reactions", payload,
                       to=[rooms.teacher(class_id), rooms.student(class_id, card["student_id"])])
 
 
@@ -275,25 +286,25 @@ def rotation_changed(class_id: str, before: RotationRecord | None,
     now = now_ms()
     changes = projections.rotation_changes(before, after, names)
     if changes is None:
-        socketio.emit("rotation.updated",
+        _out().emit("rotation.updated",
                       {"rotation": projections.rotation_for_staff(after, names, now)},
                       to=rooms.staff(class_id))
     else:
         fields, changed_rooms, starters = changes
-        socketio.emit("rotation.changed",
+        _out().emit("rotation.changed",
                       {"id": after["id"], "base": before.get("rev", 0) if before else 0,
                        "rev": after.get("rev", 0), "server_time": now, "set": fields,
                        "rotations": changed_rooms, "starters": starters},
                       to=rooms.staff(class_id))
-    socketio.emit("rotation.updated",
+    _out().emit("rotation.updated",
                   {"rotation": projections.rotation_for_stage(after, names, now)},
                   to=rooms.stage(class_id))
     for student_id in names:
-        socketio.emit("rotation.updated",
+        _out().emit("rotation.updated",
                       {"rotation": projections.rotation_for_student(after, student_id, names,
                                                                     now)},
                       to=rooms.student(class_id, student_id))
 
 
 def rotation_message(class_id: str, message: RotationMessage) -> None:
-    socketio.emit("rotation.message", {"message": message}, to=rooms.everyone(class_id))
+    _out().emit("rotation.message", {"message": message}, to=rooms.everyone(class_id))

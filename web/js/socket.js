@@ -46,12 +46,20 @@ export function connect({ token, view }) {
   /** @type {{token: string, view?: string}} */
   const auth = { token };
   if (view) auth.view = view;
-  return io({
+  const socket = io({
     auth,
     transports: ["websocket", "polling"],
     tryAllTransports: true,
     reconnectionDelayMax: 10000,
   });
+  // Several events in one message (docs/PROTOCOL.md, "Batches"): each handled in turn, by the
+  // same handlers, as if it had come alone.
+  socket.on("batch", (/** @type {{events: [string, any][]}} */ msg) => {
+    for (const [name, payload] of (msg && msg.events) || []) {
+      for (const handler of socket.listeners(name)) handler(payload);
+    }
+  });
+  return socket;
 }
 
 const BUSY_RETRIES = 6;
