@@ -4,7 +4,7 @@ Usage: python bench/find_designs.py [--only NAME ...] [--seconds S] [--nodes N]
 
 Regenerate the stored table (about 5 minutes on a loaded 2-core machine):
 python bench/find_designs.py --only nkts-24 nkts-30-b nkts-36-b rbibd-28-4 rbibd-40-4 \
-    golf-24-4-7-b golf-30-5-6 nkts-18-m --seconds 150
+    golf-24-4-7-b golf-30-5-6 nkts-18-m golf-32-4-10-z2 --seconds 150
 
 Every design is a set of rotations (parallel classes) of n = levels * q + fixed points in rooms
 of k in which no pair meets twice.  Points are (x, level) with x in Z_q, plus a few fixed
@@ -23,6 +23,10 @@ restarted with fresh random invariant classes and fixed-point rooms.  Seeds are 
 ``MULTI`` shapes have no invariant classes but several base classes, each translated (q *
 bases rotations), all their rooms chosen in one exact cover: this found NKTS(18) on
 Z_4 x 4 levels + 2 fixed points, which has no design of the one-base shapes.
+
+``GROUP`` shapes (social golfers 8-4-10) have no translation moving rotations: every rotation
+is invariant under Z_2^3 acting on 4 levels, and the rotations are an exact cover of pair
+orbits (``invariant_design``); stored written out in full.
 
 Designs without such a shape are found by the planner's own tabu search run for longer than
 a lesson allows (``TABU``: ``plan`` with the constructions off, seeds 0, 1, ... until a
@@ -97,6 +101,12 @@ MULTI: dict[str, tuple[int, int, int, int, int]] = {
 # name: (students, room size, rotations) for the tabu search
 TABU: dict[str, tuple[int, int, int]] = {
     "nkts-18-tabu": (18, 3, 8),
+}
+
+# name: (levels, k, rotations): every rotation invariant under the translations of
+# Z_2^3 = {0..7} with XOR acting on each of ``levels`` copies (see ``invariant_design``)
+GROUP: dict[str, tuple[int, int, int]] = {
+    "golf-32-4-10-z2": (4, 4, 10),  # social golfers 8-4-10: 32 in fours, 10 rotations
 }
 
 
@@ -212,6 +222,75 @@ def multi_base_design(q: int, levels: int, k: int, bases: int, fixed: int, rng: 
                 classes[option // len(rooms)].append([[x, level] for x, level in room])
             return {"q": q, "levels": levels, "k": k, "fixed": fixed, "invariant": [],
                     "bases": classes}
+    return None
+
+
+def invariant_design(levels: int, k: int, rotations: int, rng: random.Random,
+                     seconds: float, node_limit: int) -> dict | None:
+    """Rotations each invariant under the group G = Z_2^3 (x -> x XOR g on every level).
+
+    Points are (x, level), x in G, numbered level * 8 + x.  G permutes the pairs in orbits
+    (8 pairs, or 4 for a pair {x, x ^ g} on one level), so a G-invariant rotation is a union
+    of block orbits that tile whole levels, and it covers whole pair orbits.  32 in fours
+    over 10 rotations meet 480 of the 496 pairs: each student misses exactly one classmate.
+    Fixing that missed matching to {(x, l), (x ^ 1, l)} (one choice up to symmetry: a
+    relabelling of G and of the levels), the rotations are an exact cover of the other pair
+    orbits by G-invariant rotations (Knuth's algorithm X).  About 13,000 nodes; the
+    linear construction (a partial spread of GF(2)^5, invariant under all of Z_2^5) stops at 9
+    rotations, and every Z_2^5-invariant design is linear.
+    """
+    group = range(8)
+    points = [(x, level) for level in range(levels) for x in group]
+    index = {p: i for i, p in enumerate(points)}
+
+    def shift(p: int, g: int) -> int:
+        x, level = points[p]
+        return index[(x ^ g, level)]
+
+    orbit_of: dict[tuple[int, int], int] = {}
+    orbit_size: list[int] = []
+    for a, b in itertools.combinations(range(len(points)), 2):
+        if (a, b) not in orbit_of:
+            pairs = {tuple(sorted((shift(a, g), shift(b, g)))) for g in group}
+            for pair in pairs:
+                orbit_of[pair] = len(orbit_size)  # type: ignore[index]
+            orbit_size.append(len(pairs))
+    # block orbits that tile the levels they touch, every pair in them once
+    pieces: dict[frozenset[int], list[tuple[frozenset[int], list[list[int]]]]] = {}
+    seen: set[tuple[int, ...]] = set()
+    for block in itertools.combinations(range(len(points)), k):
+        if block in seen:
+            continue
+        blocks = {tuple(sorted(shift(p, g) for p in block)) for g in group}
+        seen |= blocks
+        cover = [p for b in blocks for p in b]
+        touched = frozenset(points[p][1] for p in cover)
+        pairs = [pair for b in blocks for pair in itertools.combinations(b, 2)]
+        orbits = frozenset(orbit_of[pair] for pair in pairs)  # type: ignore[index]
+        if len(set(cover)) == len(cover) == 8 * len(touched) and \
+                sum(orbit_size[o] for o in orbits) == len(pairs):
+            pieces.setdefault(touched, []).append((orbits, [list(b) for b in sorted(blocks)]))
+    classes: list[tuple[frozenset[int], list[list[int]]]] = []
+
+    def tile(free: frozenset[int], orbits: frozenset[int], rooms: list[list[int]]) -> None:
+        if not free:
+            classes.append((orbits, rooms))
+            return
+        for touched, options in pieces.items():
+            if min(free) in touched and touched <= free:
+                for piece_orbits, blocks in options:
+                    tile(free - touched, orbits | piece_orbits, rooms + blocks)
+
+    tile(frozenset(range(levels)), frozenset(), [])
+    missed = {orbit_of[(index[(0, level)], index[(1, level)])] for level in range(levels)}
+    options = {i: sorted(orbits) for i, (orbits, _rooms) in enumerate(classes)
+               if not orbits & missed}
+    primary = set(range(len(orbit_size))) - missed
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        chosen = exact_cover(options, primary, rng, node_limit)
+        if chosen is not None and len(chosen) == rotations:
+            return {"n": len(points), "k": k, "rotations": [classes[i][1] for i in chosen]}
     return None
 
 
@@ -384,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="per design")
     parser.add_argument("--nodes", type=int, default=3000, help="backtracking nodes per try")
     args = parser.parse_args(argv)
-    for name in [*SHAPES, *MULTI, *TABU]:
+    for name in [*SHAPES, *MULTI, *TABU, *GROUP]:
         if args.only is not None and name not in args.only:
             continue
         started = time.perf_counter()
@@ -402,6 +481,12 @@ def main(argv: list[str] | None = None) -> int:
             found = multi_base_design(q, levels, k, bases, fixed, random.Random(name),
                                       args.seconds, args.nodes)
             classes = [] if found is None else expand_cyclic(q, levels, [], found["bases"])
+        elif name in GROUP:
+            levels, k, rotations = GROUP[name]
+            n = 8 * levels
+            found = invariant_design(levels, k, rotations, random.Random(name), args.seconds,
+                                     args.nodes)
+            classes = [] if found is None else found["rotations"]
         else:
             n, k, rotations = TABU[name]
             found = tabu_design(n, k, rotations, args.seconds)
