@@ -174,6 +174,17 @@ class CardRecord(TypedDict):
     moderated_at: NotRequired[int]
 
 
+class CardEdit(TypedDict, total=False):
+    """What an author may change of their card (`rounds.edit_card`); a photo or recording id
+    of None removes it."""
+
+    text: str
+    visibility: Visibility
+    spotlight_ok: bool
+    photo_id: str | None
+    audio_id: str | None
+
+
 # A private reply: "from" is a Python keyword, hence the functional form.
 ReplyRecord = TypedDict("ReplyRecord", {
     "id": str, "card_id": str, "round_id": str, "student_id": str, "from": ReplySender,

@@ -30,6 +30,7 @@ from server.domain.prompts import PromptLibrary, validate_custom_prompt
 from server.domain.records import (
     REACTIONS,
     AttachmentMeta,
+    CardEdit,
     CardRecord,
     CardStatus,
     ClassUpdate,
@@ -261,6 +262,13 @@ def attachment_id(card: CardRecord, kind: str) -> str | None:
     return card.get("photo_id") if kind == "photo" else card.get("audio_id")
 
 
+def _edited_attachment(changes: CardEdit, kind: str) -> tuple[bool, str | None]:
+    """(does the edit set the card's photo or recording, the id it sets: None removes it)."""
+    if kind == "photo":
+        return "photo_id" in changes, changes.get("photo_id")
+    return "audio_id" in changes, changes.get("audio_id")
+
+
 def _own_attachment(store: RedisStore, identity: Identity, kind: str,
                     item_id: str) -> AttachmentMeta:
     meta = store.attachment_meta(kind, identity.class_id, item_id)
@@ -338,7 +346,7 @@ def _own_open_card(store: RedisStore, identity: Identity, card_id: str
     return current, card
 
 
-def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict[str, Any],
+def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: CardEdit,
               clock: Clock = now_ms) -> tuple[CardRecord, CardRecord]:
     """Returns (card before, card after)."""
     current, before = _own_open_card(store, identity, card_id)
@@ -348,9 +356,9 @@ def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: dict
     elif audio_id is None and not before["text"]:
         raise InvalidInput("The card is empty.")  # removing the recording of a wordless card
     for kind in ATTACHMENT_KINDS:
-        field = f"{kind}_id"
-        if field in changes and changes[field] != attachment_id(before, kind):
-            _attach(store, identity, kind, changes[field], current["id"], card_id)
+        sets, item_id = _edited_attachment(changes, kind)
+        if sets and item_id != attachment_id(before, kind):
+            _attach(store, identity, kind, item_id, current["id"], card_id)
     previous: list[CardRecord] = []  # the card as the (last) attempt of the change found it
 
     def change(card: CardRecord) -> CardRecord:

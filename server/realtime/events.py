@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -33,7 +33,7 @@ from server.context import Services, services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput
-from server.domain.records import CardRecord, RotationRecord, RoundRecord
+from server.domain.records import CardEdit, CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms, senders
 from server.realtime.admission import admission, busy_error
@@ -399,7 +399,7 @@ def submit_card(identity: Identity, body: SubmitCard) -> Ack:
 
 def edit_card(identity: Identity, body: EditCard) -> Ack:
     _limit("card", identity)
-    changes = body.model_dump(exclude_unset=True, exclude={"card_id"})
+    changes = cast(CardEdit, body.model_dump(exclude_unset=True, exclude={"card_id"}))
     before, after = rounds.edit_card(services().store, identity, body.card_id, changes)
     broadcast.card_edited(identity.class_id, before, after)
     return {"card": projections.card_view("author", after)}
