@@ -9,9 +9,12 @@ kinds:
 - `refused`: `checkins.get` from a student: flood guard, sender, schema, role check (refused),
   ack. Nothing but the per-event plumbing, so the plumbing's cost shows undiluted.
 - `snapshot`: `snapshot.get` from a student: a real read (a dozen store reads and a view).
+- `fanout`: `seat.language` from a student: a store write and three emits (teacher, co-host,
+  the student's own sockets), each also published to the message queue when there is one.
 
 ``--before REV`` also runs the code of git revision REV (extracted with `git archive`), same
-Python, same Redis, in the same run:
+Python, same Redis, in the same run; ``--processes one`` runs the server(s) with
+RAPPORT_PROCESSES=one (no message queue; a REV from before that setting refuses it):
 
     .venv/bin/python bench/socket_events.py --before main
 
@@ -35,7 +38,11 @@ import socketio
 
 REPO = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
-KINDS = {"refused": ("checkins.get", False), "snapshot": ("snapshot.get", True)}
+KINDS: dict[str, tuple[str, dict[str, Any], bool]] = {
+    "refused": ("checkins.get", {}, False),
+    "snapshot": ("snapshot.get", {}, True),
+    "fanout": ("seat.language", {"lang": "es"}, True),
+}
 
 
 def free_port() -> int:
@@ -50,9 +57,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def start_server(code_dir: Path, redis_url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(code_dir: Path, redis_url: str, tmp: Path, processes: str | None
+                 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    if processes:
+        env["RAPPORT_PROCESSES"] = processes
     env.update(REDIS_URL=redis_url, ASYNC_MODE="gevent", RAPPORT_RATE_LIMITS="off",
                SECRET_KEY="bench-secret-key-0123456789", PYTHONPATH=str(code_dir),
                RAPPORT_INSTANCE_PATH=str(tmp / f"instance-{port}"), RAPPORT_LOG_LEVEL="WARNING")
@@ -88,14 +98,14 @@ def measure(url: str, pid: int, sockets: int, per_socket: int) -> dict[str, floa
         clients.append(sio)
     results: dict[str, float] = {}
     # Each socket's burst (60) covers one batch; a pause refills the buckets between kinds.
-    for kind, (event, should_pass) in KINDS.items():
+    for kind, (event, payload, should_pass) in KINDS.items():
         time.sleep(3.5)  # the flood guard refills (20 per second, burst 60)
         for sio in clients[:2]:  # warm up the code paths
-            ack: Any = sio.call(event, {}, timeout=30)
+            ack: Any = sio.call(event, payload, timeout=30)
         before = cpu_seconds(pid)
         for sio in clients:
             for _ in range(per_socket):
-                ack = sio.call(event, {}, timeout=30)
+                ack = sio.call(event, payload, timeout=30)
                 assert ack["ok"] is should_pass, ack
         spent = cpu_seconds(pid) - before
         results[kind] = spent / (sockets * per_socket) * 1e6
@@ -110,6 +120,8 @@ def main() -> int:
     parser.add_argument("--sockets", type=int, default=40)
     parser.add_argument("--per-socket", type=int, default=50, help="at most 55 (flood burst)")
     parser.add_argument("--rounds", type=int, default=3, help="runs per code, best kept")
+    parser.add_argument("--processes", choices=("one", "many"),
+                        help="RAPPORT_PROCESSES for the servers (default: theirs, many)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL",
                                                               "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
@@ -129,7 +141,7 @@ def main() -> int:
         runs.append(("this tree", REPO))
         results: list[tuple[str, dict[str, float]]] = []
         for label, code in runs:
-            proc, url = start_server(code, args.redis_url, tmp)
+            proc, url = start_server(code, args.redis_url, tmp, args.processes)
             try:
                 rounds = [measure(url, proc.pid, args.sockets, args.per_socket)
                           for _ in range(args.rounds)]

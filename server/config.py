@@ -34,6 +34,8 @@ SETTINGS: dict[str, str] = {
     "RAPPORT_ALLOWED_ORIGINS": "Extra browser origins allowed to connect, comma separated.",
     "RAPPORT_INSTANCE_PATH": "Folder for the secret key and the private Redis (./instance).",
     "RAPPORT_STORE": "Force a store: redis, private-redis or memory (default: chosen, see README).",
+    "RAPPORT_PROCESSES": "With REDIS_URL: many (default: processes share events through Redis) "
+                         "or one (a single process: no Socket.IO message queue).",
     "RAPPORT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR.",
     "RAPPORT_RATE_LIMITS": "on (default) or off (only for load tests on a private network).",
     "RAPPORT_TRUSTED_PROXIES": "How many reverse proxies in front set X-Forwarded-* (0-5).",
@@ -48,6 +50,7 @@ SETTINGS: dict[str, str] = {
     "RAPPORT_ZOOM": "on: rotation screens give Zoom instructions (default off).",
 }
 STORE_MODES = ("redis", "private-redis", "memory")
+PROCESS_COUNTS = ("one", "many")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 BBB_CHECKSUMS = ("sha1", "sha256", "sha384", "sha512")
 
@@ -81,6 +84,9 @@ class Config:
     async_mode: str = "gevent"
     redis_url: str | None = None
     store_mode: str | None = None  # None: choose (redis if REDIS_URL, else private-redis/memory)
+    # How many processes serve the store: with "one", emits and disconnects stay in process
+    # (no Socket.IO message queue). The private and in-memory stores always serve one.
+    processes: str = "many"
     public_url: str | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
     allowed_origins: tuple[str, ...] = ()
@@ -120,6 +126,13 @@ class Config:
                 f"RAPPORT_STORE={store_mode!r} is not one of {', '.join(STORE_MODES)}")
         if store_mode == "redis" and not redis_url:
             raise ConfigError("RAPPORT_STORE=redis needs REDIS_URL")
+        processes = (env.get("RAPPORT_PROCESSES") or "many").strip().lower()
+        if processes not in PROCESS_COUNTS:
+            raise ConfigError(
+                f"RAPPORT_PROCESSES={processes!r} is not one of {', '.join(PROCESS_COUNTS)}")
+        if env.get("RAPPORT_PROCESSES") and processes == "many" and not redis_url:
+            raise ConfigError("RAPPORT_PROCESSES=many needs REDIS_URL (several processes share "
+                              "one Redis; the private and in-memory stores serve one process)")
         public_url = env.get("PUBLIC_URL") or None
         if public_url:
             public_url = _check_origin("PUBLIC_URL", public_url, allow_path=True).rstrip("/")
@@ -146,6 +159,7 @@ class Config:
             async_mode=async_mode,
             redis_url=redis_url,
             store_mode=store_mode,
+            processes=processes,
             public_url=public_url,
             retention_days=retention,
             allowed_origins=origins,

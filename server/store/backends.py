@@ -81,8 +81,9 @@ def open_store(config: Config) -> StoreHandle:
             config.redis_url, decode_responses=True, health_check_interval=30,
             socket_connect_timeout=2, socket_timeout=5, max_connections=MAX_CONNECTIONS,
         )
-        return StoreHandle(client, "redis", durable=True,
-                           message_queue=message_queue_url(config.redis_url))
+        # One process needs no message queue: every socket it emits to is its own.
+        queue = message_queue_url(config.redis_url) if config.processes == "many" else None
+        return StoreHandle(client, "redis", durable=True, message_queue=queue)
     if mode == "private-redis":
         return _start_private_redis(config.instance_path)
     return _memory_store()

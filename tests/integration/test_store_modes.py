@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import redis
 import requests
 
-from tests.conftest import create_class, need
+from tests.conftest import card, create_class, need, ok, start_open_round
 
 
 def test_private_redis_keeps_the_class_across_restarts(make_server, clients) -> None:
@@ -62,3 +63,48 @@ def test_invalid_configuration_fails_at_start(make_server, setting, value) -> No
     with pytest.raises(RuntimeError, match="server exited"):
         server.start(timeout=20)
     assert setting in server.log()
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("processes", ["one", "many"])
+def test_one_process_publishes_nothing_and_every_fan_out_arrives(redis_url, make_server, clients,
+                                                                processes) -> None:
+    """With RAPPORT_PROCESSES=one nothing of the class goes through Redis pub/sub, and every
+    audience still gets its events; with `many` (the default) the same journey is published
+    (so this test can see a publish when there is one)."""
+    server = make_server(REDIS_URL=redis_url, ASYNC_MODE="gevent", RAPPORT_PROCESSES=processes)
+    listener = redis.Redis.from_url(redis_url, decode_responses=True)
+    channel = listener.pubsub(ignore_subscribe_messages=True)
+    channel.subscribe("flask-socketio")  # (pub/sub spans databases: other servers' too)
+    klass = create_class(server.url)
+    seats = [klass.join(name) for name in ("Ana", "Ben")]
+    teacher = clients(server.url, {"token": klass.teacher_secret})
+    stage = clients(server.url, {"token": klass.teacher_secret, "view": "stage"})
+    kids = [clients(server.url, {"token": s["seat_token"]}) for s in seats]
+    for seat in seats:
+        teacher.wait_for("presence", lambda d, s=seat: d["student_id"] == s["student_id"])
+    opened = start_open_round(teacher)
+    for watcher in (*kids, stage):
+        watcher.wait_for("round.updated", lambda d: d["round"]["id"] == opened["id"]
+                         and d["round"]["status"] == "open")
+    posted = ok(kids[0].call("card.submit", card("single-0001", "My old bike")))["card"]
+    for watcher in (teacher, kids[1]):
+        watcher.wait_for("card.added", lambda d: d["card"]["id"] == posted["id"])
+    ok(kids[1].call("react", {"card_id": posted["id"], "reaction": "heart"}))
+    kids[0].wait_for("reactions", lambda d: d["counts"].get("heart") == 1)
+    ok(teacher.call("spotlight.set", {"card_id": posted["id"]}))
+    for watcher in (*kids, stage):
+        watcher.wait_for("spotlight", lambda d: (d["card"] or {}).get("id") == posted["id"])
+    teacher.call("student.remove", {"student_id": seats[1]["student_id"]})
+    kids[1].wait_for("disconnect")
+
+    # Everything the server published came before this marker: read up to it.
+    listener.publish("flask-socketio", f"marker {klass.class_id}")
+    published = []
+    for message in channel.listen():
+        if message["data"] == f"marker {klass.class_id}":
+            break
+        if klass.class_id in message["data"]:
+            published.append(message["data"])
+    channel.close()
+    assert bool(published) is (processes == "many"), published[:3]

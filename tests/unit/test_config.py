@@ -46,3 +46,24 @@ def test_origins(tmp_path: Path) -> None:
     assert config.public_url == "https://rapport.school.example"
     assert set(config.cors_origins or ()) == {"https://lms.example", "http://x:8080",
                                               "https://rapport.school.example"}
+
+
+def test_processes(tmp_path: Path) -> None:
+    assert Config.from_env(env(tmp_path)).processes == "many"
+    one = Config.from_env(env(tmp_path, REDIS_URL="redis://r:6379/0", RAPPORT_PROCESSES="one"))
+    assert one.processes == "one"
+    with pytest.raises(ConfigError, match="RAPPORT_PROCESSES"):
+        Config.from_env(env(tmp_path, RAPPORT_PROCESSES="two"))
+    with pytest.raises(ConfigError, match="needs REDIS_URL"):
+        Config.from_env(env(tmp_path, RAPPORT_PROCESSES="many"))
+
+
+def test_one_process_on_redis_has_no_message_queue(tmp_path: Path) -> None:
+    from server.store import backends
+
+    for processes, queued in (("one", False), ("many", True)):
+        config = Config.from_env(env(tmp_path, REDIS_URL="redis://r:6379/0",
+                                     RAPPORT_PROCESSES=processes))
+        handle = backends.open_store(config)  # (a Redis client connects on first use)
+        assert (handle.message_queue is not None) is queued, processes
+        handle.close()
