@@ -112,15 +112,17 @@ def measure(memory: bool, redis_url: str, trace: bool) -> dict[str, int]:
 
     teacher = client(made["teacher_secret"])
     students = [client(seat["seat_token"]) for seat in seats]
-    prompt = call(teacher, "prompt.list", {})["prompts"][0]["id"]
-    call(teacher, "round.start", {"prompt_id": prompt})
-    call(teacher, "round.host_card", {"skip": True})
-    call(teacher, "round.open", {"timer_seconds": None})
+    prompts = [p["id"] for p in call(teacher, "prompt.list", {})["prompts"]]
 
-    def submit(n: int) -> dict[str, Any]:
+    def new_round(n: int) -> None:
+        call(teacher, "round.start", {"prompt_id": prompts[n]})
+        call(teacher, "round.host_card", {"skip": True})
+        call(teacher, "round.open", {"timer_seconds": None})
+
+    def submit(n: int, label: str) -> dict[str, Any]:
         card: dict[str, Any] = call(students[n], "card.submit", {
-            "client_id": f"bench-card-{n}", "text": f"My green thing number {n}", "visibility": "class",
-            "spotlight_ok": True})["card"]
+            "client_id": f"bench-card-{label}-{n}", "text": f"My green thing number {n}",
+            "visibility": "class", "spotlight_ok": True})["card"]
         return card
 
     counts: dict[str, int] = {}
@@ -136,14 +138,18 @@ def measure(memory: bool, redis_url: str, trace: bool) -> dict[str, int]:
                 print(f"  {method:40} {shown}")
         return result
 
-    # Warm-up: every script loaded, every cache (TTL, …) filled.
-    first = submit(0)
-    call(students[1], "react", {"card_id": first["id"], "reaction": "heart"})
-    call(teacher, "spotlight.set", {"card_id": first["id"]})
+    # Warm-up, a first round: every script loaded, every cache (TTL, card context) filled.
+    new_round(0)
+    first = [submit(n, "warm") for n in range(len(students))]
+    call(students[1], "react", {"card_id": first[0]["id"], "reaction": "heart"})
+    call(teacher, "spotlight.set", {"card_id": first[0]["id"]})
     call(students[1], "snapshot.get", {})
     call(teacher, "snapshot.get", {})
-
-    card = run("card.submit", lambda: submit(1))
+    call(teacher, "round.close", {})
+    # The measured round.
+    new_round(1)
+    run("card.submit (first of the round)", lambda: submit(0, "m"))
+    card = run("card.submit", lambda: submit(1, "m"))
     run("react", lambda: call(students[2], "react", {"card_id": card["id"], "reaction": "star"}))
     run("spotlight.set", lambda: call(teacher, "spotlight.set", {"card_id": card["id"]}))
     run("snapshot.get (student)", lambda: call(students[2], "snapshot.get", {}))
@@ -166,7 +172,7 @@ def main() -> None:
     counts = measure(args.memory, args.redis_url, args.trace)
     print(f"\nRedis round trips per event ({'memory' if args.memory else args.redis_url}):")
     for label, n in counts.items():
-        print(f"  {label:26} {n}")
+        print(f"  {label:34} {n}")
 
 
 if __name__ == "__main__":

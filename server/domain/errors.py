@@ -27,6 +27,13 @@ class Forbidden(DomainError):
     http_status = 403
 
 
+class Revoked(Forbidden):
+    """The sender's link or seat stopped working (rotated, revoked, student removed)."""
+
+    def __init__(self, message: str = "This link or seat is not valid any more.") -> None:
+        super().__init__(message)
+
+
 class NotFound(DomainError):
     code = "not_found"
     http_status = 404

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.domain.classes import Identity
-from server.domain.errors import RateLimited
+from server.domain.errors import DomainError, RateLimited, Revoked
 from server.domain.runtime import now_ms
+from server.store import Bucket, Guard
 from server.store.redis_store import RedisStore
 
 
@@ -71,3 +72,21 @@ class RateLimits:
         limit = LIMITS[action]
         return self.store.take_token(action, subject, per_minute=limit.per_minute,
                                      burst=limit.burst, now_ms=now_ms(), consume=consume)
+
+    def guard(self, action: str, identity: Identity, cred_hash: str) -> Guard:
+        """The checks a hot event's write carries in its one round trip: the sender's
+        credential still exists, and one token of `action` for their seat is taken."""
+        limit = LIMITS[action]
+        bucket = Bucket(action, seat_of(identity), limit.per_minute, limit.burst,
+                        now_ms()) if self.enabled else None
+        return Guard(cred_hash, bucket)
+
+
+def refusal(outcome: str, action: str | None) -> DomainError | None:
+    """The error for a guard's refusal (`Guard`; `action` the rate limit it took, if any),
+    None for any other outcome."""
+    if outcome == "revoked":
+        return Revoked()
+    if outcome == "rate_limited" and action is not None:
+        return RateLimited(LIMITS[action].message)
+    return None

@@ -18,11 +18,18 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any, cast
 
-from server.domain import projections
+from server.domain import limits, projections
 from server.domain.audio import check_audio
 from server.domain.classes import Identity, require_class, require_staff, require_teacher
 from server.domain.common import MAX_TIMER, MIN_TIMER
-from server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Revoked,
+)
 from server.domain.moderation import needs_review
 from server.domain.photos import process_photo
 from server.domain.projections import HOST_CARD
@@ -44,6 +51,8 @@ from server.domain.records import (
 from server.domain.runtime import Clock, Runner, now_ms, run_here
 from server.domain.spreadsheet import iso_time
 from server.domain.text import clean_text, collapse_spaces, strip_invisible
+from server.store import NO_GUARD, Guard
+from server.store.cards import CardContext
 from server.store.redis_store import RedisStore
 
 MAX_CARD_TEXT = 500
@@ -245,12 +254,19 @@ def _require_student(identity: Identity) -> str:
 
 def _status_for(store: RedisStore, class_id: str, visibility: str, text: str
                 ) -> tuple[CardStatus, bool]:
-    """(status, flagged): class cards wait for approval when approval is on or when flagged."""
+    """(status, flagged) of a card with this text."""
     flagged = needs_review(text)
     if visibility == "teacher":
         return "visible", flagged
     record = require_class(store, class_id)
-    return ("pending" if flagged or record.get("approval_required") else "visible"), flagged
+    return _status_from(flagged, visibility, record.get("approval_required")), flagged
+
+
+def _status_from(flagged: bool, visibility: str, approval_required: object) -> CardStatus:
+    """Class cards wait for approval when approval is on or when flagged."""
+    if visibility == "teacher":
+        return "visible"
+    return "pending" if flagged or approval_required else "visible"
 
 
 ATTACHMENT_KINDS = ("photo", "audio")
@@ -297,40 +313,52 @@ def _card_text(text: str, audio_id: str | None) -> str:
 
 def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: str,
                 visibility: Visibility, spotlight_ok: bool, photo_id: str | None,
-                audio_id: str | None = None,
-                clock: Clock = now_ms) -> tuple[CardRecord, bool]:
-    """Post the student's card; returns (card, created). A retry returns the stored card."""
+                audio_id: str | None = None, clock: Clock = now_ms,
+                guard: Guard = NO_GUARD) -> tuple[CardRecord, bool]:
+    """Post the student's card; returns (card, created). A retry returns the stored card.
+    One round trip in the common case (no attachment): the card is built from what this
+    process last read of the round, the student and the class, and stored with the `guard`
+    only if that is still so (else built again)."""
     student_id = _require_student(identity)
-    current = require_round(store, identity.class_id)
-    student = store.get_student(identity.class_id, student_id)
-    if student is None:
-        raise Forbidden("You are no longer in this class.")
-    text = _card_text(text, audio_id)
-    status, flagged = _status_for(store, identity.class_id, visibility, text)
-    now = clock()
-    card: CardRecord = {
-        "id": secrets.token_hex(6), "round_id": current["id"], "student_id": student_id,
-        "author": student["name"], "client_id": client_id, "text": text,
-        "visibility": visibility, "spotlight_ok": spotlight_ok, "photo_id": photo_id,
-        "audio_id": audio_id, "status": status, "flagged": flagged, "starred": False,
-        "created_at": now, "updated_at": now,
-    }
-    for kind, item_id in (("photo", photo_id), ("audio", audio_id)):
-        if item_id is None:
-            continue
-        meta = _own_attachment(store, identity, kind, item_id)
-        # Attached already: fine for a retry of this round's card (add_card sorts it out).
-        if meta.get("card_id") and meta.get("round_id") != current["id"]:
-            raise Conflict(f"That {ATTACHMENT_NAMES[kind]} belongs to another card.")
-    outcome, stored = store.add_card(identity.class_id, current["id"], card)
+    card_id, now = secrets.token_hex(6), clock()
+
+    def build(seen: CardContext) -> CardRecord:
+        if seen.round_id is None:
+            raise Conflict("There is no round yet. Start one first.")
+        if seen.student is None:
+            raise Revoked()  # their data was deleted: the seat is gone with it
+        cleaned = _card_text(text, audio_id)
+        flagged = needs_review(cleaned)
+        status = _status_from(flagged, visibility, seen.class_fields["approval_required"])
+        for kind, item_id in (("photo", photo_id), ("audio", audio_id)):
+            if item_id is None:
+                continue
+            meta = _own_attachment(store, identity, kind, item_id)
+            # Attached already: fine for a retry of this round's card (add_card sorts it out).
+            if meta.get("card_id") and meta.get("round_id") != seen.round_id:
+                raise Conflict(f"That {ATTACHMENT_NAMES[kind]} belongs to another card.")
+        card: CardRecord = {
+            "id": card_id, "round_id": seen.round_id, "student_id": student_id,
+            "author": seen.student["name"], "client_id": client_id, "text": cleaned,
+            "visibility": visibility, "spotlight_ok": spotlight_ok, "photo_id": photo_id,
+            "audio_id": audio_id, "status": status, "flagged": flagged, "starred": False,
+            "created_at": now, "updated_at": now,
+        }
+        return card
+
+    outcome, stored = store.submit_card(identity.class_id, student_id, build,
+                                        class_fields=("approval_required",), guard=guard)
+    refused = limits.refusal(outcome, "card")
+    if refused is not None:
+        raise refused
     if outcome == "closed":
         raise Conflict("This round is not open for cards right now.")
     if outcome == "taken":
         raise Conflict("You already posted a card in this round. You can edit it instead.")
     assert stored is not None
     if outcome == "ok":
-        _attach(store, identity, "photo", photo_id, current["id"], card["id"])
-        _attach(store, identity, "audio", audio_id, current["id"], card["id"])
+        _attach(store, identity, "photo", photo_id, stored["round_id"], card_id)
+        _attach(store, identity, "audio", audio_id, stored["round_id"], card_id)
     return stored, outcome == "ok"
 
 
@@ -440,23 +468,40 @@ def moderate_card(store: RedisStore, identity: Identity, card_id: str, *,
     return before, after
 
 
-def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None
-                  ) -> CardRecord | None:
+# The cards a round may spotlight (as patterns: the store checks them where it reads the card);
+# `_refuse_spotlight` says why any other card may not be.
+SPOTLIGHTABLE = [{"visibility": "class", "spotlight_ok": True, "status": "visible"}]
+
+
+def _refuse_spotlight(identity: Identity, card: CardRecord | None) -> DomainError:
+    # A card the co-host may not see (a private one) does not exist for them.
+    if card is None or projections.card_view(identity.role, card) is None:
+        return NotFound("No such card.")
+    if card["visibility"] != "class" or not card["spotlight_ok"]:
+        return Forbidden("Only cards whose author chose \"my class\" and allowed the "
+                         "spotlight can be spotlighted.")
+    if card["status"] != "visible":
+        return Conflict("Approve this card before spotlighting it.")
+    return Conflict("This card cannot be spotlighted.")  # SPOTLIGHTABLE disagrees: a bug
+
+
+def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None,
+                  guard: Guard = NO_GUARD) -> tuple[CardRecord | None, dict[str, int]]:
+    """Spotlight a card of the current round (or none); returns (the card, its reaction
+    counts). One round trip: the `guard`, the round, the card and whether it may be
+    spotlighted, the round's spotlight and the connection record's entry, atomically."""
     require_staff(identity)
-    current = require_round(store, identity.class_id)
-    card = None
-    if card_id is not None:
-        _, card = _staff_card(store, identity, card_id, round_id=None)
-        if card["visibility"] != "class" or not card["spotlight_ok"]:
-            raise Forbidden("Only cards whose author chose \"my class\" and allowed the "
-                            "spotlight can be spotlighted.")
-        if card["status"] != "visible":
-            raise Conflict("Approve this card before spotlighting it.")
-    store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": card_id})
-    if card is not None:  # the connection record counts spotlights
-        store.add_spotlight(identity.class_id, {"student_id": card["student_id"],
-                                                "card_id": card["id"], "at": now_ms()})
-    return card
+    outcome, card, counts = store.set_spotlight(identity.class_id, card_id,
+                                                allowed=SPOTLIGHTABLE, at_ms=now_ms(),
+                                                guard=guard)
+    refused = limits.refusal(outcome, None)
+    if refused is not None:
+        raise refused
+    if outcome == "no_round":
+        raise Conflict("There is no round yet. Start one first.")
+    if outcome == "refused":
+        raise _refuse_spotlight(identity, card)
+    return card, counts
 
 
 def spotlight_gone(store: RedisStore, class_id: str, before: CardRecord,
@@ -470,18 +515,22 @@ def spotlight_gone(store: RedisStore, class_id: str, before: CardRecord,
     return record is not None and record.get("spotlight") is None
 
 
-def react(store: RedisStore, identity: Identity, card_id: str, reaction: str) -> CardRecord:
-    """Count a student's reaction to a card they can see; returns the card."""
+def react(store: RedisStore, identity: Identity, card_id: str, reaction: str,
+          guard: Guard = NO_GUARD) -> CardRecord:
+    """Count a student's reaction to a card they can see; returns the card. One round trip:
+    the `guard`, the current round, the card, may this student react to it, and the count,
+    atomically."""
     student_id = _require_student(identity)
     if reaction not in REACTIONS:
         raise InvalidInput(f"Reactions are {', '.join(REACTIONS)}.")
-    round_id = store.current_round_id(identity.class_id)
-    if round_id is None:
+    outcome, card = store.react_to_card(identity.class_id, card_id, student_id, reaction,
+                                        seen_if=projections.may_react_patterns(student_id),
+                                        guard=guard)
+    refused = limits.refusal(outcome, "react")
+    if refused is not None:
+        raise refused
+    if outcome == "no_round":
         raise Conflict("There is no round yet. Start one first.")
-    # One round trip: the card is looked up, its visibility to this student checked and the
-    # reaction counted, atomically.
-    card = store.react_to_card(identity.class_id, round_id, card_id, student_id, reaction,
-                               seen_if=projections.may_react_patterns(student_id))
     if card is None:
         raise NotFound("No such card.")
     return card

@@ -245,10 +245,13 @@ def answered(class_id: str, round_id: str) -> None:
                   to=rooms.stage(class_id))
 
 
-def spotlight(class_id: str, card: CardRecord | None) -> None:
-    counts = (services().store.reaction_counts(class_id, card["round_id"], [card["id"]])
-              if card else {})
-    view = projections.card_view("stage", card, counts.get(card["id"]) if card else None)
+def spotlight(class_id: str, card: CardRecord | None,
+              counts: dict[str, int] | None = None) -> None:
+    """`counts`: the card's reaction counts when the caller has them already."""
+    if card is not None and counts is None:
+        counts = services().store.reaction_counts(
+            class_id, card["round_id"], [card["id"]]).get(card["id"])
+    view = projections.card_view("stage", card, counts if card else None)
     _out().emit("spotlight", {"card": view}, to=rooms.everyone(class_id))
 
 

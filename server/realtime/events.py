@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request
 from server.context import Services, services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
-from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.errors import DomainError, Forbidden, InvalidInput, Revoked
 from server.domain.records import CardEdit, CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms, senders
@@ -72,7 +72,7 @@ from server.schemas import (
     SubmitCard,
     parse,
 )
-from server.store import StoreUnavailable
+from server.store import Guard, StoreUnavailable
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
@@ -169,6 +169,9 @@ def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Calla
                 payload = parse(schema, data)
                 result = fn(sender.identity, payload)
                 return {"ok": True, **result}
+        except Revoked as exc:  # found by the handler's own round trip (`_guard`)
+            server.disconnect(sid, ignore_queue=True)
+            return {"ok": False, "error": exc.to_dict()}
         except DomainError as exc:
             return {"ok": False, "error": exc.to_dict()}
         except StoreUnavailable as exc:
@@ -386,12 +389,21 @@ def _limit(action: str, identity: Identity) -> None:
     services().limits.hit(action, limits.seat_of(identity))
 
 
+def _guard(action: str | None, identity: Identity) -> Guard:
+    """What the handler's one store round trip checks with its write: the sender's credential
+    still exists (closing the moment between a revocation and its socket's closing), and one
+    token of the `action` rate limit, if any."""
+    token_hash = _sender.get().token_hash
+    if action is None:
+        return Guard(token_hash)
+    return services().limits.guard(action, identity, token_hash)
+
+
 def submit_card(identity: Identity, body: SubmitCard) -> Ack:
-    _limit("card", identity)
     card, created = rounds.submit_card(
         services().store, identity, client_id=body.client_id, text=body.text,
         visibility=body.visibility, spotlight_ok=body.spotlight_ok, photo_id=body.photo_id,
-        audio_id=body.audio_id)
+        audio_id=body.audio_id, guard=_guard("card", identity))
     if created:
         broadcast.card_posted(identity.class_id, card)
     return {"card": projections.card_view("author", card), "duplicate": not created}
@@ -434,14 +446,15 @@ def star_card(identity: Identity, body: StarCard) -> Ack:
 
 
 def set_spotlight(identity: Identity, body: Spotlight) -> Ack:
-    card = rounds.set_spotlight(services().store, identity, body.card_id)
-    broadcast.spotlight(identity.class_id, card)
+    card, counts = rounds.set_spotlight(services().store, identity, body.card_id,
+                                        _guard(None, identity))
+    broadcast.spotlight(identity.class_id, card, counts)
     return {"card": projections.card_view("stage", card)}
 
 
 def react(identity: Identity, body: React) -> Ack:
-    _limit("react", identity)
-    card = rounds.react(services().store, identity, body.card_id, body.reaction)
+    card = rounds.react(services().store, identity, body.card_id, body.reaction,
+                        _guard("react", identity))
     scheduler = services().scheduler
     assert scheduler is not None
     scheduler.reaction_changed(identity.class_id, card["round_id"], card["id"])

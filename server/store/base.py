@@ -16,6 +16,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -23,7 +24,15 @@ import redis
 
 from server.domain.common import DEFAULT_RETENTION_DAYS
 from server.store.client import Client, Pipeline, Script
-from server.store.keys import class_key, class_keys, code_key, cred_key, index_key, students_key
+from server.store.keys import (
+    class_key,
+    class_keys,
+    code_key,
+    cred_key,
+    index_key,
+    rate_key,
+    students_key,
+)
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -80,10 +89,56 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def lua_source(path: Path) -> str:
+    """A script's text, after the libraries it names on `-- uses: _x.lua` lines."""
+    text = path.read_text(encoding="utf-8")
+    uses = [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.startswith("-- uses:")]
+    return "".join((LUA_DIR / name).read_text(encoding="utf-8") for name in uses) + text
+
+
 def load_scripts(client: Client) -> dict[str, Script]:
-    """Every script under lua/, by file name (`add_card.lua` -> "add_card")."""
-    return {path.stem: client.register_script(path.read_text(encoding="utf-8"))
-            for path in sorted(LUA_DIR.glob("*.lua"))}
+    """Every script under lua/ by file name (`add_card.lua` -> "add_card"); files starting
+    with `_` are libraries, not scripts."""
+    return {path.stem: client.register_script(lua_source(path))
+            for path in sorted(LUA_DIR.glob("*.lua")) if not path.stem.startswith("_")}
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A rate-limit token to take: `burst` tokens, refilled at `per_minute`."""
+
+    action: str
+    subject: str
+    per_minute: float
+    burst: int
+    now_ms: int
+
+    @property
+    def refill_ms(self) -> int:
+        """How long an untouched bucket is kept: until it would be full again, and a second."""
+        return int(self.burst / self.per_minute * 60_000) + 1000
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Checks that ride on a write in its one round trip, atomically with it: the sender's
+    credential (by its hash) still exists, and a rate-limit token is taken. A refused check
+    means nothing was written (a taken token stays taken when the write itself is refused)."""
+
+    cred_hash: str | None = None
+    bucket: Bucket | None = None
+
+    def arg(self) -> str:
+        """The guard as the scripts read it (`guard_refusal` in lua/_lib.lua)."""
+        b = self.bucket
+        return dumps({"cred": cred_key(self.cred_hash) if self.cred_hash else "",
+                      "bucket": None if b is None else {
+                          "key": rate_key(b.action, b.subject), "rate": b.per_minute / 60_000,
+                          "burst": b.burst, "now": b.now_ms, "refill": b.refill_ms}})
+
+
+NO_GUARD = Guard()
 
 
 class StoreBase:
@@ -136,6 +191,13 @@ class StoreBase:
                 *class_keys(class_id)]
         self.lua["slide_class"](keys=keys, args=[self._ttl(class_id), code_key(""), cred_key("")],
                                 client=pipe)
+
+    def _slide_if_due(self, class_id: str) -> None:
+        """`_slide` on its own, for writes made by a script (an extra round trip an hour)."""
+        pipe = self.r.pipeline()
+        self._slide(pipe, class_id)
+        if len(pipe):
+            pipe.execute()
 
     def _track(self, pipe: Pipeline, class_id: str, *keys: str) -> None:
         """Record dynamic keys in the class index and give them the class's TTL."""

@@ -58,9 +58,10 @@ def test_the_store_counts_a_reaction_exactly_when_the_rule_allows_it() -> None:
         card = _card(visibility, status, student_id=f"s{n}")
         assert store.add_card("k1", "r1", card)[0] == "ok"
         for reactor in (card["student_id"], "someone-else"):
-            counted = store.react_to_card(
-                "k1", "r1", card["id"], reactor, "heart",
-                seen_if=projections.may_react_patterns(reactor)) is not None
+            outcome, _ = store.react_to_card(
+                "k1", card["id"], reactor, "heart",
+                seen_if=projections.may_react_patterns(reactor))
+            counted = outcome == "ok"
             assert counted == projections.may_react(card, reactor), (visibility, status, reactor)
 
 
