@@ -283,7 +283,7 @@ def rotation_changed(class_id: str, before: RotationRecord | None,
                      after: RotationRecord) -> None:
     """Staff get what changed in the plan (`rotation.changed`, from revision `base` to `rev`),
     or the whole plan when it is a new one; the stage every room, each student only their own
-    room."""
+    room, unless all they would learn is again that a draft exists."""
     store = services().store
     names = {s["id"]: s["name"] for s in store.list_students(class_id)}
     now = now_ms()
@@ -299,6 +299,9 @@ def rotation_changed(class_id: str, before: RotationRecord | None,
                        "rev": after.get("rev", 0), "server_time": now, "set": fields,
                        "rotations": changed_rooms, "starters": starters},
                       to=rooms.staff(class_id))
+    if before is not None and before["id"] == after["id"] and \
+            before["status"] == after["status"] == "draft":
+        return  # a draft adjusted: the stage and the students see only that there is a draft
     _out().emit("rotation.updated",
                   {"rotation": projections.rotation_for_stage(after, names, now)},
                   to=rooms.stage(class_id))

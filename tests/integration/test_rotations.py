@@ -90,6 +90,10 @@ def test_rotation_with_dropout_timer_and_history(rapport: InProcessApp) -> None:
     ok(cohost.call("rotation.start", {}))
     running = wait_plan(cohost, lambda p: p["status"] == "running")
     plan_ids = ids(running)
+    # Students heard of the draft once; the moves told them nothing new, so nothing.
+    for student in students.values():
+        assert [d["rotation"]["status"] for d in student.received("rotation.updated")] == [
+            "draft", "running"]
 
     def check_assignments(number: int, present: dict[str, Any]) -> None:
         rooms = plan_ids[number]
