@@ -312,6 +312,7 @@ class PlanRotations(Schema):
     size: Annotated[int, Field(ge=2, le=20)] | None = None
     rooms: Annotated[int, Field(ge=1, le=100)] | None = None
     leftover: Literal["smaller", "larger"] = "smaller"
+    max_size: Annotated[int, Field(ge=2, le=20)] | None = None  # with rooms: others sit out
     rotations: Annotated[int, Field(ge=1, le=12)]
     minutes: Annotated[int, Field(ge=1, le=60)]
     absent: Annotated[list[StudentId], Field(max_length=300)] = []

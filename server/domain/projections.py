@@ -273,12 +273,27 @@ def rotation_for_staff(record: RotationRecord | None, names: dict[str, str], ser
         "message": record.get("message"), "left": record.get("left", []),
         "rotations": [[[{"id": s, "name": names.get(s, "?")} for s in room] for room in rot]
                       for rot in record["rotations"]],
+        "sitting_out": [[{"id": s, "name": names.get(s, "?")} for s in out]
+                        for out in sitting_out(record)],
         "starters": record.get("starters", []), "rev": record.get("rev", 0),
     }
 
 
+def sitting_out(record: RotationRecord) -> list[list[str]]:
+    """Per rotation, the plan's students in no room: the sit-outs of capped rooms (none
+    otherwise; students who left the lesson are not counted)."""
+    if not record["settings"].get("max_size"):
+        return [[] for _ in record["rotations"]]
+    present = [s for s in record["students"] if s not in set(record.get("left", []))]
+    result = []
+    for rooms in record["rotations"]:
+        placed = {s for room in rooms for s in room}
+        result.append([s for s in present if s not in placed])
+    return result
+
+
 ROTATION_CHANGE_FIELDS = ("status", "current", "total", "deadline", "settings", "stats",
-                          "message", "left")
+                          "message", "left", "sitting_out")
 
 
 def rotation_changes(before: RotationRecord | None, after: RotationRecord,

@@ -211,6 +211,7 @@ class RotationSettings(TypedDict):
     size: int | None
     rooms: int | None
     leftover: str
+    max_size: NotRequired[int | None]  # with rooms: the others sit out (plans since issue 15)
     rotations: int
     minutes: int
     apart: list[list[str]]

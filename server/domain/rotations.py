@@ -42,7 +42,8 @@ def _request(rotation: RotationRecord, history: list[tuple[str, str, int]],
     s = rotation["settings"]
     return PlanRequest(
         students=list(rotation["students"]), size=s.get("size"), rooms=s.get("rooms"),
-        leftover=s.get("leftover", DEFAULT_LEFTOVER), rotations=s["rotations"],
+        leftover=s.get("leftover", DEFAULT_LEFTOVER), max_size=s.get("max_size"),
+        rotations=s["rotations"],
         apart=[(a, b) for a, b in s["apart"]],
         together=[list(g) for g in s["together"]], absent=list(rotation.get("left", [])),
         history=history, fixed_rotations=fixed or [], seed=s.get("seed", 0),
@@ -66,11 +67,14 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                size: int | None, rooms: int | None, rotations: int, minutes: int,
                absent: list[str], apart: list[list[str]], together: list[list[str]],
                checkin_room: int = 0, seed: int = 0, leftover: str = DEFAULT_LEFTOVER,
-               run: Runner = run_here, clock: Clock = now_ms) -> RotationRecord:
+               max_size: int | None = None, run: Runner = run_here, clock: Clock = now_ms
+               ) -> RotationRecord:
     """A new draft plan for the students present now (online, not marked absent).
 
     With `checkin_room` > 0, room 1 of every rotation is the teacher's: that many students,
-    the ones most due a one-on-one check-in, a different few each rotation.
+    the ones most due a one-on-one check-in, a different few each rotation. With `rooms` and
+    `max_size`, the students who do not fit sit out (stay in the main room), spread by the
+    planner so that nobody sits out twice before everyone has sat out once.
     """
     require_staff(identity)
     if checkin_room and identity.role != "teacher":
@@ -80,6 +84,11 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
                         "one-on-one comes from their private connection record.")
     if checkin_room and rooms is not None and rooms < 2:
         raise InvalidInput("A check-in room needs at least one other room beside it.")
+    if max_size is not None and rooms is None:
+        raise InvalidInput("A most-per-room cap goes with a number of rooms.")
+    if max_size is not None and checkin_room:
+        # Both choose who is out of the student rooms each rotation; one rule at a time.
+        raise InvalidInput("A check-in room and a most-per-room cap cannot be combined.")
     current = store.get_rotation(identity.class_id)
     if current is not None and current["status"] == "running":
         raise Conflict("A rotation is running. End it before planning a new one.")
@@ -96,7 +105,7 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     record: RotationRecord = {
         "id": secrets.token_hex(6), "status": "draft", "current": -1, "deadline": None,
         "students": present, "left": [], "message": None, "created_at": clock(),
-        "settings": {"size": size, "rooms": rooms, "leftover": leftover,
+        "settings": {"size": size, "rooms": rooms, "leftover": leftover, "max_size": max_size,
                      "rotations": rotations, "minutes": minutes,
                      "apart": apart, "together": together, "absent": absent, "seed": seed,
                      "checkin_room": checkin_room},
@@ -461,7 +470,8 @@ def _checkin_stats(rotations: list[list[list[str]]], history: list[tuple[str, st
             "distinct_partners_min": met.distinct_partners_min,
             "distinct_partners_mean": round(met.distinct_partners_mean, 3),
             "violations": len(details), "violation_details": details,
-            "new_pair_share": round(met.new_pair_share, 4), "seconds": 0.0}
+            "new_pair_share": round(met.new_pair_share, 4), "sit_outs_min": 0,
+            "sit_outs_max": 0, "seconds": 0.0}
 
 
 # ---- conversation starters ------------------------------------------------------------------

@@ -50,6 +50,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "the default) or larger (K+1); never a room of one",
     )
     parser.add_argument(
+        "--max-size",
+        type=int,
+        metavar="C",
+        help="with --rooms: at most C students per room; the others sit out each rotation "
+        "(a different few each time: nobody sits out twice before everyone has once)",
+    )
+    parser.add_argument(
         "--rotations",
         type=int,
         required=True,
@@ -102,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         reporter = _ProgressReporter(sys.stderr)
         result = plan(request, progress=reporter)
         reporter.finish()
-        _write_output(args, result, emails)
+        _write_output(args, result, emails, request)
     except (CliError, PlanError, RosterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -157,6 +164,10 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         raise CliError("--size must be at least 2")
     if args.rooms is not None and args.rooms < 1:
         raise CliError("--rooms must be a positive number")
+    if args.max_size is not None and args.rooms is None:
+        raise CliError("--max-size goes with --rooms")
+    if args.max_size is not None and args.max_size < 2:
+        raise CliError("--max-size must be at least 2")
     if args.rotations < 1:
         raise CliError("--rotations must be a positive number")
     if args.time_limit < 0:
@@ -184,6 +195,7 @@ def _build_request(args: argparse.Namespace) -> tuple[PlanRequest, dict[str, str
         size=args.size,
         rooms=args.rooms,
         leftover=args.leftover,
+        max_size=args.max_size,
         rotations=args.rotations,
         apart=apart,
         together=[_split_names(v, "--together", 2) for v in args.together],
@@ -231,13 +243,28 @@ class _ProgressReporter:
 # -- output --------------------------------------------------------------------------
 
 
-def _write_output(args: argparse.Namespace, result: Plan, emails: dict[str, str]) -> None:
+def _sit_outs(result: Plan, request: PlanRequest) -> list[list[str]]:
+    """Per rotation, the present students in no room (only when the rooms are capped)."""
+    if request.max_size is None:
+        return [[] for _ in result.rotations]
+    present = [s for s in request.students if s not in set(request.absent)]
+    rows = []
+    for rotation in result.rotations:
+        placed = {s for room in rotation for s in room}
+        rows.append([s for s in present if s not in placed])
+    return rows
+
+
+def _write_output(args: argparse.Namespace, result: Plan, emails: dict[str, str],
+                  request: PlanRequest) -> None:
     if args.format == "zoom":
         _write_zoom(args, result, emails)
         return
+    sit_outs = _sit_outs(result, request)
     if args.format == "json":
         text = (
-            json.dumps({"rotations": result.rotations, "stats": result.stats.to_dict()}, indent=1)
+            json.dumps({"rotations": result.rotations, "sit_outs": sit_outs,
+                        "stats": result.stats.to_dict()}, indent=1)
             + "\n"
         )
     elif args.format == "csv":
@@ -248,21 +275,25 @@ def _write_output(args: argparse.Namespace, result: Plan, emails: dict[str, str]
             for room_number, room in enumerate(rotation, start=1):
                 for student in room:
                     writer.writerow([number, room_number, safe_cell(student)])
+            for student in sit_outs[number - 1]:
+                writer.writerow([number, "", safe_cell(student)])  # sits out: no room
         text = buffer.getvalue()
     else:
-        text = _format_text(result)
+        text = _format_text(result, sit_outs)
     if args.out:
         _write_file(Path(args.out), text)
     else:
         sys.stdout.write(text)
 
 
-def _format_text(result: Plan) -> str:
+def _format_text(result: Plan, sit_outs: list[list[str]]) -> str:
     lines: list[str] = []
     for number, rotation in enumerate(result.rotations, start=1):
         lines.append(f"Rotation {number}")
         for room_number, room in enumerate(rotation, start=1):
             lines.append(f"  Room {room_number}: {', '.join(room)}")
+        if sit_outs[number - 1]:
+            lines.append(f"  Sitting out: {', '.join(sit_outs[number - 1])}")
     stats = result.stats
     first = stats.first_repeat_rotation
     lines += [
@@ -276,6 +307,8 @@ def _format_text(result: Plan) -> str:
         f"mean {stats.distinct_partners_mean:.1f}",
         f"New pair meetings: {stats.new_pair_share:.1%}",
         f"Constraint violations: {stats.violations}",
+        *([f"Sit-outs per student: min {stats.sit_outs_min}, max {stats.sit_outs_max}"]
+          if any(sit_outs) else []),
         f"Time: {stats.seconds:.2f}s",
     ]
     return "\n".join(lines) + "\n"

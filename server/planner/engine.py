@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from .constructions import apart_labels, delete_points, resolvable_designs
-from .model import Instance, Plan, PlanRequest, build_instance
+from .model import Instance, Plan, PlanError, PlanRequest, build_instance
 from .search import Schedule, TabuSearch, greedy_rotation, greedy_schedule
-from .stats import evaluate, lower_bound
+from .stats import evaluate, lower_bound, sit_out_counts
 
 Progress = Callable[[float, int], None]
 
@@ -26,6 +27,11 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
     started = time.perf_counter()
     instance = build_instance(request)
     rng = random.Random(request.seed)
+    if instance.sit_outs and instance.future_rotations:
+        rotations = _plan_with_sit_outs(request, instance, rng, progress)
+        stats = evaluate(rotations, request)
+        stats.seconds = time.perf_counter() - started
+        return Plan(rotations=rotations, stats=stats)
     bound = lower_bound(instance)
     target_future = bound - instance.prior_repeats
     time_limit = max(0.0, float(request.time_limit))
@@ -60,6 +66,74 @@ def plan(request: PlanRequest, progress: Progress | None = None) -> Plan:
     stats = evaluate(rotations, request)
     stats.seconds = time.perf_counter() - started
     return Plan(rotations=rotations, stats=stats)
+
+
+def _plan_with_sit_outs(
+    request: PlanRequest, instance: Instance, rng: random.Random, progress: Progress | None
+) -> list[list[list[str]]]:
+    """Capped rooms: rotation by rotation, the students who have sat out least sit out
+    (ties at random, keep-together groups whole), then the others are planned into the
+    rooms around every meeting so far.  With single students this keeps the sit-out counts
+    within one of each other after every rotation: nobody sits out twice before everyone
+    has sat out once.  Rotations are not reordered (that would break the spread)."""
+    names = instance.names
+    sat = sit_out_counts(instance.fixed, names)  # already-run rotations count too
+    units = [[names[m] for m in unit] for unit in instance.units]
+    apart = [(names[i], names[j]) for i, j in instance.apart]
+    met: Counter[frozenset[str]] = Counter(instance.history_by_names)
+    for rotation in instance.fixed:
+        _count_meetings(met, rotation)
+    rotations = [[list(room) for room in rotation] for rotation in instance.fixed]
+    deadline = time.perf_counter() + max(0.0, float(request.time_limit))
+    future = instance.future_rotations
+    for number in range(future):
+        out = set(_pick_sit_outs(units, sat, instance.sit_outs, rng))
+        for student in out:
+            sat[student] += 1
+        seated = [x for x in names if x not in out]
+        rooms = plan(PlanRequest(
+            students=seated, rooms=len(instance.room_sizes), rotations=1,
+            apart=[p for p in apart if not set(p) & out],
+            together=[u for u in units if len(u) > 1 and not set(u) & out],
+            history=[(*sorted(pair), count) for pair, count in met.items() if count],
+            seed=rng.randrange(2**31),
+            time_limit=max(0.0, (deadline - time.perf_counter()) / (future - number)),
+            max_iterations=request.max_iterations,
+        )).rotations[0]
+        _count_meetings(met, rooms)
+        rotations.append(rooms)
+        if progress is not None:
+            progress((number + 1) / future, sum(max(0, c - 1) for c in met.values()))
+    return rotations
+
+
+def _pick_sit_outs(units: list[list[str]], sat: dict[str, int], count: int,
+                   rng: random.Random) -> list[str]:
+    """``count`` students in whole units, those who sat out least first: the earliest
+    units in that order whose sizes still allow the rest to add up exactly."""
+    order = sorted(units, key=lambda unit: (max(sat[x] for x in unit), rng.random()))
+    reachable: list[set[int]] = [set() for _ in order] + [{0}]
+    for index in range(len(order) - 1, -1, -1):
+        after = reachable[index + 1]
+        reachable[index] = after | {t + len(order[index]) for t in after
+                                    if t + len(order[index]) <= count}
+    if count not in reachable[0]:
+        raise PlanError(f"{count} students cannot sit out each rotation while the keep-together "
+                        "groups stay whole")
+    picked: list[str] = []
+    need = count
+    for index, unit in enumerate(order):
+        if len(unit) <= need and need - len(unit) in reachable[index + 1]:
+            picked += unit
+            need -= len(unit)
+    return picked
+
+
+def _count_meetings(met: Counter[frozenset[str]], rotation: list[list[str]]) -> None:
+    for room in rotation:
+        for i, a in enumerate(room):
+            for b in room[i + 1:]:
+                met[frozenset((a, b))] += 1
 
 
 def order_rotations(instance: Instance, rotations: list[list[list[int]]]) -> list[list[list[int]]]:

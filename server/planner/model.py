@@ -33,6 +33,9 @@ class PlanRequest:
     (the JSON form ``{"pairs": [["a", "b", 2], ...]}`` is accepted too).
     Give exactly one of ``size`` (students per room) or ``rooms``; ``leftover`` says
     where the students who do not fill a room of ``size`` go (see ``room_sizes``).
+    ``max_size`` (only with ``rooms``) caps the rooms: when ``rooms * max_size`` is less
+    than the class, the others sit out each rotation (they stay in the main room), spread
+    so that nobody sits out twice before everyone has sat out once.
     ``max_iterations`` optionally caps the search so that runs are reproducible
     independently of machine speed.
     """
@@ -42,6 +45,7 @@ class PlanRequest:
     rooms: int | None = None
     rotations: int = 1
     leftover: str = "smaller"
+    max_size: int | None = None
     apart: list[tuple[str, str]] = field(default_factory=list)
     together: list[list[str]] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
@@ -64,6 +68,8 @@ class PlanStats:
     distinct_partners_mean: float
     violations: int
     new_pair_share: float
+    sit_outs_min: int = 0
+    sit_outs_max: int = 0
     seconds: float = 0.0
     violation_details: list[str] = field(default_factory=list)
 
@@ -83,6 +89,8 @@ class PlanStats:
             "distinct_partners_mean": round(self.distinct_partners_mean, 3),
             "violations": self.violations,
             "new_pair_share": round(self.new_pair_share, 4),
+            "sit_outs_min": self.sit_outs_min,
+            "sit_outs_max": self.sit_outs_max,
             "seconds": round(self.seconds, 3),
         }
 
@@ -105,7 +113,7 @@ class Instance:
     """
 
     names: list[str]
-    room_sizes: list[int]
+    room_sizes: list[int]  # sums to n, or less when students sit out (capped rooms)
     future_rotations: int
     fixed: list[list[list[str]]]
     apart: set[tuple[int, int]]
@@ -123,13 +131,19 @@ class Instance:
     def total_rotations(self) -> int:
         return len(self.fixed) + self.future_rotations
 
+    @property
+    def sit_outs(self) -> int:
+        """Students who sit out each rotation (0 unless the rooms are capped)."""
+        return self.n - sum(self.room_sizes)
+
 
 LEFTOVER_RULES = ("smaller", "larger")
 DEFAULT_LEFTOVER = "smaller"
 
 
 def room_sizes(
-    count: int, size: int | None, rooms: int | None, leftover: str = DEFAULT_LEFTOVER
+    count: int, size: int | None, rooms: int | None, leftover: str = DEFAULT_LEFTOVER,
+    max_size: int | None = None,
 ) -> list[int]:
     """Room sizes for ``count`` students, largest first: as even as possible, never a room
     of one.  The one rule ``rapport plan`` and live rotations share.
@@ -139,7 +153,10 @@ def room_sizes(
     * ``size`` k with ``leftover="larger"``: floor(count / k) rooms, so no room holds fewer
       than k and the leftover students join rooms of k + 1; when there are more leftover
       students than rooms (a room would need k + 2), it falls back to "smaller";
-    * ``rooms`` m: m rooms.
+    * ``rooms`` m: m rooms;
+    * ``rooms`` m with ``max_size`` c: the same, but when m rooms would hold more than c,
+      m rooms of exactly c, and the other count - m * c students sit out (the sizes then
+      sum to less than ``count``).
     Sizes then differ by at most one, and when a room of one would remain (two or more
     students), there is one room fewer: 5 students in rooms of 2 are rooms of 3 and 2.
     """
@@ -149,6 +166,8 @@ def room_sizes(
         raise PlanError("no students present to plan for")
     if leftover not in LEFTOVER_RULES:
         raise PlanError(f"leftover must be one of {', '.join(LEFTOVER_RULES)}, got {leftover!r}")
+    if size is not None and max_size is not None:
+        raise PlanError("a most-per-room cap goes with a room count, not a room size")
     if size is not None:
         if not isinstance(size, int) or isinstance(size, bool) or size < 2:
             raise PlanError(f"room size must be a whole number of at least 2, got {size!r}")
@@ -159,6 +178,12 @@ def room_sizes(
         if not isinstance(rooms, int) or isinstance(rooms, bool) or rooms < 1:
             raise PlanError(f"room count must be a positive integer, got {rooms!r}")
         room_count = rooms
+        if max_size is not None:
+            if not isinstance(max_size, int) or isinstance(max_size, bool) or max_size < 2:
+                raise PlanError(f"most students per room must be a whole number of at least 2, "
+                                f"got {max_size!r}")
+            if count > rooms * max_size:
+                return [max_size] * rooms
     room_count = min(room_count, max(1, count // 2))  # no one alone in a room
     base, extra = divmod(count, room_count)
     return [base + 1] * extra + [base] * (room_count - extra)
@@ -232,7 +257,8 @@ def build_instance(request: PlanRequest) -> Instance:
         if duplicates:
             raise PlanError(f"already-run rotation {number} lists {duplicates[0]!r} twice")
 
-    sizes = room_sizes(len(names), request.size, request.rooms, request.leftover)
+    sizes = room_sizes(len(names), request.size, request.rooms, request.leftover,
+                       request.max_size)
     largest_room = sizes[0]
 
     # Merge keep-together groups that share students (union-find over present students).

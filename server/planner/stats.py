@@ -25,6 +25,8 @@ def lower_bound(instance: Instance) -> int:
     bound = instance.prior_repeats
     if future == 0:
         return bound
+    if instance.sit_outs:
+        return bound + _sit_out_bound(instance)
     sizes = instance.room_sizes
     smallest_slots = future * (min(sizes) - 1)
     total_slots = future * sum(size * (size - 1) for size in sizes)
@@ -72,6 +74,17 @@ def lower_bound(instance: Instance) -> int:
     aggregate_excess += total_slots
     counting = bound + math.ceil(max(per_student_excess, aggregate_excess, 0) / 2)
     return max(counting, instance.prior_repeats + _pigeonhole_bound(sizes, future))
+
+
+def _sit_out_bound(instance: Instance) -> int:
+    """With students sitting out, who meets how often depends on who sits out when, so only
+    the aggregate count holds: the future rotations hold M meetings, and at most U of them
+    can be first meetings (pairs not met before and not kept apart); the rest repeat."""
+    n = instance.n
+    meetings = instance.future_rotations * sum(s * (s - 1) // 2 for s in instance.room_sizes)
+    met = {pair for pair, count in instance.prior.items() if count}
+    unmet = n * (n - 1) // 2 - len(met) - len(instance.apart - met)
+    return max(0, meetings - unmet)
 
 
 def _pigeonhole_bound(sizes: list[int], future: int) -> int:
@@ -158,6 +171,7 @@ def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStat
     instance = build_instance(request)
     met = meeting_stats(rotations, instance.history_by_names, students=instance.names)
     details = _violations(rotations, request, instance)
+    sat = sit_out_counts(rotations, instance.names) if instance.sit_outs else {}
     return PlanStats(
         repeats=met.repeats,
         lower_bound=lower_bound(instance),
@@ -167,8 +181,21 @@ def evaluate(rotations: list[list[list[str]]], request: PlanRequest) -> PlanStat
         distinct_partners_mean=met.distinct_partners_mean,
         violations=len(details),
         new_pair_share=met.new_pair_share,
+        sit_outs_min=min(sat.values(), default=0),
+        sit_outs_max=max(sat.values(), default=0),
         violation_details=details,
     )
+
+
+def sit_out_counts(rotations: list[list[list[str]]], present: list[str]) -> dict[str, int]:
+    """How many of the rotations each present student spends outside every room."""
+    counts = dict.fromkeys(present, 0)
+    for rotation in rotations:
+        placed = {str(s) for room in rotation for s in room}
+        for student in present:
+            if student not in placed:
+                counts[student] += 1
+    return counts
 
 
 def _violations(
@@ -177,7 +204,8 @@ def _violations(
     present = set(instance.names)
     apart = [(instance.names[i], instance.names[j]) for i, j in instance.apart]
     groups = [[instance.names[m] for m in unit] for unit in instance.units if len(unit) > 1]
-    expected_sizes = sorted(room_sizes(len(present), request.size, request.rooms, request.leftover))
+    expected_sizes = sorted(room_sizes(len(present), request.size, request.rooms, request.leftover,
+                                       request.max_size))
     details: list[str] = []
     for number, rotation in enumerate(rotations, start=1):
         if number <= len(instance.fixed):
@@ -190,7 +218,8 @@ def _violations(
                 elif student in room_of:
                     details.append(f"rotation {number}: {student} is placed twice")
                 room_of.setdefault(student, room_number)
-        missing = sorted(present - set(room_of))
+        # With capped rooms the students without a room sit out; the size rule counts them.
+        missing = [] if instance.sit_outs else sorted(present - set(room_of))
         details.extend(f"rotation {number}: {student} has no room" for student in missing)
         if sorted(len(room) for room in rotation if room) != expected_sizes:
             details.append(f"rotation {number}: room sizes break the size rule")

@@ -481,7 +481,7 @@ def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
         svc.store, svc.library, identity, size=body.size, rooms=body.rooms,
         rotations=body.rotations, minutes=body.minutes, absent=body.absent,
         apart=body.apart, together=body.together, checkin_room=body.checkin_room,
-        seed=body.seed, leftover=body.leftover, run=run_blocking)
+        seed=body.seed, leftover=body.leftover, max_size=body.max_size, run=run_blocking)
     broadcast.rotation_updated(identity.class_id, record)
     return {}
 

@@ -277,6 +277,8 @@ def test_stats_to_dict_keys() -> None:
         "distinct_partners_mean",
         "violations",
         "new_pair_share",
+        "sit_outs_min",
+        "sit_outs_max",
         "seconds",
     }
     json.dumps(result.stats.to_dict())
