@@ -23,6 +23,10 @@ from server.realtime.senders import QueueManager
 from server.store import RedisStore, open_store
 
 MAX_SOCKET_MESSAGE = 64 * 1024  # the largest event the protocol needs, with room to spare
+# Engine.IO's ping waits behind the deliveries queued for its socket: under overload it can
+# take more than the default 20 s to come back, and dropping a slow client only adds a
+# reconnect and a snapshot to the load. A vanished client is still noticed within 25 + 60 s.
+PING_TIMEOUT_SECONDS = 60
 MAX_HTTP_BODY = 6 * 1024 * 1024  # photo uploads (5 MB) plus multipart overhead
 HTTP_ERROR_CODES = {404: "not_found", 405: "invalid", 413: "too_large", 429: "rate_limited",
                     503: "unavailable"}
@@ -125,6 +129,7 @@ def create_app(config: Config | None = None, *, process_name: str | None = None,
         client_manager=queue,
         cors_allowed_origins=_origin_check(config),
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
+        ping_timeout=PING_TIMEOUT_SECONDS,
         # Snapshots and events are small; compressing them costs CPU for nothing.
         http_compression=False,
         logger=False,

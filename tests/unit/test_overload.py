@@ -9,6 +9,7 @@ outage (a resync of every client). Each behaviour is checked here by saturating 
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -164,3 +165,13 @@ def test_the_store_and_queue_pools_take_more_than_admission_lets_run() -> None:
     finally:
         queue.close()
         handle.close()
+
+
+def test_the_handshake_gives_a_slow_client_a_minute_to_answer_a_ping(
+        rapport: InProcessApp) -> None:
+    """Under overload a ping waits behind the deliveries queued for its socket; Engine.IO's
+    default 20 s dropped clients that were only slow (docs/PROTOCOL.md, *Overload*)."""
+    opened = rapport.web.get("/socket.io/?EIO=4&transport=polling")
+    assert opened.status_code == 200
+    handshake = json.loads(opened.get_data(as_text=True)[1:])  # "0" + the open packet
+    assert (handshake["pingInterval"], handshake["pingTimeout"]) == (25000, 60000)
