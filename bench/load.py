@@ -206,6 +206,7 @@ class Stack:
                        SECRET_KEY="bench-secret-key-0123456789abcdef",
                        RAPPORT_INSTANCE_PATH=str(self.tmp / f"instance-{port}"),
                        RAPPORT_LOG_LEVEL="WARNING",
+                       **processes_setting(self.processes),
                        # each class sits behind its own school address (X-Forwarded-For), so
                        # the per-address limits on creating classes and joining apply per class
                        RAPPORT_TRUSTED_PROXIES="2" if self.processes > 1 else "1")
@@ -245,6 +246,15 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+
+def processes_setting(processes: int) -> dict[str, str]:
+    """RAPPORT_PROCESSES for a server that knows it (one: no message queue), as a deployment
+    of that many processes would set it; nothing for an older tree (it refuses unknown
+    settings)."""
+    if "RAPPORT_PROCESSES" not in (REPO / "server" / "config.py").read_text():
+        return {}
+    return {"RAPPORT_PROCESSES": "one" if processes == 1 else "many"}
 
 
 def nginx_config(tmp: Path, port: int, upstreams: list[int], *, access_log: bool) -> str:
@@ -371,6 +381,7 @@ class Worker:
         self.error_codes: dict[str, int] = defaultdict(int)  # "unavailable", "timeout", ...
         self.busy = 0  # `busy` acks, retried
         self.drain = 0.0  # longest wait for late deliveries after a class's last action
+        self.messages = 0  # Socket.IO messages received in the journeys (a batch is one)
         self.duplicates: dict[str, int] = defaultdict(int)  # per event: nothing new in it
         self.by_event: dict[str, int] = defaultdict(int)  # journey deliveries per event
         self.deliveries = 0
@@ -435,6 +446,8 @@ class Worker:
         on = self._teacher_handler(run) if s is None else self._student_handler(run, s)
 
         def unbatched(event: str, data: Any = None) -> None:
+            if self.in_journey:
+                self.messages += 1  # what the socket carried; deliveries count the events
             if event == "batch":  # several events in one message, in order
                 for name, payload in data["events"]:
                     on(name, payload)
@@ -657,6 +670,7 @@ class Worker:
                 "lat": {k: v.tobytes() for k, v in self.lat.items()},
                 "errors": self.errors, "deliveries": self.journey_deliveries,
                 "error_codes": dict(self.error_codes), "busy": self.busy, "drain": self.drain,
+                "messages": self.messages,
                 "duplicates": dict(self.duplicates), "by_event": dict(self.by_event),
                 "expected": dict(self.expected), "received": dict(self.received),
                 "cpu": time.process_time() - cpu_start,
@@ -824,6 +838,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
     by_event: dict[str, int] = defaultdict(int)
     busy = 0
     drain = 0.0
+    messages = 0
     expected: dict[str, int] = defaultdict(int)
     received: dict[str, int] = defaultdict(int)
     deliveries = 0
@@ -838,6 +853,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         errors += r["errors"]
         busy += r["busy"]
         drain = max(drain, r["drain"])
+        messages += r.get("messages", 0)
         for name, total in (("error_codes", error_codes), ("duplicates", duplicates),
                             ("by_event", by_event)):
             for k, v in r[name].items():
@@ -855,7 +871,7 @@ def run_once(kind: str, classes: int, processes: int, args: argparse.Namespace) 
         cpu_s=cpu1 - cpu0, cpu_per_delivery_us=(cpu1 - cpu0) / max(deliveries, 1) * 1e6,
         extra_cpu_s={k: extra1[k] - extra0[k] for k in extra1},
         errors=len(errors), error_samples=[e for e in errors if e][:5],
-        error_codes=dict(error_codes), busy=busy, drain_s=drain,
+        error_codes=dict(error_codes), busy=busy, drain_s=drain, messages=messages,
         duplicates=dict(duplicates), duplicates_per_class=sum(duplicates.values()) / classes,
         deliveries_per_class=deliveries / classes, by_event=dict(by_event),
         lost={k: expected[k] - received.get(k, 0) for k in expected},
@@ -934,7 +950,8 @@ def print_run(r: dict[str, Any]) -> None:
     for k, v in r["latency"].items():
         print(f"| {k} | {v['n']} | {fmt(v['p50'])} | {fmt(v['p95'])} | {fmt(v['p99'])} |")
     extra = ", ".join(f"{k} {v:.1f} s" for k, v in r["extra_cpu_s"].items())
-    print(f"\ndeliveries {r['deliveries']} ({r['deliveries_per_s']:.0f}/s, "
+    print(f"\ndeliveries {r['deliveries']} ({r['deliveries_per_s']:.0f}/s, in "
+          f"{r['messages']} messages, "
           f"{r['deliveries_per_class']:.0f} per class, {r['duplicates_per_class']:.1f} duplicates "
           f"per class {r['duplicates'] or ''}); server CPU {r['cpu_s']:.1f} s "
           f"({r['cpu_per_delivery_us']:.1f} µs/delivery, {cost_us(r):.1f} with Redis)"
