@@ -26,11 +26,14 @@ from server.domain.projections import (
 )
 from server.domain.records import StudentRecord
 from server.domain.video import video_view
+from server.store.redis_store import RedisStore
 
 
 def build(ctx: SnapshotContext, identity: Identity, host_url: str,
           server_time: int = 0) -> dict[str, Any] | None:
-    """Everything `identity` may see, in one message; None when the class is gone."""
+    """Everything `identity` may see, in one message; None when the class is gone. Its
+    dozen reads cost one round trip to the store (`RedisStore.reading`)."""
+    ctx = _Reading(ctx, ctx.store.reading(identity.class_id, identity.student_id))
     store = ctx.store
     record = store.get_class(identity.class_id)
     if record is None:
@@ -65,6 +68,14 @@ def build(ctx: SnapshotContext, identity: Identity, host_url: str,
     if video is not None:  # only when a video platform is configured
         snap["video"] = video
     return snap
+
+
+class _Reading:
+    """`ctx` with its store reading from one round trip."""
+
+    def __init__(self, ctx: SnapshotContext, store: RedisStore) -> None:
+        self.store, self.handle, self.config = store, ctx.handle, ctx.config
+        self.join_url = ctx.join_url
 
 
 def _round_part(ctx: SnapshotContext, identity: Identity, snap: dict[str, Any],

@@ -35,6 +35,7 @@ from server.store.keys import (
 )
 from server.store.rounds import RoundsRepo
 
+HISTORY = 50  # a student's cards shown as their history, newest first
 CARD_CONTEXTS = 100_000  # students whose card context this process remembers (then forgets all)
 
 
@@ -164,7 +165,7 @@ class CardsRepo(RoundsRepo):
         return list(self.r.hkeys(authors_key(class_id, round_id)))
 
     def student_card_refs(self, class_id: str, student_id: str,
-                          limit: int = 50) -> list[tuple[str, str]]:
+                          limit: int = HISTORY) -> list[tuple[str, str]]:
         refs = self.r.lrange(student_cards_key(class_id, student_id), 0, limit - 1)
         return [tuple(ref.split("/", 1)) for ref in refs]  # type: ignore[misc]
 

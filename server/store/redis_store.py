@@ -9,17 +9,20 @@ deletion, forgetting one student). Every public method turns a Redis failure int
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Iterable
+from typing import cast
 
 import redis
 
 from server.store.attachments import AttachmentsRepo
 from server.store.base import SLIDE_EVERY_SECONDS, StoreUnavailable, dumps, store_boundary
-from server.store.cards import CardsRepo
+from server.store.cards import HISTORY, CardsRepo
 from server.store.checkins import CheckinsRepo
 from server.store.classes import ClassesRepo
+from server.store.client import Client
 from server.store.deadlines import DeadlinesRepo
 from server.store.keys import (
     HEARTBEAT_SECONDS,
@@ -31,7 +34,9 @@ from server.store.keys import (
     class_keys,
     code_key,
     cred_key,
+    current_round_key,
     deadlines_key,
+    host_cards_key,
     index_key,
     names_key,
     notes_key,
@@ -44,6 +49,7 @@ from server.store.keys import (
     replies_key,
     roster_key,
     roster_names_key,
+    rotation_key,
     round_key,
     sockets_key,
     spotlights_key,
@@ -51,6 +57,7 @@ from server.store.keys import (
     students_key,
 )
 from server.store.limits import LimitsRepo
+from server.store.prefetch import Prefetched
 from server.store.presence import PresenceRepo, SocketOpened
 from server.store.rotations import RotationsRepo
 from server.store.students import StudentsRepo
@@ -183,6 +190,22 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
             pipe.hdel(sockets_key(class_id), sid)
         self._unregister(pipe, class_id, their_sockets)
         pipe.execute()
+
+    def reading(self, class_id: str, student_id: str | None = None) -> RedisStore:
+        """This store, its reads of the class answered from one round trip made now (what a
+        snapshot reads: `lua/snapshot_reads.lua`), for a reader of many things at once; the
+        student's card history too when `student_id` is given. Writes go to Redis as usual."""
+        entries = self.lua["snapshot_reads"](
+            keys=[class_key(class_id), students_key(class_id), roster_key(class_id),
+                  sockets_key(class_id), current_round_key(class_id), host_cards_key(class_id),
+                  rotation_key(class_id),
+                  student_cards_key(class_id, student_id) if student_id else ""],
+            args=[round_key(class_id, "%s"), cards_key(class_id, "%s"),
+                  reactions_key(class_id, "%s"), authors_key(class_id, "%s"),
+                  process_key("%s"), replies_key(class_id, "%s", "%s"), HISTORY])
+        view = copy.copy(self)
+        view.r = cast(Client, Prefetched(self.r, entries))
+        return view
 
     def rewrite_append_only_file(self) -> str:
         """Have Redis rewrite its append-only file, so deleted data leaves the disk as well.
