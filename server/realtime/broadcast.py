@@ -231,7 +231,7 @@ def card_moderated(class_id: str, before: CardRecord, after: CardRecord) -> None
 
 
 def answered(class_id: str, round_id: str) -> None:
-    store = services().store
+    store = services().store.reading_round(class_id, round_id)  # one round trip
     ids = store.answered(class_id, round_id)
     students = len(store.list_students(class_id))
 

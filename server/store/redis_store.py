@@ -207,6 +207,20 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
         view.r = cast(Client, Prefetched(self.r, entries))
         return view
 
+    def reading_round(self, class_id: str, round_id: str) -> RedisStore:
+        """This store, its reads of the round's authors and cards and of the class's students
+        answered from one round trip made now (who answered, for the staff and the stage)."""
+        hashes = [authors_key(class_id, round_id), cards_key(class_id, round_id),
+                  students_key(class_id)]
+        pipe = self.r.pipeline()
+        for key in hashes:
+            pipe.hgetall(key)
+        entries = [("h", key, [x for pair in value.items() for x in pair])
+                   for key, value in zip(hashes, pipe.execute(), strict=True)]
+        view = copy.copy(self)
+        view.r = cast(Client, Prefetched(self.r, entries))
+        return view
+
     def rewrite_append_only_file(self) -> str:
         """Have Redis rewrite its append-only file, so deleted data leaves the disk as well.
 
