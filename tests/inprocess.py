@@ -3,8 +3,9 @@ Flask-SocketIO's test clients for teacher, co-host, stage and students, a manual
 scheduler the test ticks. Handlers run synchronously, so by the time `call` returns every event
 it caused has been delivered: nothing to wait for, no sleeps, no ports.
 
-Timers really fire: `app.tick(31)` moves the clock 31 s on and runs one pass of the background
-work (due deadlines, reaction flush, resync, heartbeat), exactly what the loop would do.
+Timers really fire: `rapport.tick(31)` moves the clock 31 s on, running the background work
+(due deadlines, reaction counts, resync, heartbeat) at least every heartbeat period on the way,
+as the loops would. The in-memory Redis reads the same clock, so keys expire by it too.
 """
 
 from __future__ import annotations
