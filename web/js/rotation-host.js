@@ -12,11 +12,12 @@ import { emitAck } from "./socket.js";
  * @typedef {{repeats: number, lower_bound: number | null, max_meetings: number,
  *   first_repeat_rotation: number | null, distinct_partners_min: number,
  *   distinct_partners_mean: number, violations: number, violation_details: string[],
- *   new_pair_share: number, seconds: number}} Stats
+ *   new_pair_share: number, sit_outs_min?: number, sit_outs_max?: number, seconds: number}} Stats
  * @typedef {{id: string, status: "draft" | "running" | "ended", current: number, total: number,
  *   deadline: number | null, server_time: number, settings: any, stats: Stats,
  *   message: {text: string, at: number, from: string} | null, left: string[],
- *   rotations: Member[][][], starters: {kind: string, text: string}[][], rev: number}} Rotation
+ *   rotations: Member[][][], sitting_out?: Member[][], starters: {kind: string, text: string}[][],
+ *   rev: number}} Rotation
  * @typedef {{id: string, base: number, rev: number, server_time: number,
  *   set: Partial<Rotation>, rotations: Record<string, Member[][]>,
  *   starters: Record<string, {kind: string, text: string}[]>}} RotationChange
@@ -204,8 +205,12 @@ export function createRotationHost(deps) {
     const payload = {};
     try {
       const rooms = /** @type {HTMLInputElement} */ (byId("rot-rooms")).value.trim();
-      if (rooms) payload.rooms = readInt("rot-rooms", 1, 100, t("rot.field_rooms"));
-      else {
+      if (rooms) {
+        payload.rooms = readInt("rot-rooms", 1, 100, t("rot.field_rooms"));
+        if (/** @type {HTMLInputElement} */ (byId("rot-max")).value.trim()) {
+          payload.max_size = readInt("rot-max", 2, 20, t("teacher.at_most_per_room"));
+        }
+      } else {
         payload.size = readInt("rot-size", 2, 20, t("rot.field_size"));
         payload.leftover = /** @type {HTMLSelectElement} */ (byId("rot-leftover")).value;
       }
@@ -265,6 +270,10 @@ export function createRotationHost(deps) {
       h("li", null, h("span", { class: "stat-label" }, t("rot.fewest_met"), " "),
         h("strong", null, String(stats.distinct_partners_min))),
     ];
+    if (stats.sit_outs_max) {
+      items.push(h("li", null, h("span", { class: "stat-label" }, t("rot.sit_outs_per_student"), " "),
+        h("strong", null, t("rot.sit_outs_range", { min: stats.sit_outs_min || 0, max: stats.sit_outs_max }))));
+    }
     const details = Array.isArray(stats.violation_details) ? stats.violation_details : [];
     const warning = stats.violations > 0
       ? h("div", { class: "banner warn" },
@@ -367,9 +376,13 @@ export function createRotationHost(deps) {
     for (const size of sizes) counts.set(size, (counts.get(size) || 0) + 1);
     const parts = [...counts].map(([size, count]) => t("rot.rooms_of", { count, size }));
     const asked = rot.settings && rot.settings.rooms;
-    setText("rot-sizes", asked && asked > sizes.length
-      ? t("rot.room_sizes_fewer", { sizes: parts.join(", "), asked })
-      : t("rot.room_sizes", { sizes: parts.join(", ") }));
+    const index = rot.rotations.indexOf(next);
+    const out = (rot.sitting_out && rot.sitting_out[index]) || [];
+    setText("rot-sizes", out.length
+      ? t("rot.room_sizes_sit_out", { sizes: parts.join(", "), count: out.length })
+      : asked && asked > sizes.length
+        ? t("rot.room_sizes_fewer", { sizes: parts.join(", "), asked })
+        : t("rot.room_sizes", { sizes: parts.join(", ") }));
   }
 
   function renderGrid() {
@@ -390,6 +403,7 @@ export function createRotationHost(deps) {
         starters[i] && starters[i].text
           ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, t("rot.starter"), " "), starters[i].text)
           : null));
+      const out = (rot.sitting_out && rot.sitting_out[r]) || [];
       const titleId = `rot-title-${r}`;
       return h("section", { class: `rot-block${isNow ? " current" : ""}${begun && !isNow ? " past" : ""}`, "aria-labelledby": titleId },
         h("div", { class: "row spread" },
@@ -399,7 +413,8 @@ export function createRotationHost(deps) {
             deps.isTeacher() ? h("button", { type: "button", class: "secondary small", dataset: { fkey: `zoom-${r}` }, "aria-label": t("rot.zoom_csv_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "zoom") } }, "Zoom CSV") : null,
             h("button", { type: "button", class: "secondary small", dataset: { fkey: `csv-${r}` }, "aria-label": t("rot.csv_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "csv") } }, "CSV"),
             h("button", { type: "button", class: "secondary small", dataset: { fkey: `print-${r}` }, "aria-label": t("rot.print_label", { rotation: r + 1 }), on: { click: () => exportRotation(r + 1, "html") } }, t("rot.print")))),
-        h("ol", { class: "room-grid" }, roomEls));
+        h("ol", { class: "room-grid" }, roomEls),
+        out.length ? h("p", { class: "sitting-out muted small" }, t("rot.sitting_out", { names: out.map((m) => m.name).join(", ") })) : null);
     });
     keepFocus(() => replace(byId("rot-grid"), blocks));
   }
