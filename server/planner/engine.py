@@ -75,7 +75,38 @@ def _plan_with_sit_outs(
     (ties at random, keep-together groups whole), then the others are planned into the
     rooms around every meeting so far.  With single students this keeps the sit-out counts
     within one of each other after every rotation: nobody sits out twice before everyone
-    has sat out once.  Rotations are not reordered (that would break the spread)."""
+    has sat out once.  Rotations are not reordered (that would break the spread).  Planning
+    one rotation at a time can paint itself into a corner, so whole attempts (a quarter of
+    the time limit each; four when ``max_iterations`` makes runs reproducible) are repeated
+    with fresh random choices, keeping the one with the fewest repeats, until one reaches
+    the lower bound."""
+    bound = lower_bound(instance)
+    limit = max(0.0, float(request.time_limit))
+    deadline = time.perf_counter() + limit
+    best: tuple[int, list[list[list[str]]]] | None = None
+    attempt = 0
+    while True:
+        share = min(limit / 4, max(0.0, deadline - time.perf_counter()))
+        found = _sit_out_attempt(request, instance, random.Random(rng.randrange(2**63)), share)
+        attempt += 1
+        if best is None or found[0] < best[0]:
+            best = found
+        if progress is not None:
+            progress(min(1.0, 1 - (deadline - time.perf_counter()) / limit) if limit else 1.0,
+                     best[0])
+        if best[0] <= bound:
+            break
+        if request.max_iterations is not None:
+            if attempt >= 4:
+                break
+        elif time.perf_counter() >= deadline:
+            break
+    return best[1]
+
+
+def _sit_out_attempt(request: PlanRequest, instance: Instance, rng: random.Random,
+                     time_limit: float) -> tuple[int, list[list[list[str]]]]:
+    """One pass over the future rotations: (repeats, rotations)."""
     names = instance.names
     sat = sit_out_counts(instance.fixed, names)  # already-run rotations count too
     units = [[names[m] for m in unit] for unit in instance.units]
@@ -84,7 +115,7 @@ def _plan_with_sit_outs(
     for rotation in instance.fixed:
         _count_meetings(met, rotation)
     rotations = [[list(room) for room in rotation] for rotation in instance.fixed]
-    deadline = time.perf_counter() + max(0.0, float(request.time_limit))
+    deadline = time.perf_counter() + time_limit
     future = instance.future_rotations
     for number in range(future):
         out = set(_pick_sit_outs(units, sat, instance.sit_outs, rng))
@@ -102,9 +133,7 @@ def _plan_with_sit_outs(
         )).rotations[0]
         _count_meetings(met, rooms)
         rotations.append(rooms)
-        if progress is not None:
-            progress((number + 1) / future, sum(max(0, c - 1) for c in met.values()))
-    return rotations
+    return sum(max(0, c - 1) for c in met.values()), rotations
 
 
 def _pick_sit_outs(units: list[list[str]], sat: dict[str, int], count: int,
