@@ -1,6 +1,7 @@
 """Fewer, larger deliveries where nobody can tell: the events of a class that come in bursts
-(cards arriving, `answered`, reaction counts) wait a short window (`RAPPORT_BATCH_MS`, 25 ms)
-and then go out together, one `batch` message per audience instead of one message per event.
+(cards arriving, `answered`, reaction counts, students coming online) wait a short window
+(`RAPPORT_BATCH_MS`, 25 ms) and then go out together, one `batch` message per audience
+instead of one message per event.
 
 Order is kept for every socket: a class's events are queued in the order they were made, any
 other event of the class first sends what is queued, and the queue is cut into batches so that
@@ -18,7 +19,8 @@ from typing import Any
 
 from server.extensions import socketio
 
-COALESCED = frozenset({"card.added", "card.updated", "card.removed", "answered", "reactions"})
+COALESCED = frozenset({"card.added", "card.updated", "card.removed", "answered", "reactions",
+                       "presence"})
 _EVERYONE = frozenset({"teacher", "cohost", "stage", "students"})
 _LOCKS = 64
 

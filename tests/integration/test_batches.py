@@ -31,10 +31,15 @@ def test_bursts_arrive_complete_and_in_order(redis_url, make_server, clients) ->
     teacher = clients(server.url, {"token": klass.teacher_secret})
     cohost = clients(server.url, {"token": klass.cohost_secret})
     stage = clients(server.url, {"token": klass.teacher_secret, "view": "stage"})
-    kids = [clients(server.url, {"token": klass.join(f"Kid {i}")["seat_token"]})
-            for i in range(KIDS)]
+    seats = [klass.join(f"Kid {i}") for i in range(KIDS)]
+    kids = [clients(server.url, {"token": seat["seat_token"]}) for seat in seats]
     for kid in kids:
         kid.wait_for("snapshot")
+    for seat in seats:  # the class coming online reaches the staff, each student once
+        for staff in (teacher, cohost):
+            staff.wait_for("presence", lambda d, s=seat: d == {"student_id": s["student_id"],
+                                                               "online": True})
+    assert len(teacher.received("presence")) == KIDS
     start_open_round(teacher)
 
     # A burst: every student posts at once (two of them for the teacher only).
