@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 
 from server.domain.classes import Identity
 from server.domain.errors import Forbidden, InvalidInput
+from server.domain.projections import sitting_out
 from server.domain.records import RotationRecord
 from server.store.redis_store import RedisStore
 
@@ -33,6 +34,16 @@ def export_rows(record: RotationRecord, number: int, names: dict[str, str]
         raise InvalidInput("No such rotation.")
     return [(f"Room {i + 1}", sid) for i, room in enumerate(record["rotations"][number - 1])
             for sid in room]
+
+
+SITTING_OUT = "Main room (sitting out)"
+
+
+def sitting_out_rows(record: RotationRecord, number: int) -> list[tuple[str, str]]:
+    """(SITTING_OUT, student id) for the students who sit out rotation `number` (1-based)
+    when the rooms are capped: the plain list and the printed page name them, Zoom does not
+    (they stay in the main session)."""
+    return [(SITTING_OUT, sid) for sid in sitting_out(record)[number - 1]]
 
 
 def require_email_access(identity: Identity) -> None:

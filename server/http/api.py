@@ -333,6 +333,7 @@ def export_rotation(class_id: str, number: int) -> Response:
         body = spreadsheet.csv_text(("Pre-assign Room Name", "Email Address"),
                                     rotation_export.zoom_csv_rows(assigned))
         return _download(body, "text/csv", f"rotation-{number}-zoom.csv")
+    rows = rows + rotation_export.sitting_out_rows(record, number)  # not for Zoom: main room
     if fmt == "html":
         where = spreadsheet.zone(request.args.get("tz"))
         class_record = classes.require_class(svc.store, class_id)

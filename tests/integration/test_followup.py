@@ -177,3 +177,38 @@ def test_shared_topic_starter(rapport: InProcessApp) -> None:
     ok(teacher.call("rotation.plan", {"size": 2, "rotations": 1, "minutes": 5}))
     starter: dict[str, Any] = teacher.first("rotation.updated")["rotation"]["starters"][0][0]
     assert starter["kind"] == "shared" and starter["topic"] == "basketball"
+
+
+def test_capped_rooms_over_the_protocol(rapport: InProcessApp) -> None:
+    """rotation.plan with max_size: the staff view says who sits out; the plain list and the
+    printed page name them under the main room, the Zoom file leaves them out."""
+    klass = rapport.create_class()
+    names = ["Ana", "Ben", "Cy", "Di", "Ed"]
+    auth = {"Authorization": f"Bearer {klass.teacher_secret}"}
+    seats = [klass.join(n) for n in names]
+    kids = [rapport.connect({"token": s["seat_token"]}) for s in seats]
+    for k in kids:
+        k.first("snapshot")
+    teacher = rapport.connect({"token": klass.teacher_secret})
+    teacher.first("snapshot", lambda d: sum(s["online"] for s in d["students"]) == 5)
+    refused = teacher.call("rotation.plan", {"size": 2, "max_size": 2, "rotations": 2,
+                                             "minutes": 5})
+    assert refused["error"]["code"] == "invalid"
+    ok(teacher.call("rotation.plan", {"rooms": 2, "max_size": 2, "rotations": 5,
+                                      "minutes": 5}))
+    view = teacher.first("rotation.updated")["rotation"]
+    out = [[m["name"] for m in row] for row in view["sitting_out"]]
+    assert [len(row) for row in out] == [1] * 5
+    assert sorted(name for row in out for name in row) == sorted(names)  # each once
+    assert view["stats"]["sit_outs_min"] == view["stats"]["sit_outs_max"] == 1
+    assert all(sum(map(len, rooms)) == 4 for rooms in view["rotations"])
+    base = f"/api/classes/{klass.class_id}/rotations/1/export"
+    plain = rapport.web.get(base, headers=auth).data.decode("utf-8-sig").splitlines()
+    assert plain[-1] == f"1,Main room (sitting out),{out[0][0]}" and len(plain) == 6
+    page = rapport.web.get(base, query_string={"format": "html"},
+                           headers=auth).get_data(as_text=True)
+    assert "Main room (sitting out)" in page
+    rapport.web.post(f"/api/classes/{klass.class_id}/roster", data=roster_csv(names, set()),
+                     headers={**auth, "Content-Type": "text/csv"})
+    zoom = rapport.web.get(base, query_string={"format": "zoom"}, headers=auth)
+    assert len(zoom.data.decode("utf-8-sig").splitlines()) == 5  # header + the 4 in rooms
