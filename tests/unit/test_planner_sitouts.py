@@ -194,3 +194,28 @@ def test_no_cap_means_nobody_sits_out() -> None:
     view = rotation_for_staff(record, {}, 0)
     assert view is not None and view["sitting_out"] == [[], []]
     assert sum(map(len, record["rotations"][0])) == 7
+
+
+def test_a_student_who_leaves_is_planned_around_and_the_spread_holds() -> None:
+    store, class_id = _store_with(9)
+    teacher = Identity(class_id, "teacher")
+    record = rotations.build_plan(
+        store, load_library(), teacher, size=None, rooms=2, max_size=3, rotations=5,
+        minutes=5, absent=[], apart=[], together=[])
+    rotations.start_rotation(store, teacher)
+    leaver = record["rotations"][1][0][0]  # in a room of rotation 2, which is still to come
+    changed = rotations.student_left(store, load_library(), class_id, leaver)
+    assert changed is not None
+    _before, updated = changed
+    assert updated["rotations"][0] == record["rotations"][0]  # the running one stays
+    assert all(leaver not in room for rot in updated["rotations"][1:] for room in rot)
+    out = rotation_for_staff(updated, {}, 0)
+    assert out is not None
+    sat = Counter(m["id"] for row in out["sitting_out"] for m in row)
+    stayed = [s for s in updated["students"] if s != leaver]
+    # 8 students left, 6 seats: 2 sit out each rotation to come (3 of 9 sat out the first,
+    # which counts for the spread)
+    assert [len(row) for row in out["sitting_out"]][1:] == [2, 2, 2, 2]
+    counts = [sat[s] for s in stayed]
+    assert max(counts) - min(counts) <= 1
+    assert updated["stats"]["violations"] == 0
