@@ -14,10 +14,13 @@ snapshot that already has it changes nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from server.extensions import socketio
+
+log = logging.getLogger(__name__)
 
 COALESCED = frozenset({"card.added", "card.updated", "card.removed", "answered", "reactions",
                        "presence"})
@@ -114,7 +117,10 @@ class Deliveries:
 
     def _flush_later(self, class_id: str) -> None:
         socketio.sleep(self.window)
-        self.flush(class_id)
+        try:
+            self.flush(class_id)
+        except Exception:  # the queue is down: clients resync when the store is back
+            log.exception("could not send the waiting events of class %s", class_id)
 
     def _send_queued(self, class_id: str) -> None:
         """Under the class's lock, so nothing of the class is sent in between."""
