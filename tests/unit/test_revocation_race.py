@@ -38,8 +38,9 @@ def _class_with_a_student(app: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def _remove(app: Any, made: dict[str, Any], student_id: str) -> None:
     store = app.extensions["rapport"].store
     teacher = classes.Identity(made["class_id"], "teacher")
-    classes.remove_student(store, teacher, student_id)
-    broadcast.student_removed(made["class_id"], student_id)
+    with app.app_context():  # as in a handler: the broadcast reaches the app's deliveries
+        classes.remove_student(store, teacher, student_id)
+        broadcast.student_removed(made["class_id"], student_id)
 
 
 def test_removed_before_the_socket_is_in_its_rooms(app, monkeypatch) -> None:
