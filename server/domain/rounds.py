@@ -411,16 +411,20 @@ def edit_card(store: RedisStore, identity: Identity, card_id: str, changes: Card
     return previous[0], after
 
 
-def withdraw_card(store: RedisStore, identity: Identity, card_id: str) -> CardRecord:
+def withdraw_card(store: RedisStore, identity: Identity, card_id: str
+                  ) -> tuple[CardRecord, bool]:
+    """Delete the author's card; returns it and whether it was in the spotlight (then every
+    screen must be told the spotlight is empty)."""
     current, card = _own_open_card(store, identity, card_id)
     store.delete_card(identity.class_id, current["id"], card)
     for kind in ATTACHMENT_KINDS:
         item_id = attachment_id(card, kind)
         if item_id:
             store.delete_attachment(kind, identity.class_id, item_id)
-    if current.get("spotlight") == card_id:
+    spotlit = current.get("spotlight") == card_id
+    if spotlit:
         store.update_round(identity.class_id, current["id"], lambda _r: {"spotlight": None})
-    return card
+    return card, spotlit
 
 
 def _staff_card(store: RedisStore, identity: Identity, card_id: str, *, round_id: str | None

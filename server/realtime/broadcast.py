@@ -218,9 +218,13 @@ def card_edited(class_id: str, before: CardRecord, after: CardRecord) -> None:
         answered(class_id, after["round_id"])
 
 
-def card_withdrawn(class_id: str, card: CardRecord) -> None:
+def card_withdrawn(class_id: str, card: CardRecord, *, spotlit: bool = False) -> None:
+    """The card gone, the new count, then (when it was spotlit) an emptied spotlight: the
+    stage and every student would otherwise keep showing a card its author took back."""
     card_changed(class_id, card, None)
     answered(class_id, card["round_id"])
+    if spotlit:
+        spotlight(class_id, None)
 
 
 def card_moderated(class_id: str, before: CardRecord, after: CardRecord) -> None:

@@ -418,8 +418,8 @@ def edit_card(identity: Identity, body: EditCard) -> Ack:
 
 
 def withdraw_card(identity: Identity, body: CardRef) -> Ack:
-    card = rounds.withdraw_card(services().store, identity, body.card_id)
-    broadcast.card_withdrawn(identity.class_id, card)
+    card, spotlit = rounds.withdraw_card(services().store, identity, body.card_id)
+    broadcast.card_withdrawn(identity.class_id, card, spotlit=spotlit)
     return {}
 
 

@@ -174,6 +174,26 @@ def test_spotlight_hide_approve_and_reactions(rapport: InProcessApp) -> None:
     ok(teacher.call("card.star", {"card_id": ben_card["id"], "starred": True}))
 
 
+def test_withdrawing_the_spotlit_card_empties_every_screens_spotlight(
+        rapport: InProcessApp) -> None:
+    """The author takes back the card on the projector: the stage and the class stop showing it
+    at once (the stored round already spotlit nothing; live screens were never told)."""
+    klass = rapport.create_class()
+    teacher, stage = rapport.teacher(klass), rapport.stage(klass)
+    ana = rapport.student(klass.join("Ana"))
+    ben = rapport.student(klass.join("Ben"))
+    start_open_round(teacher)
+    posted = ok(ana.call("card.submit", card("ana-spot-0001", "My compass")))["card"]
+    ok(teacher.call("spotlight.set", {"card_id": posted["id"]}))
+    for c in (stage, ben, teacher):
+        c.first("spotlight", lambda d: d["card"] and d["card"]["id"] == posted["id"])
+    ok(ana.call("card.withdraw", {"card_id": posted["id"]}))
+    rapport.tick(0.1)  # the batched card.removed goes out too
+    for c in (stage, ben, ana, teacher):
+        assert c.received("spotlight")[-1] == {"card": None}
+    assert "My compass" not in str(rapport.stage(klass).first("snapshot"))
+
+
 def test_offensive_text_is_flagged_for_review_not_deleted(rapport: InProcessApp) -> None:
     klass = rapport.create_class()
     teacher = rapport.teacher(klass)
