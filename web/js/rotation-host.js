@@ -481,19 +481,29 @@ export function createRotationHost(deps) {
   }
 
   let resyncing = false;
+  // The newest change heard of: one that comes while the whole plan is being fetched may be
+  // newer than the plan that arrives.
+  let newest = { id: "", rev: -1 };
 
   /**
    * Staff get a plan's changes, not the plan: apply one to the plan and revision it was made
-   * from; any other plan or revision here means a change was missed, so fetch the whole plan.
+   * from; any other plan or revision here means a change was missed, so fetch the whole plan
+   * (again, at most a few times, while changes newer than the fetched plan keep coming).
    * @param {RotationChange} change
    */
   async function applyChange(change) {
+    if (!change) return;
+    if (change.id !== newest.id || change.rev > newest.rev) newest = { id: change.id, rev: change.rev };
     const rot = state.rotation;
-    if (!change || resyncing) return;
+    if (resyncing) return;
     if (!rot || rot.id !== change.id || rot.rev !== change.base) {
       resyncing = true;
       try {
-        await deps.resync();
+        for (let tries = 0; tries < 3; tries += 1) {
+          await deps.resync();
+          const now = state.rotation;
+          if (!now || now.id !== newest.id || now.rev >= newest.rev) break;
+        }
       } finally {
         resyncing = false;
       }
