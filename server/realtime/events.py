@@ -18,6 +18,7 @@ and the table that registers them: the socket side of docs/PROTOCOL.md, read aga
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -241,7 +242,10 @@ def on_connect(server: Any, sid: str, environ: dict[str, Any], auth: Any) -> Non
     except StoreUnavailable as exc:
         # Not the client's fault: it should retry, and keep its seat token.
         _store_error(exc)
-        senders.forget(sid)
+        admitted = senders.forget(sid)
+        if admitted is not None:  # opened in the store: forget it there too, if it answers
+            with contextlib.suppress(StoreUnavailable):
+                svc.store.socket_closed(admitted.identity.class_id, sid)
         raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
                       ) from None
     if identity.student_id and opened.student_sockets == 1:
