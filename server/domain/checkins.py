@@ -305,11 +305,27 @@ def capacity_check(students: Iterable[CheckinStudent | Mapping[str, Any]], slots
 # ---- the plan --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Because:
+    """Why a slot goes to a student, as data, so that a page can say it in its own language and
+    number the weeks as it shows them (`PlannedSlot.reasons` is the English for exports)."""
+
+    kind: str  # "carried" (missed last time), "not_seen" or "in_turn"
+    last_week: int | None  # "in_turn": the week last seen (same scale as `PlannedSlot.week`)
+    weighted: tuple[str, ...] = ()  # the weighted tags, when the student's weight is not 1
+    weight: str | None = None  # that weight, as "2" or "1.5"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "last_week": self.last_week,
+                "weighted": list(self.weighted), "weight": self.weight}
+
+
+@dataclass(frozen=True)
 class PlannedSlot:
     week: int  # same scale as the history and `current_week`
     slot: int  # 0-based within the week
     student_id: str
     reasons: tuple[str, ...]
+    because: Because | None = None
 
     @property
     def why(self) -> str:
@@ -349,7 +365,8 @@ class CheckinPlan:
             "meeting_minutes": self.meeting_minutes, "horizon_weeks": self.horizon_weeks,
             "weeks": [{"week": self.start_week + index,
                        "slots": [{"slot": slot.slot, "student_id": slot.student_id,
-                                  "why": slot.why, "reasons": list(slot.reasons)}
+                                  "why": slot.why, "reasons": list(slot.reasons),
+                                  "because": slot.because.to_dict() if slot.because else None}
                                  for slot in week]}
                       for index, week in enumerate(self.weeks)],
             "meetings": dict(self.meetings), "unseen": self.unseen(),
@@ -386,6 +403,13 @@ class _Queue:
         if self.seen and not self.carried_forward:
             reasons.append(f"next in turn — last seen week {self.last_seen[0]}")
         return tuple(reasons)
+
+    def because(self) -> Because:
+        weighted = self.weight != 1
+        kind = "carried" if self.carried_forward else "in_turn" if self.seen else "not_seen"
+        return Because(kind, self.last_seen[0] if kind == "in_turn" else None,
+                       tuple(self.weighted_tags) if weighted else (),
+                       _format_weight(self.weight) if weighted else None)
 
 
 def plan_checkins(students: Iterable[CheckinStudent | Mapping[str, Any]], slots_per_week: int,
@@ -458,7 +482,7 @@ def plan_checkins(students: Iterable[CheckinStudent | Mapping[str, Any]], slots_
         for slot in range(slots_per_week if heap else 0):
             _, student_id = heapq.heappop(heap)
             queue = queues[student_id]
-            planned.append(PlannedSlot(week, slot, student_id, queue.reasons()))
+            planned.append(PlannedSlot(week, slot, student_id, queue.reasons(), queue.because()))
             meetings[student_id] += 1
             # The plan assumes the meeting happens; a miss is fed back through `history`.
             queue.virtual_time += 1 / queue.weight

@@ -82,6 +82,7 @@ def test_checkins_and_connection_record(live_server, browser: Browser,
     tp.locator("#lang-menu").select_option("es")
     expect(capacity).to_contain_text("Sí: puedes hablar con todos", timeout=T)
     expect(panel.locator(".ci-week h4").first).to_have_text("Semana 1 (esta semana)")
+    expect(slots.first.locator(".ci-why")).to_have_text("aún no atendido; ELL: peso 2×")
     shot(tp, "checkins-es-laptop")
     tp.locator("#lang-menu").select_option("en")
     expect(capacity).to_contain_text("Yes: everyone can be seen", timeout=T)

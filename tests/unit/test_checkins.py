@@ -213,6 +213,10 @@ def test_done_history_advances_and_late_history_is_ignored() -> None:
                          current_week=2)
     assert plan.schedule() == [["c"], ["a"], ["b"]]
     assert plan.weeks[1][0].why == "next in turn — last seen week 0"
+    # The same as data, for a page that words it in its language and numbers weeks its way.
+    assert plan.to_dict()["weeks"][1]["slots"][0]["because"] == {
+        "kind": "in_turn", "last_week": 0, "weighted": [], "weight": None}
+    assert plan.weeks[0][0].because is not None and plan.weeks[0][0].because.kind == "not_seen"
 
 
 def test_late_joiner_does_not_take_a_streak_of_slots() -> None:
@@ -384,7 +388,9 @@ def test_plan_to_dict_is_json_ready() -> None:
     json.dumps(data)
     assert data["weeks"][0]["slots"][0] == {"slot": 0, "student_id": "a",
                                            "why": "not seen yet; ELL: weighted 2x",
-                                           "reasons": ["not seen yet", "ELL: weighted 2x"]}
+                                           "reasons": ["not seen yet", "ELL: weighted 2x"],
+                                           "because": {"kind": "not_seen", "last_week": None,
+                                                       "weighted": ["ELL"], "weight": "2"}}
     assert data["meetings"]["a"] == 7  # weight 2 of a total 4, over 14 slots
     assert Counter(data["meetings"].values()) == Counter({7: 1, 4: 1, 3: 1})
 

@@ -6,7 +6,8 @@ import { onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
- * @typedef {{slot: number, student_id: string, name: string, why: string, reasons: string[]}} Slot
+ * @typedef {{kind: string, last_week: number | null, weighted: string[], weight: string | null}} Because
+ * @typedef {{slot: number, student_id: string, name: string, why: string, reasons: string[], because?: Because | null}} Slot
  * @typedef {{week: number, student_id: string, slot: number, status: "done" | "missed", at: number}} LogEntry
  * @typedef {{capacity: any, weeks: {week: number, slots: Slot[]}[], meetings: Record<string, number>,
  *   unseen: string[], settings: any, log: LogEntry[], start_week?: number}} Checkins
@@ -122,6 +123,26 @@ export function createCheckins(deps) {
     }
   }
 
+  /**
+   * Why this student gets this slot, in the page's language and with the weeks numbered as the
+   * page shows them ("Week 1" is the plan's first week); the English `why` for an older plan.
+   * @param {Slot} slot @param {number} start
+   */
+  function why(slot, start) {
+    const b = slot.because;
+    if (!b) return slot.why;
+    const parts = [];
+    if (b.kind === "carried") parts.push(t("ci.why_carried"));
+    else if (b.kind === "not_seen") parts.push(t("ci.why_not_seen"));
+    if (b.weight) parts.push(t("ci.why_weighted", { tags: b.weighted.join("/"), weight: b.weight }));
+    if (b.kind === "in_turn") {
+      parts.push(b.last_week !== null && b.last_week >= start
+        ? t("ci.why_in_turn_week", { week: b.last_week - start + 1 })
+        : t("ci.why_in_turn_earlier"));
+    }
+    return parts.join("; ");
+  }
+
   function renderWeeks() {
     const weeks = plan?.weeks || [];
     const start = weeks.length ? weeks[0].week : 0;
@@ -137,7 +158,7 @@ export function createCheckins(deps) {
               h("div", { class: "ci-who" },
                 h("span", { class: "ci-name" }, slot.name),
                 tags.map((tag) => h("span", { class: "tag" }, tag)),
-                h("span", { class: "ci-why muted small" }, slot.why)),
+                h("span", { class: "ci-why muted small" }, why(slot, start))),
               done
                 ? h("span", { class: `pill ${done.status}`, tabindex: "-1", dataset: { fkey: `ci-${week.week}-${slot.slot}` } },
                   done.status === "done" ? t("ci.done") : t("ci.missed"))
