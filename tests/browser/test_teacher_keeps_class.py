@@ -119,6 +119,8 @@ def test_presenting_leaves_nothing_private_on_the_page(live_server, browser, con
     ben = new_page(browser, contexts, PHONE)
     student_joins(ana.page, base, code, "Ana")
     student_joins(ben.page, base, code, "Ben")
+    cy = new_page(browser, contexts, PHONE)
+    student_joins(cy.page, base, code, "Cy")
     teacher_starts_round(tp, "I keep bees on my balcony")
     stage = open_stage(browser, contexts, tp, base)
     student_posts(ana.page, PRIVATE_CARD, to_class=False)
@@ -131,7 +133,7 @@ def test_presenting_leaves_nothing_private_on_the_page(live_server, browser, con
     private.get_by_role("button", name="Send privately").click()
     expect(private.locator(".thread-list")).to_contain_text(PRIVATE_REPLY, timeout=T)
     expect(teacher_card(tp, CLASS_CARD)).to_be_visible()
-    expect(stage.page.locator("#stage-answered")).to_have_text("2 of 2 answered", timeout=T)
+    expect(stage.page.locator("#stage-answered")).to_have_text("2 of 3 answered", timeout=T)
     shot(stage.page, "stage-round-corner")
 
     tp.get_by_role("button", name="Presenting: off").click()
@@ -150,6 +152,10 @@ def test_presenting_leaves_nothing_private_on_the_page(live_server, browser, con
         assert CLASS_CARD in text  # the class card stays: the round goes on
 
     assert_nothing_private()
+    # A "just for you" card arriving now is not announced by its author's name either.
+    student_posts(cy.page, "Cy's private card", to_class=False)
+    expect(tp.locator("#answered-count")).to_have_text("3 of 3 answered", timeout=T)
+    assert "Cy" not in tp.locator("#status").inner_text()
     shot(tp, "teacher-presenting-laptop")
     tp.reload()  # remembered across reload
     expect(tp.locator("#conn")).to_have_text("Connected", timeout=T)
@@ -183,4 +189,4 @@ def test_presenting_leaves_nothing_private_on_the_page(live_server, browser, con
     dialog.get_by_label("Type the class name to confirm").fill("Period 4 Art")
     dialog.get_by_role("button", name="Delete the class").click()
     expect(tp.locator("#fatal")).to_contain_text("was deleted", timeout=T)
-    assert_clean([teacher, ana, ben, stage], base)
+    assert_clean([teacher, ana, ben, cy, stage], base)

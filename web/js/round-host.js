@@ -496,7 +496,9 @@ export function createRoundHost(deps) {
     state.cards.set(card.id, { ...old, ...card });
     renderCard(/** @type {Card} */ (state.cards.get(card.id)));
     show("no-cards", false);
-    if (!old) deps.say(t("host.new_card", { name: card.author }));
+    // While presenting, a "just for you" card is not on the screen: neither is who sent one.
+    const hidden = card.visibility === "teacher" && document.body.classList.contains("presenting");
+    if (!old && !hidden) deps.say(t("host.new_card", { name: card.author }));
     renderSpotlight();
   }
 

@@ -406,7 +406,7 @@ async function onCopyJoinLink() {
   const url = state.cls?.join_url;
   if (!url) return;
   const ok = await copyText(url);
-  say(ok ? "Join link copied. Paste it into the video call’s chat." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+  say(ok ? t("teacher.say_link_copied") : t("teacher.say_copy_failed"), ok ? "ok" : "error");
 }
 
 let lockBusy = false;
@@ -420,7 +420,7 @@ async function onToggleLock() {
   try {
     const result = await emitAck(state.socket, "class.lock", { locked: !state.cls.locked });
     if (result.class) renderClass({ ...state.cls, ...result.class });
-    say(state.cls.locked ? "Class locked. New students cannot join." : "Class unlocked. Students can join.", "ok");
+    say(state.cls.locked ? t("teacher.say_locked") : t("teacher.say_unlocked"), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   } finally {
@@ -473,7 +473,7 @@ function openRename(id) {
       form.remove();
       if (result.student) upsertStudent(result.student, false);
       else fillRow(li, /** @type {Student} */ (state.students.get(id)));
-      say(`Renamed to ${name}.`, "ok");
+      say(t("teacher.say_renamed", { name }), "ok");
       const again = li.querySelector("button");
       if (again) /** @type {HTMLElement} */ (again).focus();
     } catch (err) {
@@ -545,7 +545,7 @@ async function onRemoveConfirmed() {
   try {
     await emitAck(state.socket, "student.remove", { student_id: id });
     dropStudent(id);
-    say(`${name} was removed.`, "ok");
+    say(t("teacher.say_removed", { name }), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   }
@@ -604,7 +604,7 @@ async function onCohostRotate() {
     const result = await api("POST", `/api/classes/${encodeURIComponent(state.cls.id)}/secrets/cohost`, { token: state.key });
     saveCohost(result.url || "");
     renderCohost();
-    say("New co-host link made. The old one no longer works.", "ok");
+    say(t("teacher.say_cohost_new"), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   }
@@ -617,7 +617,7 @@ async function onCohostRevokeConfirmed() {
     await api("DELETE", `/api/classes/${encodeURIComponent(state.cls.id)}/secrets/cohost`, { token: state.key });
     saveCohost("");
     renderCohost();
-    say("Co-host link turned off.", "ok");
+    say(t("teacher.say_cohost_off"), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   }
@@ -628,7 +628,7 @@ async function onCohostCopy() {
   const url = readCohost();
   if (!url) return;
   const ok = await copyText(url);
-  say(ok ? "Co-host link copied." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+  say(ok ? t("teacher.say_cohost_copied") : t("teacher.say_copy_failed"), ok ? "ok" : "error");
 }
 
 /** Open the stage view in a new tab, passing the key in the fragment only at click time. */
@@ -883,7 +883,7 @@ function wireSocket() {
   socket.on("student.joined", (/** @type {{student: Student}} */ msg) => {
     const isNew = !state.students.has(msg.student.id);
     upsertStudent(msg.student, isNew);
-    if (isNew) say(`${msg.student.name} joined.`);
+    if (isNew) say(t("teacher.say_joined", { name: msg.student.name }));
   });
   socket.on("student.updated", (/** @type {{student: Student}} */ msg) => upsertStudent(msg.student, false));
   socket.on("student.removed", (/** @type {{student_id: string}} */ msg) => dropStudent(msg.student_id));
@@ -928,7 +928,7 @@ function wireControls() {
   });
   byId("own-copy").addEventListener("click", async () => {
     const ok = await copyText(ownLink());
-    say(ok ? "Your link is copied. Paste it somewhere safe (not in the class chat)." : "Could not copy. Select the link and copy it yourself.", ok ? "ok" : "error");
+    say(ok ? t("teacher.say_own_copied") : t("teacher.say_copy_failed"), ok ? "ok" : "error");
   });
   byId("own-download").addEventListener("click", onOwnDownload);
   byId("own-print").addEventListener("click", onOwnPrint);
