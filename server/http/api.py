@@ -1,7 +1,9 @@
 """The HTTP API: thin handlers that validate, call the domain and answer JSON.
 
-Size: one thin handler per HTTP route (22 routes, most under 15 lines) in one blueprint:
-the file reads as the route table, checked against the OpenAPI document by tests/unit/test_docs.py.
+Size: one thin handler per HTTP route (22 routes, most under 15 lines) in one blueprint, each
+under its one declaration (`endpoint`: summary, request schema, answer type, query parameters,
+auth, error statuses) that registers the route and from which the OpenAPI document is generated
+(server/http/openapi.py): the file reads as the route table and as the API's reference.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from server.domain.limits import LIMITS
 from server.domain.photos import MAX_UPLOAD_BYTES
 from server.domain.reach import join_link_warning
 from server.extensions import socketio
-from server.http.openapi import openapi_document
+from server.http import answers
+from server.http.openapi import BINARY, TEXT, Query, endpoint, openapi_document
 from server.realtime import broadcast
 from server.realtime.offload import run_blocking
 from server.schemas import CreateClass, JoinClass, RejoinSeat, parse
@@ -53,6 +56,10 @@ MAX_ROSTER_BYTES = 256 * 1024
 MAX_JSON_BODY = 64 * 1024  # the largest JSON body of the API is well under 1 KiB
 BBB_TIMEOUT_SECONDS = 5
 MAX_BBB_ANSWER = 64 * 1024
+TZ = Query("tz", {"type": "string", "maxLength": 64},
+           "IANA time zone for times in the file (e.g. Europe/Paris); default UTC")
+CSV_NOTE = ("CSV files are UTF-8 with a byte-order mark and CRLF line ends; a cell starting "
+            "with = + - @ tab or CR gets a leading apostrophe; times are ISO 8601 with offset.")
 
 
 @bp.errorhandler(DomainError)
@@ -95,11 +102,12 @@ def _for_class(class_id: str) -> Identity:
     return identity
 
 
-@bp.get("/healthz")
+@endpoint(bp, "GET", "/healthz", "Liveness, store mode and a Redis ping",
+          returns=answers.Health, same_body={503: "store down"})
 def healthz() -> tuple[Response, int]:
     svc = services()
     ok = svc.store.ping()
-    body: dict[str, Any] = {
+    body: answers.Health = {
         "status": "ok" if ok else "unavailable",
         "store": svc.handle.mode,
         "redis": "ok" if ok else "down",
@@ -111,31 +119,36 @@ def healthz() -> tuple[Response, int]:
     return jsonify(body), 200 if ok else 503
 
 
-@bp.post("/api/classes")
+@endpoint(bp, "POST", "/api/classes", "Create a class", body=CreateClass, status=201,
+          answer="created", returns=answers.ClassCreated, errors=(400, 413, 429, 503))
 def create_class() -> tuple[Response, int]:
     svc = services()
     svc.limits.hit("create-class", _client_ip())
     body = parse(CreateClass, _json_body())
     made = classes.create_class(svc.store, body.name, body.grade_band,
                                 body.retention_days or svc.config.retention_days)
-    return jsonify(
-        class_id=made.class_id, name=made.record["name"], grade_band=made.record["grade_band"],
-        join_code=made.join_code, join_url=svc.join_url(made.join_code, request.host_url),
-        teacher_secret=made.teacher_secret,
-        teacher_url=svc.page_url("teacher", made.teacher_secret, request.host_url),
-        cohost_secret=made.cohost_secret,
-        cohost_url=svc.page_url("teacher", made.cohost_secret, request.host_url),
-        **_join_warning(svc.join_url(made.join_code, request.host_url)),
-    ), 201
+    join_url = svc.join_url(made.join_code, request.host_url)
+    created: answers.ClassCreated = {
+        "class_id": made.class_id, "name": made.record["name"],
+        "grade_band": made.record["grade_band"], "join_code": made.join_code,
+        "join_url": join_url, "teacher_secret": made.teacher_secret,
+        "teacher_url": svc.page_url("teacher", made.teacher_secret, request.host_url),
+        "cohost_secret": made.cohost_secret,
+        "cohost_url": svc.page_url("teacher", made.cohost_secret, request.host_url)}
+    warning = _join_warning(join_url)
+    if warning:
+        created["join_warning"] = warning
+    return jsonify(created), 201
 
 
-def _join_warning(join_url: str) -> dict[str, str]:
+def _join_warning(join_url: str) -> str | None:
     config = services().config
-    warning = join_link_warning(join_url, config.bind_host, config.network_urls)
-    return {"join_warning": warning} if warning else {}
+    return join_link_warning(join_url, config.bind_host, config.network_urls)
 
 
-@bp.post("/api/join")
+@endpoint(bp, "POST", "/api/join", "Join a class with its code and a display name",
+          body=JoinClass, answer="seated", returns=answers.Seated,
+          errors=(400, 403, 404, 409, 413, 429, 503))
 def join() -> tuple[Response, int]:
     svc = services()
     ip = _client_ip()
@@ -150,11 +163,20 @@ def join() -> tuple[Response, int]:
     class_id = svc.store.class_id_for_code(classes.normalise_code(body.code))
     assert class_id is not None
     broadcast.student_joined(class_id, student)
-    return jsonify(class_id=class_id, student_id=student["id"], name=student["name"],
-                   seat_token=seat_token), 200
+    return _seated(class_id, student["id"], student["name"], seat_token)
 
 
-@bp.post("/api/rejoin")
+def _seated(class_id: str, student_id: str, name: str, seat_token: str) -> tuple[Response, int]:
+    seated: answers.Seated = {"class_id": class_id, "student_id": student_id, "name": name,
+                              "seat_token": seat_token}
+    return jsonify(seated), 200
+
+
+@endpoint(bp, "POST", "/api/rejoin",
+          "Take one's own seat to this device with a one-time rejoin code (from the socket "
+          "event seat.rejoin_code); the old seat token stops working",
+          body=RejoinSeat, answer="seated", returns=answers.Seated,
+          errors=(400, 404, 413, 429, 503))
 def rejoin() -> tuple[Response, int]:
     """Take one's own seat to this device with a one-time rejoin code."""
     svc = services()
@@ -169,11 +191,12 @@ def rejoin() -> tuple[Response, int]:
         svc.limits.hit("join-guess", ip)  # wrong codes spend the guessing budget
         raise
     broadcast.seat_moved(class_id, old_hash)
-    return jsonify(class_id=class_id, student_id=student["id"], name=student["name"],
-                   seat_token=seat_token), 200
+    return _seated(class_id, student["id"], student["name"], seat_token)
 
 
-@bp.get("/api/qr.svg")
+@endpoint(bp, "GET", "/api/qr.svg", "QR code (SVG) of the join link for a code",
+          answer="SVG", media={"image/svg+xml": TEXT}, errors=(400,),
+          query=(Query("code", {"type": "string", "maxLength": 16}, required=True),))
 def qr_code() -> Response:
     code = classes.normalise_code(request.args.get("code", ""))
     if not code or len(code) > 16 or any(c not in classes.JOIN_CODE_ALPHABET for c in code):
@@ -187,7 +210,11 @@ def qr_code() -> Response:
     return response
 
 
-@bp.get("/api/prompts/<prompt_id>")
+@endpoint(bp, "GET", "/api/prompts/<prompt_id>",
+          "A library prompt and its starter in a language, with the English original",
+          answer="the prompt", returns=answers.LocalizedPrompt, errors=(400, 404),
+          query=(Query("lang", {"type": "string", "maxLength": 35},
+                       "BCP 47 tag (es, ar, zh-Hans, zh-CN, vi, uk, es-MX ...)"),))
 def prompt_in_language(prompt_id: str) -> Response:
     """A library prompt and its starter in a language, with the English original. Public:
     the library is public data (prompts/ in the repository), nothing about a class."""
@@ -201,7 +228,11 @@ def prompt_in_language(prompt_id: str) -> Response:
     return response
 
 
-@bp.get("/api/i18n")
+@endpoint(bp, "GET", "/api/i18n", "The interface's messages in the best shipped language",
+          answer="the catalog", returns=answers.InterfaceBundle,
+          query=(Query("lang", {"type": "string", "maxLength": 200},
+                       "BCP 47 tags, best first, comma-separated (navigator.languages): "
+                       "es-MX,en"),))
 def interface_language() -> Response:
     """The interface's messages in the best shipped language for ``lang`` (BCP 47 tags, best
     first, comma-separated, as navigator.languages), every key filled in. Public."""
@@ -212,7 +243,9 @@ def interface_language() -> Response:
     return response
 
 
-@bp.post("/api/classes/<class_id>/roster")
+@endpoint(bp, "POST", "/api/classes/<class_id>/roster",
+          "Replace the roster from a CSV (name,email,tags)", auth=True, raw="text/csv",
+          answer="imported", returns=answers.RosterImported, errors=(400, 403, 503))
 def import_roster(class_id: str) -> tuple[Response, int]:
     svc = services()
     identity = _for_class(class_id)
@@ -225,20 +258,25 @@ def import_roster(class_id: str) -> tuple[Response, int]:
         raise InvalidInput("The roster must be a UTF-8 CSV file.") from None
     imported = classes.import_roster(svc.store, identity, text)
     broadcast.roster_changed(class_id)
-    return jsonify(imported=imported), 200
+    done: answers.RosterImported = {"imported": imported}
+    return jsonify(done), 200
 
 
-@bp.post("/api/classes/<class_id>/secrets/<role>")
+@endpoint(bp, "POST", "/api/classes/<class_id>/secrets/<role>",
+          "Rotate the teacher or co-host secret", auth=True, answer="new secret",
+          returns=answers.SecretRotated, errors=(400, 403, 503))
 def rotate_secret(class_id: str, role: str) -> tuple[Response, int]:
     svc = services()
     identity = _for_class(class_id)
     secret, old_hash = classes.rotate_secret(svc.store, identity, role)
     broadcast.credential_revoked(class_id, old_hash)
-    return jsonify(secret=secret,
-                   url=svc.page_url("teacher", secret, request.host_url)), 200
+    rotated: answers.SecretRotated = {
+        "secret": secret, "url": svc.page_url("teacher", secret, request.host_url)}
+    return jsonify(rotated), 200
 
 
-@bp.delete("/api/classes/<class_id>/secrets/cohost")
+@endpoint(bp, "DELETE", "/api/classes/<class_id>/secrets/cohost", "Revoke the co-host link",
+          auth=True, status=204, answer="revoked", errors=(403, 503))
 def revoke_cohost(class_id: str) -> tuple[str, int]:
     svc = services()
     old_hash = classes.revoke_cohost(svc.store, _for_class(class_id))
@@ -246,7 +284,8 @@ def revoke_cohost(class_id: str) -> tuple[str, int]:
     return "", 204
 
 
-@bp.delete("/api/classes/<class_id>")
+@endpoint(bp, "DELETE", "/api/classes/<class_id>", "Delete the class and everything in it",
+          auth=True, status=204, answer="deleted", errors=(403, 503))
 def delete_class(class_id: str) -> tuple[str, int]:
     svc = services()
     identity = _for_class(class_id)
@@ -270,15 +309,21 @@ def _read_upload(identity: Identity, field: str, what: str, *, limit: str,
     return upload.stream.read(max_bytes + 1)
 
 
-@bp.post("/api/classes/<class_id>/photos")
+@endpoint(bp, "POST", "/api/classes/<class_id>/photos",
+          "Upload a photo for a card (student); stored re-encoded as JPEG", auth=True,
+          upload="photo", status=201, answer="stored", returns=answers.PhotoStored,
+          errors=(400, 403, 404, 409, 413, 429, 503))
 def upload_photo(class_id: str) -> tuple[Response, int]:
     identity = _for_class(class_id)
     data = _read_upload(identity, "photo", "photo", limit="upload", max_bytes=MAX_UPLOAD_BYTES)
     photo_id = rounds.store_photo(services().store, identity, data, run=run_blocking)
-    return jsonify(photo_id=photo_id), 201
+    stored: answers.PhotoStored = {"photo_id": photo_id}
+    return jsonify(stored), 201
 
 
-@bp.get("/api/classes/<class_id>/photos/<photo_id>")
+@endpoint(bp, "GET", "/api/classes/<class_id>/photos/<photo_id>",
+          "A card's photo, for whoever may see the card", auth=True, answer="the photo",
+          media={"image/jpeg": BINARY}, errors=(403, 404, 503))
 def photo(class_id: str, photo_id: str) -> Response:
     identity = _for_class(class_id)
     jpeg = rounds.photo_for(services().store, identity, photo_id)
@@ -287,14 +332,24 @@ def photo(class_id: str, photo_id: str) -> Response:
     return response
 
 
-@bp.post("/api/classes/<class_id>/audio")
+@endpoint(bp, "POST", "/api/classes/<class_id>/audio",
+          "Upload a spoken answer for a card (student); kept as sent",
+          description="WebM/Opus, Ogg/Opus or MP4/AAC, recognised from the bytes; at most "
+                      "1.5 MB and 60 seconds (65 s of slack); anything else is refused with "
+                      "a reason and nothing is stored.",
+          auth=True, upload="audio", status=201, answer="stored",
+          returns=answers.AudioStored, errors=(400, 403, 404, 409, 413, 429, 503))
 def upload_audio(class_id: str) -> tuple[Response, int]:
     identity = _for_class(class_id)
     data = _read_upload(identity, "audio", "recording", limit="voice", max_bytes=MAX_AUDIO_BYTES)
     return jsonify(rounds.store_audio(services().store, identity, data, run=run_blocking)), 201
 
 
-@bp.get("/api/classes/<class_id>/audio/<audio_id>")
+@endpoint(bp, "GET", "/api/classes/<class_id>/audio/<audio_id>",
+          "A card's spoken answer, for whoever may see the card", auth=True,
+          answer="the recording, in its own container",
+          media={m: BINARY for m in ("audio/webm", "audio/ogg", "audio/mp4")},
+          errors=(403, 404, 503))
 def audio(class_id: str, audio_id: str) -> Response:
     identity = _for_class(class_id)
     data, meta = rounds.attachment_for(services().store, identity, "audio", audio_id)
@@ -303,7 +358,11 @@ def audio(class_id: str, audio_id: str) -> Response:
     return response
 
 
-@bp.get("/api/classes/<class_id>/rounds/<round_id>/export")
+@endpoint(bp, "GET", "/api/classes/<class_id>/rounds/<round_id>/export",
+          "A round with every card and reply (teacher)", description=CSV_NOTE, auth=True,
+          answer="the round (JSON or CSV)",
+          media={"application/json": {"type": "object"}, "text/csv": TEXT},
+          query=(Query("format", {"enum": ["json", "csv"]}), TZ), errors=(400, 403, 404, 503))
 def export_round(class_id: str, round_id: str) -> Response:
     identity = _for_class(class_id)
     export = rounds.export_round(services().store, identity, round_id)
@@ -316,7 +375,17 @@ def export_round(class_id: str, round_id: str) -> Response:
     return _json_download(export, f"round-{round_id}.json")
 
 
-@bp.get("/api/classes/<class_id>/rotations/<int:number>/export")
+@endpoint(bp, "GET", "/api/classes/<class_id>/rotations/<int:number>/export",
+          "One rotation (1-based) as Zoom pre-assign CSV, CSV or a printable page",
+          description="zoom: the students who have an e-mail in the roster (refused when "
+                      "none has); zoom-by-hand: who must be assigned by hand in Zoom and to "
+                      "which room; html: printable list with class name, date and the "
+                      "rotation's times (in `tz`). zoom and zoom-by-hand are the teacher's "
+                      "only (403 for a co-host: they hold e-mail addresses). " + CSV_NOTE,
+          auth=True, answer="the rotation", returns=answers.ZoomByHand,
+          media={"text/csv": TEXT, "text/html": TEXT},
+          query=(Query("format", {"enum": ["zoom", "zoom-by-hand", "csv", "html"]}), TZ),
+          errors=(400, 403, 404, 503))
 def export_rotation(class_id: str, number: int) -> Response:
     """One rotation as a Zoom pre-assign CSV, a plain CSV or a printable page."""
     svc = services()
@@ -329,7 +398,10 @@ def export_rotation(class_id: str, number: int) -> Response:
     if fmt in ("zoom", "zoom-by-hand"):
         assigned, by_hand = rotation_export.zoom_assignments(svc.store, identity, rows, names)
         if fmt == "zoom-by-hand":
-            return jsonify(by_hand=by_hand, with_email=len(assigned))
+            answer: answers.ZoomByHand = {"by_hand": [{"student": h["student"],
+                                                       "room": h["room"]} for h in by_hand],
+                                          "with_email": len(assigned)}
+            return jsonify(answer)
         body = spreadsheet.csv_text(("Pre-assign Room Name", "Email Address"),
                                     rotation_export.zoom_csv_rows(assigned))
         return _download(body, "text/csv", f"rotation-{number}-zoom.csv")
@@ -355,7 +427,11 @@ def _group_rooms(rows: list[tuple[str, str]], names: dict[str, str]) -> list[tup
     return list(grouped.items())
 
 
-@bp.post("/api/classes/<class_id>/video/bbb")
+@endpoint(bp, "POST", "/api/classes/<class_id>/video/bbb",
+          "Create the class's BigBlueButton meeting with the rotation's breakout groups and "
+          "get a moderator link (staff; only when BigBlueButton is configured, else 404): "
+          "docs/VIDEO.md", auth=True, answer="created (or already running)",
+          returns=answers.BbbMeeting, errors=(403, 404, 502, 503))
 def open_bbb_meeting(class_id: str) -> tuple[Response, int]:
     """Create the class's BigBlueButton meeting with the rotation's breakout groups (staff)."""
     svc = services()
@@ -371,7 +447,21 @@ def _http_get(url: str) -> str:
         return body.decode("utf-8", "replace")
 
 
-@bp.get("/api/classes/<class_id>/checkins.<fmt>")
+@endpoint(bp, "GET", "/api/classes/<class_id>/checkins.<fmt>",
+          "The check-in plan as CSV (teacher)", description=CSV_NOTE, auth=True, answer="CSV",
+          media={"text/csv": TEXT}, errors=(400, 403, 404, 503),
+          path="/api/classes/{class_id}/checkins.csv")
+@endpoint(bp, "GET", "/api/classes/<class_id>/checkins.<fmt>",
+          "The check-in plan as iCalendar (teacher)",
+          description="Meetings on the chosen weekdays from the chosen time, local to `tz`; the "
+                      "first is on the first chosen day whose time is still ahead, never in "
+                      "the past.",
+          auth=True, answer="iCalendar", media={"text/calendar": TEXT},
+          query=(Query("days", {"type": "string", "example": "tue,thu"},
+                       "weekdays, comma separated (default mon,tue,wed,thu,fri)"),
+                 Query("time", {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}$"},
+                       "time of day of the first meeting, HH:MM (default 10:00)"), TZ),
+          errors=(400, 403, 404, 503), path="/api/classes/{class_id}/checkins.ics")
 def export_checkins(class_id: str, fmt: str) -> Response:
     if fmt not in ("csv", "ics"):
         raise InvalidInput("Check-ins export as .csv or .ics.")
@@ -395,7 +485,16 @@ def _json_download(data: Any, filename: str) -> Response:
     return _download(run_blocking(lambda: json.dumps(data)), "application/json", filename)
 
 
-@bp.get("/api/classes/<class_id>/export")
+@endpoint(bp, "GET", "/api/classes/<class_id>/export",
+          "Everything the class holds, for the teacher to keep (end of term)",
+          description="JSON keeps stored times as they are (epoch); a card with a spoken "
+                      "answer carries it as `audio` {id, mime, duration_ms, bytes, base64}; "
+                      "the CSV's `audio` column gives its length. The JSON holds every "
+                      "private thread (`private_threads`), those of withdrawn cards "
+                      "included. " + CSV_NOTE,
+          auth=True, answer="JSON (everything) or CSV (every card)",
+          media={"application/json": {"type": "object"}, "text/csv": TEXT},
+          query=(Query("format", {"enum": ["json", "csv"]}), TZ), errors=(400, 403, 404, 503))
 def export_class(class_id: str) -> Response:
     data = export.export_class(services().store, _for_class(class_id))
     if request.args.get("format", "json") == "csv":
@@ -405,7 +504,12 @@ def export_class(class_id: str) -> Response:
     return _json_download(data, f"class-{class_id}.json")
 
 
-@bp.delete("/api/classes/<class_id>/students/<student_id>")
+@endpoint(bp, "DELETE", "/api/classes/<class_id>/students/<student_id>",
+          "Delete a student and all their data (teacher)",
+          description="Seat, name, roster row (name, e-mail, tags), cards, photos, replies, "
+                      "reactions, pair history, check-ins, notes and rate-limit buckets; then "
+                      "Redis rewrites its append-only file, when it keeps one.",
+          auth=True, status=204, answer="deleted", errors=(403, 404, 503))
 def forget_student(class_id: str, student_id: str) -> tuple[str, int]:
     svc = services()
     identity = _for_class(class_id)
@@ -434,6 +538,7 @@ def _rewrite_append_only_file(svc: Services) -> None:
     socketio.start_background_task(rewrite)
 
 
-@bp.get("/api/openapi.json")
+@endpoint(bp, "GET", "/api/openapi.json", "This document", answer="OpenAPI",
+          media={"application/json": {"type": "object"}})
 def openapi() -> Response:
     return jsonify(openapi_document())
