@@ -53,6 +53,14 @@ STAFF_SOCKETS = 8
 ADDRESS_SOCKETS = 300
 
 
+def socket_caps(identity: Identity, enabled: bool) -> tuple[int, int | None]:
+    """(open sockets one credential may hold, open sockets one address may hold or None for
+    no cap): staff and the stage sit on more screens than a student; the per-address cap is
+    off with the rate limits (load tests)."""
+    seat = STAFF_SOCKETS if identity.is_staff or identity.role == "stage" else SEAT_SOCKETS
+    return seat, ADDRESS_SOCKETS if enabled else None
+
+
 class RateLimits:
     def __init__(self, store: RedisStore, enabled: bool = True) -> None:
         self.store = store

@@ -1,26 +1,24 @@
-"""Socket.IO handlers: authenticate on connect, then validate, call the domain, emit.
+"""Socket.IO handlers: validate, call the domain, emit.
 
-The credential is checked once, at connect; the socket's sender is then kept in process
-memory (server/realtime/senders.py), and a revocation (a removed student, a rotated link, a
-deleted class) closes the sockets it concerns at once, on every process. Every client event
-goes through `handler()`, which passes the flood guard, finds the sender (a revoked socket's
-events are refused), takes its turn (admission control), validates the payload against its
-schema, lets the domain check the sender's role, and turns refusals into the one error ack
-shape.
+The credential is checked once, at connect (server/realtime/connect.py); the socket's sender
+is then kept in process memory (server/realtime/senders.py), and a revocation (a removed
+student, a rotated link, a deleted class) closes the sockets it concerns at once, on every
+process. Every client event goes through `handler()`, which passes the flood guard
+(server/realtime/flood.py), finds the sender (a revoked socket's events are refused), takes
+its turn (admission control), validates the payload against its schema, lets the domain check
+the sender's role, and turns refusals into the one error ack shape.
 
 The handlers sit on python-socketio's server directly, with the socket id as argument: an
 event pushes an app context (the handlers reach the services through it) but no request
 context and no session, which Flask-SocketIO would build for every event.
 
-Size: one short handler per client event (about 40), the `handler()` wrapper they all go through
-and the table that registers them: the socket side of docs/PROTOCOL.md, read against it.
+Size: one short handler per client event (about 40), the `handler()` wrapper they all go
+through and the table that registers them: the socket side of docs/PROTOCOL.md, read against it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, cast
@@ -28,7 +26,6 @@ from typing import Any, cast
 from flask import Flask
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError
-from werkzeug.wrappers import Request
 
 from server.context import Services, services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
@@ -36,7 +33,7 @@ from server.domain.classes import Identity
 from server.domain.errors import DomainError, Forbidden, InvalidInput, Revoked
 from server.domain.records import CardEdit, CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
-from server.realtime import broadcast, rooms, senders
+from server.realtime import broadcast, connect, flood, senders
 from server.realtime.admission import admission, busy_error
 from server.realtime.offload import run_blocking
 from server.realtime.packets import MALFORMED, AnsweringPacket
@@ -78,7 +75,6 @@ from server.store import Guard, StoreUnavailable
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
 Handler = Callable[[Identity, Any], Ack]  # (sender, validated payload) -> ack result
-NOT_VALID = "This link or seat is not valid any more."
 _sender: ContextVar[senders.Sender] = ContextVar("sender")  # the event being handled's
 
 
@@ -86,66 +82,12 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def _store_error(exc: StoreUnavailable) -> None:
-    scheduler = services().scheduler
-    if scheduler is not None and exc.unreachable:
-        scheduler.store_unreachable()  # refused, reset or loading: an outage, not a timeout
-
-
 def _host_url() -> str:
     """The URL the sender's page connected to (for links, when PUBLIC_URL is unset)."""
     return _sender.get().host_url
 
 
-class FloodGuard:
-    """Token buckets in process memory, per socket, per seat (every socket opened with one
-    credential together) and per address: a flood is refused before any Redis round trip.
-    Generous enough for any real use of the protocol. In the seat and address buckets a
-    snapshot costs more than a click; those two are off with the rate limits (load tests)."""
-
-    SOCKET = (20.0, 60.0)  # (tokens per second, burst)
-    SEAT = (30.0, 90.0)
-    ADDRESS = (300.0, 900.0)  # a whole school can sit behind one address
-    PRUNE_EVERY = 5000
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._calls = 0
-
-    def allow(self, sid: str, seat: str | None = None, address: str | None = None,
-              cost: float = 1.0) -> bool:
-        now = time.monotonic()
-        wanted = [(f"s:{sid}", self.SOCKET)]
-        if seat:
-            wanted.append((f"c:{seat}", self.SEAT))
-        if address:
-            wanted.append((f"a:{address}", self.ADDRESS))
-        levels = []
-        for key, (rate, burst) in wanted:
-            tokens, last = self._buckets.get(key, (burst, now))
-            price = 1.0 if key.startswith("s:") else cost
-            levels.append((key, min(burst, tokens + (now - last) * rate), price))
-        allowed = all(tokens >= price for _, tokens, price in levels)
-        for key, tokens, price in levels:
-            self._buckets[key] = (tokens - price if allowed else tokens, now)
-        self._calls += 1
-        if self._calls % self.PRUNE_EVERY == 0:  # buckets idle for a minute are full again
-            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
-        return allowed
-
-    def forget(self, sid: str) -> None:
-        self._buckets.pop(f"s:{sid}", None)
-
-
-flood_guard = FloodGuard()
 EVENT_COST = {"get_snapshot": 5.0}  # a snapshot is a dozen store reads
-
-
-def _flood_allowed(svc: Services, sid: str, sender: senders.Sender | None,
-                   cost: float = 1.0) -> bool:
-    if not svc.limits.enabled or sender is None:
-        return flood_guard.allow(sid)
-    return flood_guard.allow(sid, sender.token_hash, sender.address, cost)
 
 
 def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Callable[..., Ack]:
@@ -155,13 +97,13 @@ def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Calla
 
     def run(sid: str, data: Any = None, *extra: Any) -> Ack:
         sender = senders.current(sid)
-        if not _flood_allowed(svc, sid, sender, cost):
+        if not flood.allowed(svc, sid, sender, cost):
             return _error("rate_limited", "Too many messages. Slow down a little.")
         if extra:
             return _error("invalid", "Send one JSON object per event.")
         if sender is None:  # revoked: closed already, unless it was still connecting then
             server.disconnect(sid, ignore_queue=True)
-            return {"ok": False, "error": Forbidden(NOT_VALID).to_dict()}
+            return {"ok": False, "error": Forbidden(connect.NOT_VALID).to_dict()}
         if not admission.enter():  # refused before doing anything: the client sends it again
             return {"ok": False, "error": busy_error()}
         token = _sender.set(sender)
@@ -180,7 +122,7 @@ def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Calla
             # else is disturbed. Only an unreachable store makes everyone resync afterwards.
             log.warning("store unavailable during %s: %s", fn.__name__, exc)
             with app.app_context():
-                _store_error(exc)
+                connect.store_failed(exc)
             return _error("unavailable", "The server cannot reach its store in time. It may or "
                           "may not have done this: try again.")
         finally:
@@ -191,96 +133,7 @@ def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Calla
     return run
 
 
-def client_address(environ: dict[str, Any], trusted_proxies: int) -> str:
-    """The client's address, trusting X-Forwarded-For as far as HTTP requests do (ProxyFix
-    never sees Socket.IO's requests, which are answered before Flask's app)."""
-    if trusted_proxies:
-        header = str(environ.get("HTTP_X_FORWARDED_FOR", ""))
-        forwarded = [a.strip() for a in header.split(",") if a.strip()]
-        if len(forwarded) >= trusted_proxies:
-            return forwarded[-trusted_proxies]
-    return str(environ.get("REMOTE_ADDR") or "unknown")
-
-
-# ---- connection ------------------------------------------------------------------------------
-
-def _refuse(code: str, message: str) -> ConnectionRefusedError:
-    """The client's `connect_error` gets `message` = the code and `data` = {code, message}."""
-    return ConnectionRefusedError(code, {"code": code, "message": message})
-
-
-def on_connect(server: Any, sid: str, environ: dict[str, Any], auth: Any) -> None:
-    svc = services()
-    token = auth.get("token") if isinstance(auth, dict) else None
-    view = auth.get("view") if isinstance(auth, dict) else None
-    try:
-        identity = classes.authenticate(svc.store, token, view)
-        if identity is None:
-            raise _refuse("not_authorised", NOT_VALID)
-        token_hash = classes.hash_secret(token)  # type: ignore[arg-type]
-        # Rooms first, snapshot second: an event sent in between reaches this socket (before
-        # the snapshot, which already includes it) instead of being lost. The credential's
-        # room is what a revocation closes (server/realtime/senders.py).
-        for room in (*rooms.of(identity), rooms.credential(identity.class_id, token_hash)):
-            server.enter_room(sid, room)
-        host_url = Request(environ).host_url
-        snap = snapshot.build(svc, identity, host_url, now_ms())
-        if snap is None:
-            raise _refuse("not_authorised", "This class or seat does not exist any more.")
-        address = client_address(environ, svc.config.trusted_proxies)
-        opened = svc.store.socket_opened(
-            identity.class_id, sid, token_hash, identity.student_id, address=address,
-            seat_cap=limits.STAFF_SOCKETS if identity.is_staff or identity.role == "stage"
-            else limits.SEAT_SOCKETS,
-            address_cap=limits.ADDRESS_SOCKETS if svc.limits.enabled else None)
-        senders.admit(sid, senders.Sender(identity, token_hash, address, host_url))
-        # Revoked since the check above? Now that the socket is in its rooms a revocation
-        # reaches it; one that came before is seen here (server/realtime/senders.py).
-        if svc.store.credential(token_hash) is None or senders.revoked(sid):
-            _unadmit(svc, identity, sid)
-            raise _refuse("not_authorised", NOT_VALID)
-    except StoreUnavailable as exc:
-        # Not the client's fault: it should retry, and keep its seat token.
-        _store_error(exc)
-        admitted = senders.forget(sid)
-        if admitted is not None:  # opened in the store: forget it there too, if it answers
-            with contextlib.suppress(StoreUnavailable):
-                svc.store.socket_closed(admitted.identity.class_id, sid)
-        raise _refuse("unavailable", "The server cannot reach its store. Try again shortly."
-                      ) from None
-    if identity.student_id and opened.student_sockets == 1:
-        broadcast.presence(identity.class_id, identity.student_id, True)
-    # Straight to the socket, which is on this process: not through the message queue.
-    server.emit("snapshot", snap, to=sid, ignore_queue=True)
-    if opened.close:
-        broadcast.sockets_replaced(opened.close)
-
-
-def _unadmit(svc: Services, identity: Identity, sid: str) -> None:
-    """Undo `socket_opened` for a socket refused after it."""
-    senders.forget(sid)
-    svc.store.socket_closed(identity.class_id, sid)
-
-
-def on_disconnect(sid: str) -> None:
-    flood_guard.forget(sid)
-    sender = senders.forget(sid)
-    if sender is None:
-        return
-    identity = sender.identity
-    try:
-        svc = services()
-        student_id, left = svc.store.socket_closed(identity.class_id, sid)
-        if student_id and left == 0:
-            broadcast.presence(identity.class_id, student_id, False)
-            # Someone dropped out mid-rotation: re-plan the rotations still to come.
-            replanned = rotations.student_left(svc.store, svc.library, identity.class_id,
-                                               student_id, run=run_blocking)
-            if replanned is not None:
-                broadcast.rotation_changed(identity.class_id, *replanned)
-    except StoreUnavailable:
-        log.warning("store unavailable while recording a disconnect")
-
+# ---- snapshot (the one sent on connect: server/realtime/connect.py) --------------------------
 
 def get_snapshot(identity: Identity, _body: Empty) -> Ack:
     snap = snapshot.build(services(), identity, _host_url(), now_ms())
@@ -604,13 +457,13 @@ EVENTS: dict[str, tuple[type[Schema], Handler]] = {
 
 
 def on_unknown_event(svc: Services, event: str, sid: str) -> Ack:
-    if not _flood_allowed(svc, sid, senders.current(sid)):
+    if not flood.allowed(svc, sid, senders.current(sid)):
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 
 
 def on_malformed_packet(sid: str, reason: Any = None) -> Ack:
-    if not flood_guard.allow(sid):
+    if not flood.flood_guard.allow(sid):
         return _error("rate_limited", "Too many messages. Slow down a little.")
     return _error("invalid", str(reason)[:200])
 
@@ -635,23 +488,23 @@ def register(socketio: SocketIO, app: Flask) -> None:
     server = socketio.server
     svc: Services = app.extensions["rapport"]
 
-    def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """`on_connect` in its turn (admission control); refused with `busy` when too many
+    def arrive(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """`connect.on_connect` in its turn (admission control); refused with `busy` when too many
         wait."""
         if not admission.enter():
             raise ConnectionRefusedError("busy", busy_error())
         try:
             with app.app_context():
-                on_connect(server, sid, environ, auth)
+                connect.on_connect(server, sid, environ, auth)
         finally:
             admission.leave()
 
-    def disconnect(sid: str, _reason: Any = None) -> None:
-        """`on_disconnect` in its turn; never refused (it cleans up)."""
+    def depart(sid: str, _reason: Any = None) -> None:
+        """`connect.on_disconnect` in its turn; never refused (it cleans up)."""
         admission.enter(refusable=False)
         try:
             with app.app_context():
-                on_disconnect(sid)
+                connect.on_disconnect(sid)
         finally:
             admission.leave()
 
@@ -661,8 +514,8 @@ def register(socketio: SocketIO, app: Flask) -> None:
     def malformed(sid: str, reason: Any = None, *_args: Any) -> Ack:
         return on_malformed_packet(sid, reason)
 
-    server.on("connect", connect)
-    server.on("disconnect", disconnect)
+    server.on("connect", arrive)
+    server.on("disconnect", depart)
     server.on("*", unknown)
     server.on(MALFORMED, malformed)
     for name, (schema, fn) in EVENTS.items():

@@ -26,8 +26,8 @@ from server.store import keys as store_keys
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
 REDIS_KEYS = (ROOT / "docs" / "redis-keys.md").read_text(encoding="utf-8")
-EMITTING_MODULES = ("server/realtime/broadcast.py", "server/realtime/events.py",
-                    "server/realtime/scheduler.py")
+EMITTING_MODULES = ("server/realtime/broadcast.py", "server/realtime/connect.py",
+                    "server/realtime/events.py", "server/realtime/scheduler.py")
 # Sends on what broadcast emits (each event as made, or several as one `batch`): its emits
 # carry no event of their own but `batch`, whose audience is that of the events it carries.
 RELAY_MODULE = "server/realtime/coalesce.py"
