@@ -4,10 +4,12 @@ tests/integration/test_http_answers.py checks real answers against the document.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only on 3.12+
+
+Stored = dict[str, Any]  # a stored record as kept (server/domain/records.py), not closed here
 
 
 class Health(TypedDict):
@@ -119,3 +121,46 @@ class InterfaceBundle(TypedDict):
         "(CLDR categories)"))]
     languages: Annotated[list[Language], Field(
         description="every shipped language, for a language menu")]
+
+
+class RoundExport(TypedDict):
+    round: Annotated[Stored, Field(description="the round as staff see it")]
+    cards: Annotated[list[Stored], Field(
+        description="every card as the teacher sees it, each with its `replies`")]
+
+
+class PrivateThread(TypedDict):
+    round_id: str
+    card_id: str
+    student_id: str | None
+    card_text: Annotated[str | None, Field(description="null once the card is withdrawn")]
+    card_withdrawn: bool
+    replies: list[Stored]
+    started_at: int
+
+
+class CheckinsKept(TypedDict):
+    settings: Stored | None
+    log: list[Stored]
+
+
+class ClassExport(TypedDict):
+    """Everything the class holds; stored times as they are (epoch milliseconds)."""
+
+    # "class" is a Python keyword: the alias is the field's name.
+    class_: Annotated[Stored, Field(alias="class")]
+    students: list[Stored]
+    roster: list[Stored]
+    rounds: Annotated[list[Stored], Field(
+        description="each round with its `answered` and its cards, their reactions, replies "
+                    "and spoken answer (`audio`)")]
+    about_teacher: list[Stored]
+    custom_prompts: list[Stored]
+    used_prompts: list[str]
+    rotation: Stored | None
+    pair_history: Annotated[list[list[str | int]], Field(
+        description="[student id, student id, times paired]")]
+    spotlights: list[Stored]
+    checkins: CheckinsKept
+    notes: dict[str, Stored]
+    private_threads: list[PrivateThread]

@@ -360,8 +360,8 @@ def audio(class_id: str, audio_id: str) -> Response:
 
 @endpoint(bp, "GET", "/api/classes/<class_id>/rounds/<round_id>/export",
           "A round with every card and reply (teacher)", description=CSV_NOTE, auth=True,
-          answer="the round (JSON or CSV)",
-          media={"application/json": {"type": "object"}, "text/csv": TEXT},
+          answer="the round (JSON or CSV)", returns=answers.RoundExport,
+          media={"text/csv": TEXT},
           query=(Query("format", {"enum": ["json", "csv"]}), TZ), errors=(400, 403, 404, 503))
 def export_round(class_id: str, round_id: str) -> Response:
     identity = _for_class(class_id)
@@ -493,7 +493,7 @@ def _json_download(data: Any, filename: str) -> Response:
                       "private thread (`private_threads`), those of withdrawn cards "
                       "included. " + CSV_NOTE,
           auth=True, answer="JSON (everything) or CSV (every card)",
-          media={"application/json": {"type": "object"}, "text/csv": TEXT},
+          returns=answers.ClassExport, media={"text/csv": TEXT},
           query=(Query("format", {"enum": ["json", "csv"]}), TZ), errors=(400, 403, 404, 503))
 def export_class(class_id: str) -> Response:
     data = export.export_class(services().store, _for_class(class_id))

@@ -126,8 +126,9 @@ def test_every_documented_answer_is_what_the_route_sends(
     call("get", "/api/classes/{class_id}/audio/{audio_id}", f"{base}/audio/{audio_id}",
          seats[1]["seat_token"])
     ok(students[0].call("card.submit", card("ans-0001", "My globe", photo_id=photo_id)))
-    ok(students[1].call("card.submit", {**card("ans-0002", "", "teacher"),
-                                        "audio_id": audio_id}))
+    spoken = ok(students[1].call("card.submit", {**card("ans-0002", "", "teacher"),
+                                                 "audio_id": audio_id}))["card"]
+    ok(staff.call("reply.send", {"card_id": spoken["id"], "text": "Thank you!"}))  # private
     export_round = "/api/classes/{class_id}/rounds/{round_id}/export"
     for fmt in ("json", "csv"):
         call("get", export_round, f"{base}/rounds/{round_['id']}/export?format={fmt}", teacher)

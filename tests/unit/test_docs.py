@@ -604,3 +604,98 @@ def test_openapi_request_bodies_are_the_schemas_the_routes_parse() -> None:
                 assert component == getattr(schemas, model).model_json_schema(), model
                 parsed.append(model)
     assert parsed, "no route parses a JSON body: the check above checked nothing"
+
+
+def _documented_fields(text: str, i: int) -> tuple[dict[str, Any] | None, int]:
+    """The object PROTOCOL.md writes at text[i] == "{" as {field: (optional, inner object or
+    None)}; None for a map ({key: text}) or an elided object ({…}). Returns (tree, end)."""
+    fields: dict[str, Any] = {}
+    closed_form = True
+    i += 1
+    while i < len(text) and text[i] != "}":
+        if text[i] in " ,":
+            i += 1
+            continue
+        if text[i] != '"':
+            closed_form = False  # not a list of "fields": skip to the end of the object
+        name_end = text.index('"', i + 1) if text[i] == '"' else i
+        name, i = text[i + 1:name_end], name_end + 1
+        optional = text.startswith("?", i)
+        i += optional
+        inner = None
+        if text.startswith(":", i):
+            i += 1
+            while text[i] == " ":
+                i += 1
+            if text[i] == "[" and text[i + 1] == "{":
+                inner, i = _documented_fields(text, i + 1)
+                i = text.index("]", i) + 1
+            elif text[i] == "{":
+                inner, i = _documented_fields(text, i)
+        depth = 0  # skip the rest of the value: "a"｜"b", bool, (remarks, with commas)
+        while i < len(text) and not (depth == 0 and text[i] in ",}"):
+            if text[i] == '"':
+                i = text.index('"', i + 1)
+            depth += (text[i] in "{[(") - (text[i] in "}])")
+            i += 1
+        if closed_form:
+            fields[name] = (optional, inner)
+    return (fields if closed_form and fields else None), i + 1
+
+
+def _same_fields(where: str, documented: dict[str, Any], schema: Any, components: Any) -> None:
+    while "$ref" in schema or "anyOf" in schema or schema.get("type") == "array":
+        if "$ref" in schema:
+            schema = components[schema["$ref"].rsplit("/", 1)[1]]
+        elif "anyOf" in schema:
+            [schema] = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        else:
+            schema = schema["items"]
+    properties, required = schema["properties"], set(schema.get("required", ()))
+    _same(where, documented=set(documented), code=set(properties))
+    _same(f"{where}: optional fields", code=set(properties) - required,
+          documented={name for name, (optional, _) in documented.items() if optional})
+    for name, (_, inner) in documented.items():
+        if inner is not None:
+            _same_fields(f"{where}.{name}", inner, properties[name], components)
+
+
+def test_protocol_http_answers_and_credentials_are_the_declared_ones() -> None:
+    """Each HTTP row of PROTOCOL.md that writes its JSON answer ({"field", "optional"?, ...},
+    nested objects too) names exactly the fields of the answer type the route declares, with
+    the same status; its "who" is "anyone" exactly when the route needs no credential."""
+    from server.http import api  # noqa: F401  (registers the routes)
+    from server.http.openapi import openapi_document
+
+    document = openapi_document()
+    operations = {(method, path): op for path, item in document["paths"].items()
+                  for method, op in item.items()}
+    checked, path = [], ""
+    for header, rows in tables(PROTOCOL):
+        if header[0] != "method, path":
+            continue
+        for row in rows:
+            method, _, written = _names(row[0])[0].partition(" ")
+            path = written.split("?")[0] if written.startswith("/") else path
+            concrete = re.sub(r"\{[^}]*｜[^}]*\}", "x", path)
+            found = sorted((p.count("{"), (m, p)) for m, p in operations if m == method.lower()
+                           and re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p)),
+                                            concrete))
+            assert found, f"{method} {path}"
+            operation = operations[found[0][1]]
+            if header[1] == "who":
+                public = row[1].startswith("anyone")
+                assert public == ("security" not in operation), (row[0], row[1])
+            for code in _names(row[-1]):
+                answer = re.match(r"(?:(2\d\d) )?\{", code)
+                if answer:
+                    break
+            else:
+                continue
+            status = answer.group(1) or next(s for s in operation["responses"] if s < "3")
+            fields, _ = _documented_fields(code, answer.end() - 1)
+            schema = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert fields is not None, code
+            _same_fields(f"{method} {path}", fields, schema, document["components"]["schemas"])
+            checked.append((method, path))
+    assert len(checked) >= 10, checked
