@@ -464,7 +464,7 @@ function openRename(id) {
     const name = input.value.trim();
     if (!name || [...name].length > 40) {
       input.setAttribute("aria-invalid", "true");
-      say("A name needs 1 to 40 characters.", "error");
+      say(t("teacher.say_name_length"), "error");
       input.focus();
       return;
     }
@@ -557,15 +557,15 @@ async function onRosterSubmit(event) {
   const input = /** @type {HTMLInputElement} */ (byId("roster-file"));
   const file = input.files && input.files[0];
   if (!file || !state.cls) {
-    say("Choose a CSV file first.", "error");
+    say(t("teacher.say_choose_csv"), "error");
     input.focus();
     return;
   }
   if (file.size > 256 * 1024) {
-    say("That file is too big. A roster file can be at most 256 KB.", "error");
+    say(t("teacher.say_csv_too_big"), "error");
     return;
   }
-  say("Importing roster…");
+  say(t("teacher.say_importing"));
   try {
     const text = await file.text();
     const result = await api("POST", `/api/classes/${encodeURIComponent(state.cls.id)}/roster`, {
@@ -697,7 +697,7 @@ function onOwnDownload() {
   /** @type {HTMLAnchorElement} */ (a).click();
   a.remove();
   window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  say("Saved a small file with your link. Keep it somewhere safe.", "ok");
+  say(t("teacher.say_link_file_saved"), "ok");
 }
 
 function onOwnPrint() {
@@ -713,7 +713,7 @@ function onOwnPrint() {
 function onForgetDevice() {
   forgotten = true;
   remembered.forget(state.key);
-  say("This browser no longer remembers this class. Keep your saved link: it is the way back in.", "ok");
+  say(t("teacher.say_forgotten"), "ok");
 }
 
 // ---------- presenting: nothing private on a shared screen ----------
@@ -768,7 +768,7 @@ async function onRetentionSubmit(event) {
   const days = Number(input.value);
   if (!Number.isInteger(days) || days < 1 || days > 400) {
     input.setAttribute("aria-invalid", "true");
-    say("Choose 1 to 400 days.", "error");
+    say(t("teacher.say_retention_range"), "error");
     input.focus();
     return;
   }
@@ -797,7 +797,7 @@ async function onDeleteConfirmed(event) {
   const input = /** @type {HTMLInputElement} */ (byId("delete-confirm-name"));
   if (input.value.trim() !== state.cls.name.trim()) {
     input.setAttribute("aria-invalid", "true");
-    say("Type the class name exactly as shown to delete it.", "error");
+    say(t("teacher.say_type_class_name"), "error");
     input.focus();
     return;
   }
@@ -843,10 +843,10 @@ function wireSocket() {
   onRefused(socket, {
     onNotAuthorised: () => {
       remembered.forget(state.key);
-      fatal("This dashboard link does not work any more. It may have been replaced by a newer link, or the class was deleted. Open the newest link you have.");
+      fatal(t("teacher.link_gone"));
     },
     onRetrying: () => {
-      setText("kicked-text", "Rapport could not let you in just now. Trying again in a few seconds…");
+      setText("kicked-text", t("teacher.retrying"));
       show("kicked", true);
     },
   });
@@ -857,7 +857,7 @@ function wireSocket() {
   });
   socket.on("disconnect", (/** @type {string} */ reason) => {
     if (reason === "io server disconnect") {
-      setText("kicked-text", closedMessage || "The server closed this connection. If your link was changed, open the new one.");
+      setText("kicked-text", closedMessage || t("teacher.server_closed"));
       show("kicked", true);
     }
   });
@@ -996,7 +996,7 @@ function main() {
   }
   if (!key) {
     byId("conn").hidden = true;
-    fatal("This page needs your teacher link. Open the link you got when you created the class (it ends with #key=…).");
+    fatal(t("teacher.needs_link"));
     return;
   }
   state.key = key;
