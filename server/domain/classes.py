@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from server.domain import clock
+from server.domain import clock, limits
 from server.domain.common import MAX_CLASS_NAME, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from server.domain.errors import Forbidden, InvalidInput, Locked, NameTaken, NotFound
 from server.domain.names import clean_display_name, normalise_name
@@ -344,7 +344,7 @@ def revoke_cohost(store: RedisStore, identity: Identity) -> str | None:
 
 def delete_class(store: RedisStore, identity: Identity) -> None:
     require_teacher(identity)
-    store.delete_class(identity.class_id)
+    store.delete_class(identity.class_id, limits.class_buckets(identity.class_id))
 
 
 def forget_student(store: RedisStore, identity: Identity, student_id: str,

@@ -10,12 +10,15 @@ have a tight budget of their own: guessing a code takes years.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from server.domain.classes import Identity
 from server.domain.errors import DomainError, RateLimited, Revoked
 from server.domain.runtime import now_ms
 from server.store import Bucket, Guard
 from server.store.redis_store import RedisStore
+
+if TYPE_CHECKING:  # classes imports this module: its class deletion drops the staff's buckets
+    from server.domain.classes import Identity
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,19 @@ LIMITS: dict[str, Limit] = {
 def seat_of(identity: Identity) -> str:
     """Whose budget a signed-in action spends: a student's own seat; the teacher, the co-host
     and the stage each one per class."""
-    return identity.student_id or f"{identity.class_id}:{identity.role}"
+    return identity.student_id or staff_seat(identity.class_id, identity.role)
+
+
+STAFF_ROLES = ("teacher", "cohost", "stage")
+
+
+def staff_seat(class_id: str, role: str) -> str:
+    return f"{class_id}:{role}"
+
+
+def class_buckets(class_id: str) -> list[tuple[str, str]]:
+    """Every (action, subject) rate-limit bucket the class's staff may have: deleted with it."""
+    return [(action, staff_seat(class_id, role)) for action in LIMITS for role in STAFF_ROLES]
 
 
 # Open sockets one credential may hold at once; a new one beyond the cap closes the oldest.

@@ -159,6 +159,7 @@ class CardsRepo(RoundsRepo):
         pipe.lrem(student_cards_key(class_id, card["student_id"]), 0, f"{round_id}/{card['id']}")
         for reaction in REACTIONS:
             pipe.hdel(reactions_key(class_id, round_id), f"{card['id']}:{reaction}")
+        pipe.delete(reactions_sent_key(class_id, card["id"]))
         pipe.execute()
 
     def answered(self, class_id: str, round_id: str) -> list[str]:

@@ -6,6 +6,7 @@ registry (`tests/unit/test_docs.py`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -260,3 +261,16 @@ KEY_REGISTRY: tuple[KeySpec, ...] = (
 )
 
 
+
+
+def spec_of(key: str) -> KeySpec | None:
+    """The registry's entry for a key name: of the patterns it matches, the most specific
+    (most fixed characters: `rp:class:{class_id}:students`, not `rp:class:{class_id}`)."""
+    best: tuple[int, KeySpec] | None = None
+    for spec in KEY_REGISTRY:
+        parts = re.split(r"\{[a-z_]+\}", spec.pattern)
+        if re.fullmatch(".+".join(map(re.escape, parts)), key):
+            fixed = sum(map(len, parts))
+            if best is None or fixed > best[0]:
+                best = (fixed, spec)
+    return best[1] if best else None

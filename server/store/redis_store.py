@@ -44,7 +44,9 @@ from server.store.keys import (
     process_key,
     rate_key,
     reacted_key,
+    reactions_dirty_key,
     reactions_key,
+    reactions_sent_key,
     rejoin_key,
     replies_key,
     roster_key,
@@ -90,13 +92,20 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
         pipe.execute()
         self._ttl_cache[class_id] = (ttl, time.monotonic())
 
-    def delete_class(self, class_id: str) -> None:
-        """Delete the class and everything in it, credentials and join code included."""
+    def delete_class(self, class_id: str, rate_buckets: Iterable[tuple[str, str]] = ()) -> None:
+        """Delete the class and everything in it, credentials and join code included, the
+        short-lived keys naming it (when its reaction counts were sent) and the rate-limit
+        buckets `rate_buckets` ((action, subject) pairs: its staff's)."""
         record = self._class_record(class_id)
         if record is None:
             return
         students = self.list_students(class_id, include_removed=True)
         keys = [*class_keys(class_id), code_key(record["join_code"])]
+        keys += [rate_key(action, subject) for action, subject in rate_buckets]
+        # Not indexed (written on every flush of counts): found by name. A class is deleted
+        # rarely; scanning the key space then is cheaper than indexing every send.
+        keys += list(self.r.scan_iter(match=_glob_escape(reactions_sent_key(class_id, "")) + "*",
+                                      count=1000))
         keys += [cred_key(h) for h in (record.get("teacher_hash"), record.get("cohost_hash")) if h]
         keys += [cred_key(s["seat_hash"]) for s in students if s.get("seat_hash")]
         keys += list(self.r.smembers(index_key(class_id)))
@@ -108,6 +117,9 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
         stale = [m for m, _ in self.r.zscan_iter(deadlines_key(), match=f"*|{class_id}|*")]
         if stale:
             self.r.zrem(deadlines_key(), *stale)
+        dirty = list(self.r.sscan_iter(reactions_dirty_key(), match=f"{class_id}|*"))
+        if dirty:
+            self.r.srem(reactions_dirty_key(), *dirty)
         self._ttl_cache.pop(class_id, None)
 
     def forget_student(self, class_id: str, student_id: str,
@@ -147,6 +159,8 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
                 pipe.hset(round_key(class_id, round_id), "spotlight", dumps(None))
             for card in cards:
                 pipe.hdel(cards_key(class_id, round_id), card["id"])
+                pipe.delete(reactions_sent_key(class_id, card["id"]))
+                pipe.srem(reactions_dirty_key(), f"{class_id}|{round_id}|{card['id']}")
                 pipe.delete(replies_key(class_id, round_id, card["id"]))
                 pipe.srem(index_key(class_id), replies_key(class_id, round_id, card["id"]))
                 for kind in REACTIONS:
@@ -236,3 +250,8 @@ class RedisStore(ClassesRepo, StudentsRepo, PresenceRepo, CardsRepo, Attachments
             if "already in progress" in str(exc):
                 return "busy"
             return f"refused: {exc}"
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by a SCAN pattern."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)

@@ -107,3 +107,27 @@ def test_deleted_data_leaves_the_private_redis_append_only_file(make_server, cli
                            timeout=10)
     assert resp.status_code == 204
     assert wait_until(lambda: not files_holding(aof, words), 20), files_holding(aof, words)
+
+
+def test_deleting_the_class_leaves_no_key_naming_it(live_server, redis_url, clients) -> None:
+    """On the real Redis: the short-lived keys of a class (when its counts were last sent, its
+    staff's rate-limit buckets) go with it, not seconds later."""
+    base = live_server.url
+    klass = create_class(base)
+    seats = [klass.join(n) for n in ("Ana", "Ben")]
+    teacher = clients(base, {"token": klass.teacher_secret})
+    teacher.wait_for("snapshot")
+    kids = [clients(base, {"token": s["seat_token"]}) for s in seats]
+    for kid in kids:
+        kid.wait_for("snapshot")
+    start_open_round(teacher)
+    posted = ok(kids[0].call("card.submit", card("ana-card-gone", "Ana's card")))["card"]
+    ok(kids[1].call("react", {"card_id": posted["id"], "reaction": "heart"}))
+    ok(teacher.call("reply.send", {"card_id": posted["id"], "text": "Nice"}))
+    teacher.wait_for("reactions", lambda d: d.get("card_id") == posted["id"])  # counts sent
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    resp = requests.delete(f"{base}/api/classes/{klass.class_id}",
+                           headers={"Authorization": f"Bearer {klass.teacher_secret}"},
+                           timeout=10)
+    assert resp.status_code == 204
+    assert [k for k in r.scan_iter(match="rp:*", count=5000) if klass.class_id in k] == []
