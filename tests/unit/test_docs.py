@@ -699,3 +699,21 @@ def test_protocol_http_answers_and_credentials_are_the_declared_ones() -> None:
             _same_fields(f"{method} {path}", fields, schema, document["components"]["schemas"])
             checked.append((method, path))
     assert len(checked) >= 10, checked
+
+
+def test_protocol_pages_are_the_page_routes() -> None:
+    """PROTOCOL.md's "Pages:" line names every page route of server/http/pages.py (the
+    favicon and the static files under web/ aside) and nothing the static files would answer."""
+    from flask import Flask
+
+    from server.http import pages
+
+    flask_app = Flask(__name__)
+    flask_app.register_blueprint(pages.bp)
+    adapter = flask_app.url_map.bind("localhost")
+    paragraph = PROTOCOL.split("\nPages: ", 1)[1].split("\n\n", 1)[0]
+    documented = {adapter.match(name.split("#")[0], method="GET", return_rule=True)[0].rule
+                  for name in _names(paragraph)}
+    routes = {rule.rule for rule in flask_app.url_map.iter_rules()
+              if rule.endpoint not in ("pages.favicon", "pages.static_file", "static")}
+    _same("pages", documented=documented, code=routes)
