@@ -34,6 +34,7 @@ JOIN_CODE_LENGTH = 6
 REJOIN_CODE_LENGTH = 8
 SECRET_BYTES = 24  # 192 bits
 GENERIC_CODE_ERROR = "That class code did not work. Check it with your teacher."
+NO_SUCH_STUDENT = "No such student in this class."
 GENERIC_REJOIN_ERROR = ("That rejoin code did not work. It works only once: make a new one on "
                         "your other device, or ask your teacher for one.")
 
@@ -187,7 +188,7 @@ def make_rejoin_code(store: RedisStore, identity: Identity, student_id: str | No
     assert target is not None
     code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(REJOIN_CODE_LENGTH))
     if not store.set_rejoin_code(identity.class_id, target, _rejoin_hash(identity.class_id, code)):
-        raise NotFound("No such student in this class.")
+        raise NotFound(NO_SUCH_STUDENT)
     return format_rejoin_code(code)
 
 
@@ -246,7 +247,7 @@ def set_student_language(store: RedisStore, identity: Identity, lang: str) -> St
         raise Forbidden("Only a student sets their own language here.")
     student = store.set_student_fields(identity.class_id, identity.student_id, {"lang": lang})
     if student is None:
-        raise NotFound("No such student in this class.")
+        raise NotFound(NO_SUCH_STUDENT)
     return student
 
 
@@ -268,7 +269,7 @@ def _require_student(store: RedisStore, class_id: str, student_id: str, *,
                      removed_ok: bool = False) -> StudentRecord:
     student = store.get_student(class_id, student_id)
     if student is None or (student.get("removed") and not removed_ok):
-        raise NotFound("No such student in this class.")
+        raise NotFound(NO_SUCH_STUDENT)
     return student
 
 

@@ -27,10 +27,13 @@ class Forbidden(DomainError):
     http_status = 403
 
 
+NOT_VALID = "This link or seat is not valid any more."
+
+
 class Revoked(Forbidden):
     """The sender's link or seat stopped working (rotated, revoked, student removed)."""
 
-    def __init__(self, message: str = "This link or seat is not valid any more.") -> None:
+    def __init__(self, message: str = NOT_VALID) -> None:
         super().__init__(message)
 
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from server.domain import checkins, connections
-from server.domain.classes import Identity, require_teacher
+from server.domain.classes import NO_SUCH_STUDENT, Identity, require_teacher
 from server.domain.errors import InvalidInput, NotFound
 from server.domain.records import CheckinMeeting, CheckinPlanRecord, CheckinStatus, Note
 from server.domain.runtime import Clock, now_ms
@@ -93,7 +93,7 @@ def mark_checkin(store: RedisStore, identity: Identity, *, week: int, slot: int,
     """Record a meeting as done or missed; a missed one is carried forward by the next plan."""
     require_teacher(identity)
     if store.get_student(identity.class_id, student_id) is None:
-        raise NotFound("No such student in this class.")
+        raise NotFound(NO_SUCH_STUDENT)
     if store.get_checkin_plan(identity.class_id) is None:
         raise InvalidInput("Plan check-ins first.")
     meeting: CheckinMeeting = {"week": week, "slot": slot, "student_id": student_id,
@@ -206,7 +206,7 @@ def set_note(store: RedisStore, identity: Identity, student_id: str, text: str,
              clock: Clock = now_ms) -> Note | None:
     require_teacher(identity)
     if store.get_student(identity.class_id, student_id) is None:
-        raise NotFound("No such student in this class.")
+        raise NotFound(NO_SUCH_STUDENT)
     if not text.strip():
         store.set_note(identity.class_id, student_id, None)
         return None

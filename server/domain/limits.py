@@ -48,7 +48,7 @@ def seat_of(identity: Identity) -> str:
     return identity.student_id or staff_seat(identity.class_id, identity.role)
 
 
-STAFF_ROLES = ("teacher", "cohost", "stage")
+CLASS_SEAT_ROLES = ("teacher", "cohost", "stage")  # one budget per class (`seat_of`)
 
 
 def staff_seat(class_id: str, role: str) -> str:
@@ -57,7 +57,7 @@ def staff_seat(class_id: str, role: str) -> str:
 
 def class_buckets(class_id: str) -> list[tuple[str, str]]:
     """Every (action, subject) rate-limit bucket the class's staff may have: deleted with it."""
-    return [(action, staff_seat(class_id, role)) for action in LIMITS for role in STAFF_ROLES]
+    return [(action, staff_seat(class_id, role)) for action in LIMITS for role in CLASS_SEAT_ROLES]
 
 
 # Open sockets one credential may hold at once; a new one beyond the cap closes the oldest.

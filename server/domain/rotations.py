@@ -36,6 +36,9 @@ from server.store.redis_store import RedisStore
 
 PLAN_SECONDS = 1.5  # live planning must not hold a lesson up
 REPLAN_SECONDS = 0.5
+NOT_RUNNING = "No rotation is running."
+
+
 def _request(rotation: RotationRecord, history: list[tuple[str, str, int]],
              fixed: list[list[list[str]]] | None = None, time_limit: float = PLAN_SECONDS
              ) -> PlanRequest:
@@ -76,6 +79,8 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     `max_size`, the students who do not fit sit out (stay in the main room), spread by the
     planner so that nobody sits out twice before everyone has sat out once.
     """
+    if (size is None) == (rooms is None):  # the request's shape first, then who sends it
+        raise InvalidInput("Give a room size or a number of rooms.")
     require_staff(identity)
     if checkin_room and identity.role != "teacher":
         # Its order (who is most due a one-on-one) comes from the connection record, which is
@@ -247,7 +252,7 @@ def skip(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> Rotati
     record = require_rotation(store, identity.class_id)
     updated = advance(store, identity.class_id, expected=record["current"], clock=clock)
     if updated is None:
-        raise Conflict("No rotation is running.")
+        raise Conflict(NOT_RUNNING)
     return updated
 
 
@@ -263,7 +268,7 @@ def extend(store: RedisStore, identity: Identity, seconds: int, clock: Clock = n
 
     updated = store.update_rotation(identity.class_id, change)
     if updated is None:
-        raise Conflict("No rotation is running.")
+        raise Conflict(NOT_RUNNING)
     store.set_deadline("rotation", identity.class_id, deadline_item(updated), updated["deadline"])
     return updated
 
@@ -279,7 +284,7 @@ def end(store: RedisStore, identity: Identity, clock: Clock = now_ms) -> Rotatio
 
     updated = store.update_rotation(identity.class_id, change)
     if updated is None:
-        raise Conflict("No rotation is running.")
+        raise Conflict(NOT_RUNNING)
     store.set_deadline("rotation", identity.class_id, deadline_item(updated), None)
     return updated
 
@@ -297,7 +302,7 @@ def broadcast_message(store: RedisStore, identity: Identity, text: str,
 
     # Not a new revision: everyone, staff included, gets the message as `rotation.message`.
     if store.update_rotation(identity.class_id, change, revision=False) is None:
-        raise Conflict("No rotation is running.")
+        raise Conflict(NOT_RUNNING)
     return message
 
 

@@ -57,6 +57,7 @@ from server.store.redis_store import RedisStore
 
 MAX_CARD_TEXT = 500
 MAX_REPLY_TEXT = 1000
+NO_ROUND = "There is no round yet. Start one first."
 
 
 # ---- the round -------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def current_round(store: RedisStore, class_id: str) -> RoundRecord | None:
 def require_round(store: RedisStore, class_id: str) -> RoundRecord:
     record = current_round(store, class_id)
     if record is None:
-        raise Conflict("There is no round yet. Start one first.")
+        raise Conflict(NO_ROUND)
     return record
 
 
@@ -324,7 +325,7 @@ def submit_card(store: RedisStore, identity: Identity, *, client_id: str, text: 
 
     def build(seen: CardContext) -> CardRecord:
         if seen.round_id is None:
-            raise Conflict("There is no round yet. Start one first.")
+            raise Conflict(NO_ROUND)
         if seen.student is None:
             raise Revoked()  # their data was deleted: the seat is gone with it
         cleaned = _card_text(text, audio_id)
@@ -502,7 +503,7 @@ def set_spotlight(store: RedisStore, identity: Identity, card_id: str | None,
     if refused is not None:
         raise refused
     if outcome == "no_round":
-        raise Conflict("There is no round yet. Start one first.")
+        raise Conflict(NO_ROUND)
     if outcome == "refused":
         raise _refuse_spotlight(identity, card)
     return card, counts
@@ -534,7 +535,7 @@ def react(store: RedisStore, identity: Identity, card_id: str, reaction: str,
     if refused is not None:
         raise refused
     if outcome == "no_round":
-        raise Conflict("There is no round yet. Start one first.")
+        raise Conflict(NO_ROUND)
     if card is None:
         raise NotFound("No such card.")
     return card

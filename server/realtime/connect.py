@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request
 from server.context import Services, services
 from server.domain import classes, limits, rotations, snapshot
 from server.domain.classes import Identity
+from server.domain.errors import NOT_VALID
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, rooms, senders
 from server.realtime.flood import flood_guard
@@ -32,7 +33,6 @@ from server.realtime.offload import run_blocking
 from server.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
-NOT_VALID = "This link or seat is not valid any more."
 
 
 def store_failed(exc: StoreUnavailable) -> None:

@@ -30,7 +30,7 @@ from socketio.exceptions import ConnectionRefusedError
 from server.context import Services, services
 from server.domain import classes, followup, limits, projections, rotations, rounds, snapshot
 from server.domain.classes import Identity
-from server.domain.errors import DomainError, Forbidden, InvalidInput, Revoked
+from server.domain.errors import DomainError, Forbidden, Revoked
 from server.domain.records import CardEdit, CardRecord, RotationRecord, RoundRecord
 from server.domain.runtime import now_ms
 from server.realtime import broadcast, connect, flood, senders
@@ -82,6 +82,10 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
+def _flooded() -> Ack:
+    return _error("rate_limited", "Too many messages. Slow down a little.")
+
+
 def _host_url() -> str:
     """The URL the sender's page connected to (for links, when PUBLIC_URL is unset)."""
     return _sender.get().host_url
@@ -98,12 +102,12 @@ def handler(app: Flask, server: Any, schema: type[Schema], fn: Handler) -> Calla
     def run(sid: str, data: Any = None, *extra: Any) -> Ack:
         sender = senders.current(sid)
         if not flood.allowed(svc, sid, sender, cost):
-            return _error("rate_limited", "Too many messages. Slow down a little.")
+            return _flooded()
         if extra:
             return _error("invalid", "Send one JSON object per event.")
         if sender is None:  # revoked: closed already, unless it was still connecting then
             server.disconnect(sid, ignore_queue=True)
-            return {"ok": False, "error": Forbidden(connect.NOT_VALID).to_dict()}
+            return {"ok": False, "error": Revoked().to_dict()}
         if not admission.enter():  # refused before doing anything: the client sends it again
             return {"ok": False, "error": busy_error()}
         token = _sender.set(sender)
@@ -331,8 +335,6 @@ def send_reply(identity: Identity, body: Reply) -> Ack:
 # ---- rotations -------------------------------------------------------------------------------
 
 def plan_rotations(identity: Identity, body: PlanRotations) -> Ack:
-    if (body.size is None) == (body.rooms is None):
-        raise InvalidInput("Give a room size or a number of rooms.")
     svc = services()
     record = rotations.build_plan(
         svc.store, svc.library, identity, size=body.size, rooms=body.rooms,
@@ -458,13 +460,13 @@ EVENTS: dict[str, tuple[type[Schema], Handler]] = {
 
 def on_unknown_event(svc: Services, event: str, sid: str) -> Ack:
     if not flood.allowed(svc, sid, senders.current(sid)):
-        return _error("rate_limited", "Too many messages. Slow down a little.")
+        return _flooded()
     return _error("invalid", f"Unknown event {str(event)[:40]!r}.")
 
 
 def on_malformed_packet(sid: str, reason: Any = None) -> Ack:
     if not flood.flood_guard.allow(sid):
-        return _error("rate_limited", "Too many messages. Slow down a little.")
+        return _flooded()
     return _error("invalid", str(reason)[:200])
 
 
