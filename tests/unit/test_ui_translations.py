@@ -86,6 +86,32 @@ def test_every_key_the_pages_use_is_in_the_catalog_and_every_catalog_key_is_used
     assert unused == [], f"in server/i18n/messages.pot but no longer used in web/: {unused}"
 
 
+# English written straight into a status line or an accessible name, where the page's own words
+# belong: say("Imported 3 names.") / "aria-label": `Rejoin code for ${name}`. t(...) and a
+# server's error message (err.message) pass; so does say("") (clearing the line).
+ENGLISH_IN_CODE = re.compile(
+    r"""\bsay\(\s*(?:"[^"]*[A-Za-z][^"]*"|'[^']*[A-Za-z][^']*'|`[^`]*[A-Za-z][^`]*`)"""
+    r"""|"aria-label":\s*(?:"[^"]*[A-Za-z][^"]*"|`[^`]*[A-Za-z][^`]*`)""")
+
+
+def english_in_code(source: str) -> list[str]:
+    return [m.group(0) for m in ENGLISH_IN_CODE.finditer(source)]
+
+
+def test_status_lines_and_accessible_names_built_in_js_are_translated() -> None:
+    found = {str(path.relative_to(WEB)): hits for path in sorted((WEB / "js").glob("*.js"))
+             if (hits := english_in_code(path.read_text(encoding="utf-8")))}
+    assert found == {}, f"English in web/js (use t() and a key in messages.pot): {found}"
+
+
+def test_the_english_in_code_check_finds_english() -> None:
+    assert english_in_code('say(`Imported ${n} names.`, "ok")') != []
+    assert english_in_code('deps.say("A prompt needs 3 characters.", "error")') != []
+    assert english_in_code('h("div", { "aria-label": `Rejoin code for ${name}` })') != []
+    assert english_in_code('say(t("teacher.say_imported", { count: n }), "ok"); say("")') == []
+    assert english_in_code('say(err.message, "error"); h("p", { "aria-label": t("a.b") })') == []
+
+
 def test_english_plural_entries_have_one_and_other() -> None:
     english = load_ui_catalogs(UI_DIRECTORY).english
     for base in {base_key(k) for k in english if PLURAL_MARK in k}:

@@ -1,5 +1,7 @@
 // Authenticated downloads: fetch with the bearer token, then save or open a blob: URL.
 
+import { t } from "./i18n.js";
+
 /**
  * Fetch an API file with the bearer token. Throws Error(server message) when refused.
  * @param {string} path
@@ -15,10 +17,10 @@ export async function authFetch(path, token) {
       cache: "no-store",
     });
   } catch {
-    throw new Error("Could not reach Rapport. Check your connection and try again.");
+    throw new Error(t("common.offline_error"));
   }
   if (!response.ok) {
-    let message = "That export did not work. Please try again.";
+    let message = t("download.failed");
     try {
       const data = await response.json();
       if (data && data.error && typeof data.error.message === "string") message = data.error.message;

@@ -197,7 +197,7 @@ export function createRoundHost(deps) {
     const text = input.value.trim();
     if ([...text].length < 3 || [...text].length > 200) {
       input.setAttribute("aria-invalid", "true");
-      deps.say("A prompt needs 3 to 200 characters.", "error");
+      deps.say(t("host.say_prompt_length"), "error");
       input.focus();
       return;
     }
@@ -735,7 +735,7 @@ export function createRoundHost(deps) {
       addReply(msg.reply);
       if (msg.reply.from === "student") {
         const card = state.cards.get(msg.reply.card_id);
-        deps.say(`${card ? card.author : "A student"} answered your private reply.`);
+        deps.say(card ? t("host.say_reply_answered", { name: card.author }) : t("host.say_reply_answered_someone"));
       }
     });
   }

@@ -512,12 +512,10 @@ async function showRejoinCode(id) {
     /** @type {HTMLElement | null} */ (li.querySelector("button"))?.focus();
   };
   // data-private: hidden while presenting (a code on a shared screen opens the seat).
-  const box = h("div", { class: "rejoin-box", role: "group", "aria-label": `Rejoin code for ${student.name}`, "data-private": true },
-    h("p", { class: "small" }, `Only if you are sure this is ${student.name}: tell them this code privately. `
-      + "On their new device they choose “Already in this class on another device?” and type it. "
-      + "It works once; their old device leaves the class."),
+  const box = h("div", { class: "rejoin-box", role: "group", "aria-label": t("teacher.rejoin_label", { name: student.name }), "data-private": true },
+    h("p", { class: "small" }, t("teacher.rejoin_help", { name: student.name })),
     h("strong", { class: "code" }, made.rejoin_code),
-    h("button", { type: "button", class: "secondary small", on: { click: close } }, "Done"));
+    h("button", { type: "button", class: "secondary small", on: { click: close } }, t("teacher.done")));
   li.querySelector(".student-actions")?.remove();
   li.appendChild(box);
   /** @type {HTMLElement} */ (box.querySelector("button")).focus();
@@ -531,7 +529,7 @@ function confirmRemove(id) {
   const student = state.students.get(id);
   if (!student) return;
   pendingRemoval = id;
-  setText("remove-text", `${student.name} will be taken out of the class and their device will stop working for it. They can join again with the code unless the class is locked.`);
+  setText("remove-text", t("teacher.remove_text", { name: student.name }));
   /** @type {HTMLDialogElement} */ (byId("remove-dialog")).showModal();
   byId("remove-cancel").focus();
 }
@@ -572,7 +570,7 @@ async function onRosterSubmit(event) {
       body: text, contentType: "text/csv", token: state.key,
     });
     const n = Number(result?.imported) || 0;
-    say(`Imported ${n} ${n === 1 ? "name" : "names"}.`, "ok");
+    say(t("teacher.say_imported", { count: n }), "ok");
     input.value = "";
     refreshSnapshot();
   } catch (err) {
@@ -755,7 +753,7 @@ async function onClassExport(format) {
   try {
     const path = `/api/classes/${encodeURIComponent(state.cls.id)}/export?format=${format}&tz=${encodeURIComponent(localZone())}`;
     const name = await downloadFile(path, state.key, `class-${state.cls.id}.${format}`);
-    say(`Downloaded ${name}.`, "ok");
+    say(t("teacher.say_downloaded", { name }), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   }
@@ -776,7 +774,7 @@ async function onRetentionSubmit(event) {
   try {
     const result = await emitAck(state.socket, "class.retention", { retention_days: days });
     if (state.cls) state.cls.retention_days = result.retention_days;
-    say(`The class’s data is now kept for ${days} ${days === 1 ? "day" : "days"} after its last use.`, "ok");
+    say(t("teacher.say_retention_set", { count: days }), "ok");
   } catch (err) {
     say(/** @type {Error} */ (err).message, "error");
   }
