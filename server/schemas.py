@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from server.domain import checkins
 from server.domain.common import (
     MAX_CLASS_NAME,
     MAX_NAME_LENGTH,
@@ -338,16 +339,16 @@ TagName = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-
 
 
 class PlanCheckins(Schema):
-    slots_per_week: Annotated[int, Field(ge=0, le=200)]
-    minutes: Annotated[int, Field(ge=5, le=60)] = 10
-    weeks: Annotated[int, Field(ge=1, le=52)]
+    slots_per_week: Annotated[int, Field(ge=checkins.MIN_SLOTS, le=checkins.MAX_SLOTS)]
+    minutes: Annotated[int, Field(ge=checkins.MIN_MINUTES, le=checkins.MAX_MINUTES)] = 10
+    weeks: Annotated[int, Field(ge=checkins.MIN_HORIZON, le=checkins.MAX_HORIZON)]
     weights: Annotated[dict[TagName, Annotated[int, Field(ge=1, le=5)]],
                        Field(max_length=20)] | None = None
 
 
 class MarkCheckin(Schema):
     week: Annotated[int, Field(ge=0, le=520)]
-    slot: Annotated[int, Field(ge=0, le=199)]
+    slot: Annotated[int, Field(ge=0, le=checkins.MAX_SLOTS - 1)]
     student_id: StudentId
     status: CheckinStatus
 

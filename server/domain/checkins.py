@@ -290,14 +290,18 @@ def _capacity(roster: list[CheckinStudent], slots_per_week: int, horizon_weeks: 
         fair_share=fair_share, message=message)
 
 
+def _check_settings(slots_per_week: int, horizon_weeks: int, meeting_minutes: int) -> None:
+    _check_int(slots_per_week, MIN_SLOTS, MAX_SLOTS, "number of slots a week")
+    _check_int(horizon_weeks, MIN_HORIZON, MAX_HORIZON, "horizon in weeks")
+    _check_int(meeting_minutes, MIN_MINUTES, MAX_MINUTES, "meeting length in minutes")
+
+
 def capacity_check(students: Iterable[CheckinStudent | Mapping[str, Any]], slots_per_week: int,
                    horizon_weeks: int, meeting_minutes: int = 10,
                    tag_weights: Mapping[str, float] | None = None) -> Capacity:
     """Can everyone be seen once within the horizon, and what is each weight class's share?"""
     roster = _coerce_students(students)
-    _check_int(slots_per_week, MIN_SLOTS, MAX_SLOTS, "number of slots a week")
-    _check_int(horizon_weeks, MIN_HORIZON, MAX_HORIZON, "horizon in weeks")
-    _check_int(meeting_minutes, MIN_MINUTES, MAX_MINUTES, "meeting length in minutes")
+    _check_settings(slots_per_week, horizon_weeks, meeting_minutes)
     return _capacity(roster, slots_per_week, horizon_weeks, meeting_minutes,
                      _coerce_weights(tag_weights))
 
@@ -426,9 +430,7 @@ def plan_checkins(students: Iterable[CheckinStudent | Mapping[str, Any]], slots_
     student, how far behind the most-served student anyone starts.
     """
     roster = _coerce_students(students)
-    _check_int(slots_per_week, MIN_SLOTS, MAX_SLOTS, "number of slots a week")
-    _check_int(horizon_weeks, MIN_HORIZON, MAX_HORIZON, "horizon in weeks")
-    _check_int(meeting_minutes, MIN_MINUTES, MAX_MINUTES, "meeting length in minutes")
+    _check_settings(slots_per_week, horizon_weeks, meeting_minutes)
     if not _is_int(current_week):
         raise InvalidInput("The current week must be a whole number.")
     if isinstance(catch_up_limit, bool) or not isinstance(catch_up_limit, int | float) \

@@ -108,6 +108,12 @@ def test_schema_bounds_are_the_common_limits() -> None:
     assert _field(schemas.CreateClass, "name")["maxLength"] == common.MAX_CLASS_NAME
     staff = _field(schemas.ClassSettings, "staff_names")
     assert staff["items"]["maxLength"] == common.MAX_NAME_LENGTH
+    for field, (low, high) in {"slots_per_week": (checkins.MIN_SLOTS, checkins.MAX_SLOTS),
+                               "minutes": (checkins.MIN_MINUTES, checkins.MAX_MINUTES),
+                               "weeks": (checkins.MIN_HORIZON, checkins.MAX_HORIZON)}.items():
+        bounds = _field(schemas.PlanCheckins, field)
+        assert (bounds["minimum"], bounds["maximum"]) == (low, high), field
+    assert _field(schemas.MarkCheckin, "slot")["maximum"] == checkins.MAX_SLOTS - 1
 
 
 # ---- the browser's copies --------------------------------------------------------------------
