@@ -24,6 +24,7 @@ from server.domain.followup import MAX_NOTE
 from server.domain.prompts import MAX_TEXT_LENGTH as MAX_PROMPT_TEXT
 from server.domain.records import CheckinStatus, Depth, GradeBand, Reaction, Visibility
 from server.domain.rounds import MAX_CARD_TEXT, MAX_REPLY_TEXT
+from server.roster import MAX_TAG_LENGTH, TAG_PATTERN
 
 # The vocabularies (GradeBand, Reaction, Visibility, Depth, CheckinStatus) are the records'
 # own Literals and the limits come from server/domain/common.py: each has one home.
@@ -240,8 +241,12 @@ class ExtendRound(Schema):
     seconds: Annotated[int, Field(ge=10, le=1800)]
 
 
+# The client's own id of a post, so a retry is stored once (web/js/socket.js makes them).
+ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class SubmitCard(Schema):
-    client_id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    client_id: ClientId
     text: CardAnswer
     visibility: Visibility
     spotlight_ok: bool
@@ -299,8 +304,7 @@ class Reply(Schema):
     text: Annotated[str, Field(min_length=1, max_length=1100)]  # 1000 after trimming
     round_id: CardId | None = None
     # Optional: a retry with the same id (after `unavailable` or a lost ack) is stored once.
-    client_id: Annotated[str, Field(min_length=8, max_length=64,
-                                    pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    client_id: ClientId | None = None
 
 
 # ---- rotations -------------------------------------------------------------------------------
@@ -335,7 +339,8 @@ class RotationMessage(Schema):
 
 # ---- check-ins and the connection record -----------------------------------------------------
 
-TagName = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+TagName = Annotated[str, Field(min_length=1, max_length=MAX_TAG_LENGTH,
+                                pattern=TAG_PATTERN.pattern)]  # a roster tag
 
 
 class PlanCheckins(Schema):
