@@ -70,6 +70,21 @@ export function createCheckins(deps) {
     return found;
   }
 
+  /**
+   * The capacity's note in the page's language, from the numbers the server sends (its `message`
+   * is the same in English, kept for API clients and for a plan stored before these numbers).
+   * @param {any} cap
+   */
+  function capacityNote(cap) {
+    if (typeof cap.slots_per_week !== "number" || typeof cap.meeting_minutes !== "number") return cap.message;
+    if (!cap.students) return "";
+    if (!cap.slots_per_week) return t("ci.cap_add_slots");
+    const parts = [t("ci.cap_horizon", { count: cap.horizon_weeks })];
+    if (!cap.everyone_seen) parts.push(t("ci.cap_need", { count: cap.slots_needed_per_week }));
+    parts.push(t("ci.cap_time", { count: cap.slots_per_week * cap.meeting_minutes }));
+    return parts.join(" ");
+  }
+
   function renderCapacity() {
     const cap = plan?.capacity;
     if (!cap) return;
@@ -89,7 +104,7 @@ export function createCheckins(deps) {
     replace(box,
       h("p", { class: "capacity-headline" }, headline),
       h("p", null, detail),
-      h("p", { class: "muted" }, cap.message),
+      h("p", { class: "muted" }, capacityNote(cap)),
       unseen.length ? h("p", null, h("strong", null, t("ci.not_reached"), " "), unseen.join(", ")) : null);
   }
 
