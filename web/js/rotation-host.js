@@ -4,7 +4,7 @@
 import { byId, h, replace, setText, show } from "./dom.js";
 import { countdown, serverClock } from "./clock.js";
 import { authFetch, downloadFile, localZone, openPage } from "./download.js";
-import { onLanguageChange, t } from "./i18n.js";
+import { currentLanguage, formatList, onLanguageChange, t } from "./i18n.js";
 import { emitAck } from "./socket.js";
 
 /**
@@ -385,6 +385,37 @@ export function createRotationHost(deps) {
         : t("rot.room_sizes", { sizes: parts.join(", ") }));
   }
 
+  /** @type {Map<string, {text: string, lang: string} | null>} prompt id|language -> its text there (null: asked) */
+  const promptTexts = new Map();
+
+  /**
+   * A room's starter in the page's language, as students get it: a shared topic in words, a
+   * library prompt in its translation (fetched once per prompt and language); else the English.
+   * @param {{kind: string, text: string, prompt_id?: string | null, topic?: string, names?: string[]}} starter
+   * @returns {string | HTMLElement}
+   */
+  function starterText(starter) {
+    if (starter.kind === "shared" && Array.isArray(starter.names) && starter.topic) {
+      return t("rotation.shared_starter", { names: formatList(starter.names), topic: starter.topic });
+    }
+    const lang = currentLanguage();
+    if (starter.kind !== "prompt" || !starter.prompt_id || lang === "en") return starter.text;
+    const key = `${starter.prompt_id}|${lang}`;
+    const known = promptTexts.get(key);
+    if (known === undefined) {
+      promptTexts.set(key, null);
+      fetch(`/api/prompts/${encodeURIComponent(starter.prompt_id)}?lang=${encodeURIComponent(lang)}`)
+        .then((r) => (r.ok ? r.json() : null))
+        .then((got) => {
+          if (!got || !got.text) return;
+          promptTexts.set(key, { text: String(got.text.text), lang: String(got.text.lang) });
+          if (state.rotation) renderGrid();
+        })
+        .catch(() => {});
+    }
+    return known ? h("span", { lang: known.lang, dir: "auto" }, known.text) : starter.text;
+  }
+
   function renderGrid() {
     const rot = /** @type {Rotation} */ (state.rotation);
     const blocks = rot.rotations.map((rooms, r) => {
@@ -401,7 +432,7 @@ export function createRotationHost(deps) {
           h("span", { class: "member-name" }, m.name),
           movable && rooms.length > 1 ? moveSelect(r, m, i, rooms.length) : null))),
         starters[i] && starters[i].text
-          ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, t("rot.starter"), " "), starters[i].text)
+          ? h("p", { class: "starter-text" }, h("span", { class: "muted small" }, t("rot.starter"), " "), starterText(starters[i]))
           : null));
       const out = (rot.sitting_out && rot.sitting_out[r]) || [];
       const titleId = `rot-title-${r}`;
