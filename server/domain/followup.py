@@ -20,7 +20,7 @@ from server.domain.spreadsheet import BOM, zone
 from server.domain.text import clean_text
 from server.store.redis_store import RedisStore
 
-WEEK_MS = 7 * 86_400_000
+WEEK_MS = 7 * connections.DAY_MS
 MAX_NOTE = 2000
 
 

@@ -18,7 +18,16 @@ from typing import Any, get_args
 import pytest
 
 from server import schemas
-from server.domain import checkins, classes, common, connections, prompts, records, rounds
+from server.domain import (
+    checkins,
+    classes,
+    common,
+    connections,
+    followup,
+    prompts,
+    records,
+    rounds,
+)
 from server.domain.names import normalise_name
 from server.planner.stats import meeting_stats
 from server.roster import RosterError, parse_roster_csv
@@ -150,6 +159,34 @@ def test_browser_limits_are_the_servers() -> None:
     assert timers and all(common.MIN_TIMER <= v <= common.MAX_TIMER for v in timers)
     assert student.by_id["card-text"]["maxlength"] == str(rounds.MAX_CARD_TEXT)
     assert student.by_id["my-reply-text"]["maxlength"] == str(rounds.MAX_REPLY_TEXT)
+
+
+def _number(text: str, pattern: str) -> int:
+    found = re.search(pattern, text)
+    assert found is not None, pattern
+    return int(found[1])
+
+
+def test_browser_text_checks_are_the_servers() -> None:
+    """The length checks the pages make before sending: the server's limits, not copies that
+    drift (a card, a reply, a custom prompt, a note, a name, a rotation message, a group)."""
+    student_round, host_round = _js("round-student.js"), _js("round-host.js")
+    assert _number(student_round, r"\[\.\.\.text\]\.length > (\d+)") == rounds.MAX_CARD_TEXT
+    assert _number(host_round, r'id: inputId, maxlength: (\d+)') == rounds.MAX_REPLY_TEXT
+    assert _number(host_round, r"\[\.\.\.text\]\.length < (\d+)") == prompts.MIN_TEXT_LENGTH
+    assert _number(host_round, r"\[\.\.\.text\]\.length < \d+ \|\| \[\.\.\.text\]\.length > (\d+)"
+                   ) == prompts.MAX_TEXT_LENGTH
+    assert _number(_js("connections.js"), r'h\("textarea", \{ id, maxlength: (\d+)') == \
+        followup.MAX_NOTE
+    assert _number(_js("student.js"), r"\[\.\.\.name\]\.length > (\d+)") == common.MAX_NAME_LENGTH
+    rotation = _js("rotation-host.js")
+    message = _field(schemas.RotationMessage, "text")
+    assert _number(rotation, r"!text \|\| \[\.\.\.text\]\.length > (\d+)") == message["maxLength"]
+    assert _number(rotation, r'rot\.message_length", \{ min: 1, max: (\d+)') == message["maxLength"]
+    group = _field(schemas.PlanRotations, "together")["items"]
+    assert (_number(rotation, r"ids\.length < (\d+) \|\|"),
+            _number(rotation, r"ids\.length < \d+ \|\| ids\.length > (\d+)")) == (
+        group["minItems"], group["maxItems"])
 
 
 def test_browser_checkin_statuses_are_the_servers() -> None:
