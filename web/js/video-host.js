@@ -137,7 +137,7 @@ export function createVideoHost(deps) {
     if (!report || !document.getElementById("video-problems")) return;
     const plan = report.plan;
     const running = rotation && rotation.status === "running";
-    let status = report.error || "";
+    let status = report.error ? report.error() : "";
     if (!status) {
       status = t("vhost.in_call", { count: plan ? plan.people.length : 0 });
       if (running && rotation) status += ` ${t("vhost.moves_sent", { rotation: rotation.current + 1, count: report.sent })}`;
@@ -145,7 +145,7 @@ export function createVideoHost(deps) {
     setStatus(null);
     setText("video-status", status);
     replace(byId("video-problems"), report.problems.length
-      ? report.problems.map((p) => h("li", null, h("strong", null, p.who), " — ", p.why))
+      ? report.problems.map((p) => h("li", null, h("strong", null, p.who), " — ", p.why()))
       : h("li", { class: "muted" }, running ? t("vhost.nobody_stuck") : t("vhost.nothing_yet")));
     const unmatched = plan ? plan.unmatched : [];
     const students = deps.students();

@@ -11,6 +11,8 @@
 // participantJoined, participantLeft, displayNameChange, participantRoleChanged,
 // breakoutRoomsUpdated.
 
+import { t } from "./i18n.js";
+
 /**
  * @typedef {{id: string, name: string}} Member
  * @typedef {{id: string, status: string, current: number, rotations: Member[][][]}} StaffRotation
@@ -18,7 +20,7 @@
  * @typedef {{id: string, jid?: string, name?: string, isMainRoom?: boolean,
  *   participants?: Record<string, JitsiParticipant>}} JitsiRoom
  * @typedef {{ref: string, id: string, name: string, roomId: string, role: string,
- *   studentId: string | null, why?: string}} Person
+ *   studentId: string | null, why?: () => string}} Person
  * @typedef {{ref: string, name: string, student: string, roomId: string, roomName: string}} Move
  * @typedef {{people: Person[], moves: Move[], missingRooms: string[], close: string[],
  *   notInCall: {name: string, room: string}[], unmatched: Person[], mainId: string | null}} MovePlan
@@ -73,7 +75,7 @@ export function planMoves({ rooms, rotation, students, manual, myId }) {
   const people = peopleIn(rooms, myId).map((p) => {
     const key = normaliseName(p.name);
     const wanted = (manual[key] && studentById.has(manual[key])) ? manual[key] : studentByName.get(key) || null;
-    if (wanted && taken.has(wanted)) return { ...p, studentId: null, why: "Someone else in the call already has this name." };
+    if (wanted && taken.has(wanted)) return { ...p, studentId: null, why: () => t("vhost.why_name_taken") };
     if (wanted) taken.add(wanted);
     return { ...p, studentId: wanted };
   });
@@ -124,11 +126,11 @@ export function loadExternalApi(origin) {
     script.onload = () => {
       const api = /** @type {any} */ (window).JitsiMeetExternalAPI;
       if (api) resolve(api);
-      else reject(new Error(`${origin} did not provide Jitsi Meet's IFrame API.`));
+      else reject(new Error(t("vhost.no_iframe_api", { origin })));
     };
     script.onerror = () => {
       script.remove();
-      reject(new Error(`Could not load Jitsi Meet from ${origin}. Check that the server is reachable.`));
+      reject(new Error(t("vhost.load_failed", { origin })));
     };
     document.head.appendChild(script);
   });
@@ -147,7 +149,9 @@ export function loadExternalApi(origin) {
  * }} opts
  *
  * @typedef {{joined: boolean, moderator: boolean | null, plan: MovePlan | null,
- *   problems: {who: string, why: string}[], sent: number, error: string | null}} Report
+ *   problems: {who: string, why: () => string}[], sent: number, error: (() => string) | null}} Report
+ * (`why` and `error` word themselves in the page's language when called, so a report made
+ * before the teacher switched language reads in the new one.)
  */
 export async function openJitsi(opts) {
   const Api = await loadExternalApi(opts.video.origin);
@@ -231,12 +235,12 @@ export async function openJitsi(opts) {
     report.problems = [];
     report.error = null;
     if (!report.joined) {
-      report.error = "The call has not finished opening yet. Rapport moves people as soon as it has.";
+      report.error = () => t("vhost.not_open_yet");
       changed();
       return;
     }
     if (report.moderator === false) {
-      report.error = "You are not a moderator in this call, so Rapport cannot move anyone. Ask the moderator to make you one.";
+      report.error = () => t("vhost.not_moderator");
       changed();
       return;
     }
@@ -250,7 +254,7 @@ export async function openJitsi(opts) {
     let current = plan();
     if (noBreakouts && rot && rot.status === "running") {
       report.plan = current;
-      report.error = "This Jitsi server does not offer breakout rooms, so Rapport cannot move anyone. Ask its operator to turn them on.";
+      report.error = () => t("vhost.no_breakouts");
       changed();
       return;
     }
@@ -260,7 +264,7 @@ export async function openJitsi(opts) {
       await roomsSettle(() => wanted.every((n) => Object.values(rooms).some((r) => r.name === n)), 10_000);
       current = plan();
       for (const name of current.missingRooms) {
-        report.problems.push({ who: name, why: "Jitsi did not create this room, so nobody could be sent to it." });
+        report.problems.push({ who: name, why: () => t("vhost.why_room_not_created") });
       }
     }
     for (const move of current.moves) {
@@ -276,10 +280,10 @@ export async function openJitsi(opts) {
       api.executeCommand("closeBreakoutRoom", roomId);
     }
     for (const missing of current.notInCall) {
-      report.problems.push({ who: missing.name, why: `Not in the call under this name, so not moved to ${missing.room}. Match them by hand below.` });
+      report.problems.push({ who: missing.name, why: () => t("vhost.why_not_in_call", { room: missing.room }) });
     }
     for (const p of current.unmatched) {
-      if (p.why) report.problems.push({ who: p.name || "(no name)", why: p.why });
+      if (p.why) report.problems.push({ who: p.name || t("vhost.no_name"), why: p.why });
     }
     report.plan = current;
     changed();
@@ -288,7 +292,8 @@ export async function openJitsi(opts) {
   /** Run syncs one after another (events can arrive while one is waiting for rooms). @param {boolean} again */
   function queue(again) {
     running = running.then(() => sync(again)).catch((err) => {
-      report.error = /** @type {Error} */ (err).message || "Moving people did not work.";
+      const message = /** @type {Error} */ (err).message;
+      report.error = message ? () => message : () => t("vhost.move_failed");
       changed();
     });
     return running;
