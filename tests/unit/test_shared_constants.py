@@ -154,7 +154,10 @@ def test_browser_limits_are_the_servers() -> None:
     check = re.search(r"days < (\d+) \|\| days > (\d+)", teacher_js)
     assert check is not None and (int(check[1]), int(check[2])) == (
         common.MIN_RETENTION_DAYS, common.MAX_RETENTION_DAYS)
-    assert f"Choose {common.MIN_RETENTION_DAYS} to {common.MAX_RETENTION_DAYS} days." in teacher_js
+    assert 't("teacher.say_retention_range")' in teacher_js  # worded by the catalog:
+    pot = (WEB.parent / "server/i18n/messages.pot").read_text()
+    assert (f'msgctxt "teacher.say_retention_range"\nmsgid "Choose {common.MIN_RETENTION_DAYS} '
+            f'to {common.MAX_RETENTION_DAYS} days."') in pot
     timers = [int(v) for v in teacher.options["timer"] if v]
     assert timers and all(common.MIN_TIMER <= v <= common.MAX_TIMER for v in timers)
     assert student.by_id["card-text"]["maxlength"] == str(rounds.MAX_CARD_TEXT)
