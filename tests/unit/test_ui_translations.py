@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from server.domain.connections import REFLECTION_QUESTIONS
 from server.domain.ui_translations import (
     PLURAL_MARK,
     UI_DIRECTORY,
@@ -110,6 +111,15 @@ def test_the_english_in_code_check_finds_english() -> None:
     assert english_in_code('h("div", { "aria-label": `Rejoin code for ${name}` })') != []
     assert english_in_code('say(t("teacher.say_imported", { count: n }), "ok"); say("")') == []
     assert english_in_code('say(err.message, "error"); h("p", { "aria-label": t("a.b") })') == []
+
+
+def test_the_pages_reflection_questions_are_the_servers() -> None:
+    """web/js/connections.js words the record's reflection questions from conn.reflect_1..N:
+    the catalog's English must be the server's list, in order, and no more."""
+    english = load_ui_catalogs(UI_DIRECTORY).english
+    keys = sorted((k for k in english if k.startswith("conn.reflect_")),
+                  key=lambda k: int(k.rsplit("_", 1)[1]))
+    assert [english[k] for k in keys] == list(REFLECTION_QUESTIONS)
 
 
 def test_english_plural_entries_have_one_and_other() -> None:

@@ -258,6 +258,18 @@ export function createConnections(deps) {
     replace(box, chart);
   }
 
+  /**
+   * The server's reflection questions (server/domain/connections.py REFLECTION_QUESTIONS, in
+   * English) in the page's language: the catalog holds the same eight, in the same order
+   * (tests/unit/test_ui_translations.py keeps them equal); any other list is shown as sent.
+   * @param {string[]} questions
+   */
+  function reflectionQuestions(questions) {
+    const worded = [t("conn.reflect_1"), t("conn.reflect_2"), t("conn.reflect_3"), t("conn.reflect_4"),
+      t("conn.reflect_5"), t("conn.reflect_6"), t("conn.reflect_7"), t("conn.reflect_8")];
+    return questions.length === worded.length ? worded : questions;
+  }
+
   function render() {
     show("conn-body", Boolean(record));
     if (!record) return;
@@ -265,7 +277,7 @@ export function createConnections(deps) {
     renderCoverage();
     renderTable();
     renderWeekly();
-    replace(byId("conn-questions"), record.reflection_questions.map((q) => h("li", null, q)));
+    replace(byId("conn-questions"), reflectionQuestions(record.reflection_questions).map((q) => h("li", null, q)));
   }
 
   onLanguageChange(() => { if (record) render(); });
