@@ -31,9 +31,10 @@ class AudioInfo:
 def check_audio(data: bytes) -> AudioInfo:
     """What the recording is and how long it lasts; InvalidInput (a plain reason) otherwise."""
     if len(data) > MAX_AUDIO_BYTES:
-        raise InvalidInput("Voice answers can be at most 1.5 MB (about one minute).")
+        raise InvalidInput("Voice answers can be at most 1.5 MB (about one minute).",
+                           "audio_too_big")
     if not data:
-        raise InvalidInput("The recording is empty.")
+        raise InvalidInput("The recording is empty.", "audio_empty")
     if data.startswith(b"\x1a\x45\xdf\xa3"):
         mime, seconds = "audio/webm", _webm_seconds(data)
     elif data.startswith(b"OggS"):
@@ -41,10 +42,11 @@ def check_audio(data: bytes) -> AudioInfo:
     elif data[4:8] == b"ftyp":
         mime, seconds = "audio/mp4", _mp4_seconds(data)
     else:
-        raise InvalidInput(NOT_AUDIO)
+        raise InvalidInput(NOT_AUDIO, "audio_not_audio")
     duration_ms = round(seconds * 1000)
     if duration_ms > MAX_AUDIO_MS:
-        raise InvalidInput(f"Voice answers can be at most {MAX_RECORDING_SECONDS} seconds long.")
+        raise InvalidInput(f"Voice answers can be at most {MAX_RECORDING_SECONDS} seconds long.",
+                           "audio_too_long", {"seconds": MAX_RECORDING_SECONDS})
     return AudioInfo(mime, duration_ms)
 
 
@@ -86,7 +88,7 @@ def _webm_seconds(data: bytes) -> float:
     try:
         return _webm_walk(data)
     except _Damaged:
-        raise InvalidInput(DAMAGED) from None
+        raise InvalidInput(DAMAGED, "audio_damaged") from None
 
 
 def _webm_walk(data: bytes) -> float:
@@ -102,10 +104,10 @@ def _webm_walk(data: bytes) -> float:
         size, pos = _vint(data, pos, keep_marker=False)
         if not seen_header:
             if element != EBML or size == UNKNOWN or pos + size > end:
-                raise InvalidInput(NOT_AUDIO)
+                raise InvalidInput(NOT_AUDIO, "audio_not_audio")
             doc_type = _ebml_child(data[pos:pos + size], DOC_TYPE)
             if doc_type not in (b"webm", b"matroska"):
-                raise InvalidInput(NOT_AUDIO)
+                raise InvalidInput(NOT_AUDIO, "audio_not_audio")
             seen_header, pos = True, pos + size
             continue
         if element in WEBM_MASTERS:
@@ -133,9 +135,9 @@ def _webm_walk(data: bytes) -> float:
             blocks += 1
     if not tracks or any(t.get(TRACK_TYPE) != b"\x02" or t.get(CODEC_ID) != b"A_OPUS"
                          for t in tracks):
-        raise InvalidInput(NOT_AUDIO)  # video, or a codec we do not accept
+        raise InvalidInput(NOT_AUDIO, "audio_not_audio")  # video, or a codec we do not accept
     if not blocks:
-        raise InvalidInput("The recording is empty.")
+        raise InvalidInput("The recording is empty.", "audio_empty")
     # Opus frames last 20 ms: the last block's start plus one frame.
     return max(declared, last_tick) * scale / 1e9 + 0.02
 
@@ -160,29 +162,30 @@ def _ogg_seconds(data: bytes) -> float:
     pos, serial, pre_skip, granule, page = 0, None, 0, 0, 0
     while pos < len(data):
         if data[pos:pos + 4] != b"OggS" or pos + 27 > len(data) or data[pos + 4] != 0:
-            raise InvalidInput(DAMAGED)
+            raise InvalidInput(DAMAGED, "audio_damaged")
         position, page_serial = struct.unpack_from("<qI", data, pos + 6)
         segments = data[pos + 26]
         table = data[pos + 27:pos + 27 + segments]
         body_at = pos + 27 + segments
         body_end = body_at + sum(table)
         if len(table) != segments or body_end > len(data):
-            raise InvalidInput(DAMAGED)
+            raise InvalidInput(DAMAGED, "audio_damaged")
         body = data[body_at:body_end]
         if serial is None:
             if not body.startswith(b"OpusHead") or len(body) < 19:
-                raise InvalidInput(NOT_AUDIO)
+                raise InvalidInput(NOT_AUDIO, "audio_not_audio")
             serial, pre_skip = page_serial, struct.unpack_from("<H", body, 10)[0]
         elif page_serial != serial:
-            raise InvalidInput(NOT_AUDIO)  # a second stream (video, or anything else)
+            # a second stream (video, or anything else)
+            raise InvalidInput(NOT_AUDIO, "audio_not_audio")
         elif page == 1 and not body.startswith(b"OpusTags"):
-            raise InvalidInput(DAMAGED)
+            raise InvalidInput(DAMAGED, "audio_damaged")
         if position != -1:
             granule = max(granule, position)
         page += 1
         pos = body_end
     if page < 3 or granule <= pre_skip:
-        raise InvalidInput("The recording is empty.")
+        raise InvalidInput("The recording is empty.", "audio_empty")
     return (granule - pre_skip) / 48_000  # Opus granules always count 48 kHz samples
 
 
@@ -220,21 +223,21 @@ def _mp4_seconds(data: bytes) -> float:
     try:
         return _mp4_walk(data)
     except (_Damaged, struct.error):
-        raise InvalidInput(DAMAGED) from None
+        raise InvalidInput(DAMAGED, "audio_damaged") from None
 
 
 def _mp4_walk(data: bytes) -> float:
     boxes = _mp4_boxes(data, 0, len(data))
     kinds = [kind for kind, _, _ in boxes]
     if b"moov" not in kinds or b"mdat" not in kinds:
-        raise InvalidInput(DAMAGED)
+        raise InvalidInput(DAMAGED, "audio_damaged")
     handlers = [data[s + 8:s + 12] for kind, s, _ in boxes if kind == b"hdlr"
                 and s + 12 <= len(data)]
     entries = [data[s + 12:s + 16] for kind, s, _ in boxes if kind == b"stsd"]
     traks = kinds.count(b"trak")
     if (not traks or len(handlers) < traks or any(h != b"soun" for h in handlers)
             or len(entries) != traks or any(e not in AUDIO_ENTRIES for e in entries)):
-        raise InvalidInput(NOT_AUDIO)
+        raise InvalidInput(NOT_AUDIO, "audio_not_audio")
     seconds, timescale, default_duration = 0.0, 0, 0
     fragment_end = fragment_start = 0
     for kind, s, _e in boxes:
@@ -274,5 +277,5 @@ def _mp4_walk(data: bytes) -> float:
     if timescale:
         seconds = max(seconds, fragment_end / timescale)
     if seconds <= 0:
-        raise InvalidInput("The recording is empty.")
+        raise InvalidInput("The recording is empty.", "audio_empty")
     return seconds

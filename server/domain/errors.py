@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(Exception):
-    """A refused action. `code` is machine-readable, the message is a sentence for people."""
+    """A refused action. `code` is machine-readable, the message is a sentence for people (in
+    English). `reason` (optional) names the exact refusal and `params` its values, so a page can
+    word it in its own language (docs/PROTOCOL.md)."""
 
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str | None = None,
+                 params: Mapping[str, str | int] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.params = dict(params or {})
 
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.reason:
+            found["reason"] = self.reason
+            if self.params:
+                found["params"] = self.params
+        return found
 
 
 class InvalidInput(DomainError):

@@ -24,9 +24,9 @@ JPEG_QUALITY = 82
 
 def process_photo(data: bytes) -> bytes:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("Photos can be at most 5 MB.")
+        raise InvalidInput("Photos can be at most 5 MB.", "photo_too_big")
     if not data:
-        raise InvalidInput("The photo is empty.")
+        raise InvalidInput("The photo is empty.", "photo_empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -34,7 +34,7 @@ def process_photo(data: bytes) -> bytes:
             if image.width * image.height > MAX_PIXELS:
                 raise InvalidInput(
                     f"That image is {image.width} x {image.height} pixels: too large. "
-                    "Please send a normal photo.")
+                    "Please send a normal photo.", "photo_too_many_pixels")
             # A JPEG can be decoded straight at a fraction of its size: far less work and memory.
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             image.load()
@@ -42,12 +42,13 @@ def process_photo(data: bytes) -> bytes:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput("That image has too many pixels: too large. "
-                           "Please send a normal photo.") from None
+                           "Please send a normal photo.", "photo_too_many_pixels") from None
     except UnidentifiedImageError:
-        raise InvalidInput("That file is not a photo we can use (JPEG, PNG, WebP or GIF)."
-                           ) from None
+        raise InvalidInput("That file is not a photo we can use (JPEG, PNG, WebP or GIF).",
+                           "photo_not_image") from None
     except (OSError, ValueError, SyntaxError):
-        raise InvalidInput("That photo seems to be damaged. Try another one.") from None
+        raise InvalidInput("That photo seems to be damaged. Try another one.",
+                           "photo_damaged") from None
     image = ImageOps.exif_transpose(image)
     if image.mode == "1":
         image = image.convert("L")  # nothing to flatten: a quarter of the memory of RGBA

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from server.domain.audio import MAX_RECORDING_SECONDS, check_audio
 from server.domain.connections import REFLECTION_QUESTIONS
+from server.domain.errors import DomainError
+from server.domain.photos import process_photo
 from server.domain.ui_translations import (
     PLURAL_MARK,
     UI_DIRECTORY,
@@ -120,6 +123,33 @@ def test_the_pages_reflection_questions_are_the_servers() -> None:
     keys = sorted((k for k in english if k.startswith("conn.reflect_")),
                   key=lambda k: int(k.rsplit("_", 1)[1]))
     assert [english[k] for k in keys] == list(REFLECTION_QUESTIONS)
+
+
+def _refusal(action: typing.Callable[[], object]) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        action()
+    return caught.value
+
+
+def test_server_refusals_with_a_reason_are_worded_on_the_page_as_the_server_words_them() -> None:
+    """web/js/i18n.js errorText() words each `reason` from error.<reason>: every reason it knows
+    has that key, and the key's English is the server's message (with its params)."""
+    english = load_ui_catalogs(UI_DIRECTORY).english
+    source = (WEB / "js" / "i18n.js").read_text(encoding="utf-8")
+    pairs = re.findall(r'(\w+): \(\) => t\("error\.(\w+)"', source)
+    assert len(pairs) >= 10 and all(reason == key for reason, key in pairs)
+    refusals = [_refusal(lambda: process_photo(b"")), _refusal(lambda: process_photo(b"nope")),
+                _refusal(lambda: check_audio(b"")), _refusal(lambda: check_audio(b"12345678"))]
+    for error in refusals:
+        data = error.to_dict()
+        assert data["reason"] in dict(pairs), data
+        assert english[f"error.{data['reason']}"].format(**data.get("params", {})) == \
+            data["message"]
+    too_long = DomainError(f"Voice answers can be at most {MAX_RECORDING_SECONDS} seconds long.",
+                           "audio_too_long", {"seconds": MAX_RECORDING_SECONDS}).to_dict()
+    assert too_long["params"] == {"seconds": MAX_RECORDING_SECONDS}
+    assert english["error.audio_too_long"].format(**too_long["params"]) == too_long["message"]
+    assert DomainError("Plain.").to_dict() == {"code": "invalid", "message": "Plain."}
 
 
 def test_english_plural_entries_have_one_and_other() -> None:

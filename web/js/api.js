@@ -1,5 +1,5 @@
 // fetch wrapper for the Rapport HTTP API.
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 
 /**
  * An error from the API, with the server's code and HTTP status.
@@ -63,7 +63,7 @@ export async function api(method, path, opts = {}) {
   }
   if (!response.ok) {
     const err = data && typeof data === "object" ? data.error : null;
-    const message = err && typeof err.message === "string" ? err.message : t("common.generic_error");
+    const message = errorText(err, t("common.generic_error"));
     const code = err && typeof err.code === "string" ? err.code : `http_${response.status}`;
     throw new ApiError(message, code, response.status);
   }

@@ -145,6 +145,35 @@ export function t(key, params = {}) {
 }
 
 /**
+ * A server refusal (`{"code","message","reason"?,"params"?}`) in the page's language: the
+ * catalog's wording of its `reason` when there is one, else the server's English `message`,
+ * else `fallback`.
+ * @param {any} error
+ * @param {string} fallback
+ * @returns {string}
+ */
+export function errorText(error, fallback) {
+  if (!error || typeof error !== "object") return fallback;
+  const params = error.params && typeof error.params === "object" ? error.params : {};
+  /** @type {Record<string, () => string>} */
+  const worded = {
+    photo_too_big: () => t("error.photo_too_big"),
+    photo_empty: () => t("error.photo_empty"),
+    photo_too_many_pixels: () => t("error.photo_too_many_pixels"),
+    photo_not_image: () => t("error.photo_not_image"),
+    photo_damaged: () => t("error.photo_damaged"),
+    audio_too_big: () => t("error.audio_too_big"),
+    audio_empty: () => t("error.audio_empty"),
+    audio_not_audio: () => t("error.audio_not_audio"),
+    audio_too_long: () => t("error.audio_too_long", { seconds: Number(params.seconds) || 60 }),
+    audio_damaged: () => t("error.audio_damaged"),
+  };
+  const reason = typeof error.reason === "string" ? error.reason : "";
+  if (reason && Object.prototype.hasOwnProperty.call(worded, reason)) return worded[reason]();
+  return typeof error.message === "string" ? error.message : fallback;
+}
+
+/**
  * Like t(), but placeholders may be DOM nodes (e.g. a <bdi> around a name), kept as nodes.
  * @param {string} key
  * @param {Record<string, any>} [params]

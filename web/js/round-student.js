@@ -7,7 +7,7 @@ import { attention } from "./attention.js";
 import { photoLoader, shrinkPhoto } from "./photos.js";
 import { reactionButtons } from "./reactions.js";
 import { emitAck, newClientId, retryIds } from "./socket.js";
-import { currentLanguage, onLanguageChange, t, tParts } from "./i18n.js";
+import { currentLanguage, errorText, onLanguageChange, t, tParts } from "./i18n.js";
 import { listenButton } from "./speech.js";
 import { AudioRefused, audioLoader, uploadAudio, voiceRecorder } from "./voice.js";
 
@@ -534,8 +534,7 @@ export function createRoundStudent(deps) {
       data = null;
     }
     if (!response.ok || !data || typeof data.photo_id !== "string") {
-      const message = data && data.error && typeof data.error.message === "string"
-        ? data.error.message : t("round.photo_upload_failed");
+      const message = errorText(data && data.error, t("round.photo_upload_failed"));
       throw new PhotoRefused(message);
     }
     if (memoryDraft) {

@@ -1,6 +1,6 @@
 // Socket.IO connection helpers around the vendored client.
 import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 
@@ -93,7 +93,7 @@ export function emitAck(socket, event, payload) {
           const pause = Number(error.retry_after_ms) > 0 ? Number(error.retry_after_ms) : 1000;
           window.setTimeout(send, pause * (1 + Math.random() / 2));
         } else {
-          const message = error && typeof error.message === "string" ? error.message : t("common.failed");
+          const message = errorText(error, t("common.failed"));
           const err = new Error(message);
           /** @type {any} */ (err).code = error ? error.code : "unknown";
           reject(err);

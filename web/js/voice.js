@@ -1,7 +1,7 @@
 // Spoken answers: record in the browser (MediaRecorder, at most a minute, only on the student's
 // tap, with a visible "recording" indicator), upload, and play back from an authorised blob: URL.
 import { h, replace, show } from "./dom.js";
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { blobLoader } from "./photos.js";
 
 export const MAX_RECORDING_SECONDS = 60;
@@ -49,8 +49,7 @@ export async function uploadAudio(classId, token, blob) {
     data = null;
   }
   if (!response.ok || !data || typeof data.audio_id !== "string") {
-    throw new AudioRefused(data && data.error && typeof data.error.message === "string"
-      ? data.error.message : t("voice.refused"));
+    throw new AudioRefused(errorText(data && data.error, t("voice.refused")));
   }
   return data.audio_id;
 }
