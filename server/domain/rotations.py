@@ -80,23 +80,28 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
     planner so that nobody sits out twice before everyone has sat out once.
     """
     if (size is None) == (rooms is None):  # the request's shape first, then who sends it
-        raise InvalidInput("Give a room size or a number of rooms.")
+        raise InvalidInput("Give a room size or a number of rooms.", "plan_size_or_rooms")
     require_staff(identity)
     if checkin_room and identity.role != "teacher":
         # Its order (who is most due a one-on-one) comes from the connection record, which is
         # built from private cards, replies and check-ins: the teacher's alone.
         raise Forbidden("Only the teacher can plan a check-in room: who is most due a "
-                        "one-on-one comes from their private connection record.")
+                        "one-on-one comes from their private connection record.",
+                        "plan_checkin_teacher_only")
     if checkin_room and rooms is not None and rooms < 2:
-        raise InvalidInput("A check-in room needs at least one other room beside it.")
+        raise InvalidInput("A check-in room needs at least one other room beside it.",
+                           "plan_checkin_needs_room")
     if max_size is not None and rooms is None:
-        raise InvalidInput("A most-per-room cap goes with a number of rooms.")
+        raise InvalidInput("A most-per-room cap goes with a number of rooms.",
+                           "plan_cap_needs_rooms")
     if max_size is not None and checkin_room:
         # Both choose who is out of the student rooms each rotation; one rule at a time.
-        raise InvalidInput("A check-in room and a most-per-room cap cannot be combined.")
+        raise InvalidInput("A check-in room and a most-per-room cap cannot be combined.",
+                           "plan_checkin_and_cap")
     current = store.get_rotation(identity.class_id)
     if current is not None and current["status"] == "running":
-        raise Conflict("A rotation is running. End it before planning a new one.")
+        raise Conflict("A rotation is running. End it before planning a new one.",
+                       "plan_rotation_running")
     known = {s["id"]: s for s in store.list_students(identity.class_id)}
     for sid in [*absent, *(x for p in apart for x in p), *(x for g in together for x in g)]:
         if sid not in known:
@@ -131,7 +136,8 @@ def build_plan(store: RedisStore, library: PromptLibrary, identity: Identity, *,
         message = str(exc)
         for sid, student in known.items():  # the planner speaks ids; teachers read names
             message = message.replace(sid, student["name"])
-        raise InvalidInput(f"These constraints cannot all hold: {message}") from None
+        raise InvalidInput(f"These constraints cannot all hold: {message}", "plan_constraints",
+                           {"detail": message}) from None
     record["starters"] = starters_for(store, library, identity.class_id, record["rotations"],
                                       seed)
     store.put_rotation(identity.class_id, record)
@@ -155,7 +161,7 @@ def move_student(store: RedisStore, library: PromptLibrary, identity: Identity, 
         if not 0 <= rotation < len(record["rotations"]):
             raise InvalidInput("No such rotation.")
         if rotation <= record["current"]:
-            raise Conflict("That rotation has already started.")
+            raise Conflict("That rotation has already started.", "plan_rotation_started")
         rooms = [list(r) for r in record["rotations"][rotation]]
         if not 0 <= room < len(rooms):
             raise InvalidInput("No such room.")
@@ -193,7 +199,7 @@ def start_rotation(store: RedisStore, identity: Identity, clock: Clock = now_ms
 
     def change(record: RotationRecord) -> RotationUpdate:
         if record["status"] != "draft":
-            raise Conflict("This plan has already run. Make a new one.")
+            raise Conflict("This plan has already run. Make a new one.", "plan_already_run")
         return {"status": "running", "current": 0,
                 "deadline": now + record["settings"]["minutes"] * 60_000, "message": None}
 

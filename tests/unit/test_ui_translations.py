@@ -14,6 +14,7 @@ from server.domain.audio import MAX_RECORDING_SECONDS, check_audio
 from server.domain.connections import REFLECTION_QUESTIONS
 from server.domain.errors import DomainError
 from server.domain.photos import process_photo
+from server.domain.rotations import build_plan
 from server.domain.ui_translations import (
     PLURAL_MARK,
     UI_DIRECTORY,
@@ -137,9 +138,15 @@ def test_server_refusals_with_a_reason_are_worded_on_the_page_as_the_server_word
     english = load_ui_catalogs(UI_DIRECTORY).english
     source = (WEB / "js" / "i18n.js").read_text(encoding="utf-8")
     pairs = re.findall(r'(\w+): \(\) => t\("error\.(\w+)"', source)
-    assert len(pairs) >= 10 and all(reason == key for reason, key in pairs)
+    assert len(pairs) >= 19 and all(reason == key for reason, key in pairs)
     refusals = [_refusal(lambda: process_photo(b"")), _refusal(lambda: process_photo(b"nope")),
-                _refusal(lambda: check_audio(b"")), _refusal(lambda: check_audio(b"12345678"))]
+                _refusal(lambda: check_audio(b"")), _refusal(lambda: check_audio(b"12345678")),
+                # The request's shape is checked before anything is read: no store needed.
+                _refusal(lambda: build_plan(typing.cast(typing.Any, None),
+                                            typing.cast(typing.Any, None),
+                                            typing.cast(typing.Any, None), size=None, rooms=None,
+                                            rotations=1, minutes=5, absent=[], apart=[],
+                                            together=[]))]
     for error in refusals:
         data = error.to_dict()
         assert data["reason"] in dict(pairs), data

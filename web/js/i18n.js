@@ -167,6 +167,16 @@ export function errorText(error, fallback) {
     audio_not_audio: () => t("error.audio_not_audio"),
     audio_too_long: () => t("error.audio_too_long", { seconds: Number(params.seconds) || 60 }),
     audio_damaged: () => t("error.audio_damaged"),
+    plan_size_or_rooms: () => t("error.plan_size_or_rooms"),
+    plan_checkin_teacher_only: () => t("error.plan_checkin_teacher_only"),
+    plan_checkin_needs_room: () => t("error.plan_checkin_needs_room"),
+    plan_cap_needs_rooms: () => t("error.plan_cap_needs_rooms"),
+    plan_checkin_and_cap: () => t("error.plan_checkin_and_cap"),
+    plan_rotation_running: () => t("error.plan_rotation_running"),
+    plan_rotation_started: () => t("error.plan_rotation_started"),
+    plan_already_run: () => t("error.plan_already_run"),
+    // The planner's own detail (which constraints clash) is still English.
+    plan_constraints: () => t("error.plan_constraints", { detail: String(params.detail || "") }),
   };
   const reason = typeof error.reason === "string" ? error.reason : "";
   if (reason && Object.prototype.hasOwnProperty.call(worded, reason)) return worded[reason]();
