@@ -129,7 +129,7 @@ function renderClass(cls) {
       class: "small",
       // The key travels in the fragment only, as with every staff link.
       on: { click: () => window.location.assign(`${networkUrl}/teacher#key=${encodeURIComponent(state.key)}`) },
-    }, `Open this dashboard at ${networkUrl}`)
+    }, t("teacher.open_dashboard_at", { url: networkUrl }))
     : null);
   show("join-warning", Boolean(cls.join_warning));
   const retention = /** @type {HTMLInputElement} */ (byId("retention-days"));
@@ -138,7 +138,7 @@ function renderClass(cls) {
 
   const warning = byId("store-warning");
   if (cls.store_warning) {
-    replace(warning, h("strong", null, "Warning: "), cls.store_warning);
+    replace(warning, h("strong", null, t("teacher.warning"), " "), cls.store_warning);
   }
   show(warning, Boolean(cls.store_warning));
   roundHost.classChanged(cls);
@@ -449,10 +449,10 @@ function openRename(id) {
   };
   const form = h("form", { class: "rename-form", novalidate: true },
     h("div", { class: "field" },
-      h("label", { for: inputId }, `New name for ${student.name}`),
+      h("label", { for: inputId }, t("teacher.new_name_label", { name: student.name })),
       input),
-    h("button", { type: "submit", class: "small" }, "Save"),
-    h("button", { type: "button", class: "secondary small", on: { click: close } }, "Cancel"));
+    h("button", { type: "submit", class: "small" }, t("teacher.save")),
+    h("button", { type: "button", class: "secondary small", on: { click: close } }, t("teacher.cancel")));
   form.addEventListener("keydown", (event) => {
     if (/** @type {KeyboardEvent} */ (event).key === "Escape") {
       event.preventDefault();
@@ -986,8 +986,8 @@ function main() {
       byId("conn").hidden = true;
       replace(byId("choose-list"), saved.map((c) => h("li", null,
         h("span", { class: "class-list-name" }, c.name),
-        h("span", { class: "pill" }, c.role === "teacher" ? "Teacher" : "Co-host"),
-        h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, `Open ${c.name}`))));
+        h("span", { class: "pill" }, c.role === "teacher" ? t("landing.teacher_pill") : t("landing.cohost_pill")),
+        h("button", { type: "button", class: "small", on: { click: () => remembered.open(c.key) } }, t("teacher.open_class", { name: c.name })))));
       show("choose-class", true);
       return;
     }
