@@ -291,6 +291,35 @@ def card(client_id: str, text: str, visibility: str = "class", spotlight_ok: boo
             "spotlight_ok": spotlight_ok, "photo_id": photo_id}
 
 
+def play_full_journey(teacher: Any, kids: list[Any], seats: list[dict[str, Any]],
+                      photo_id: str, before_rotation: Callable[[], object] = lambda: None,
+                      ) -> dict[str, Any]:
+    """After the round is open: three cards (one with a photo, one private), a spotlight,
+    reactions, a private thread, a rotation, check-ins and a note. Returns the cards made."""
+    made = {
+        "ana": ok(kids[0].call("card.submit", card("ana-card-777", "Ana's green box",
+                                                   photo_id=photo_id)))["card"],
+        "ben": ok(kids[1].call("card.submit", card("ben-card-777", "Ben private",
+                                                   "teacher")))["card"],
+        "cy": ok(kids[2].call("card.submit", card("cy-card-7777", "Cy's guitar")))["card"],
+        "photo_id": photo_id,
+    }
+    ok(teacher.call("spotlight.set", {"card_id": made["ana"]["id"]}))
+    ok(kids[1].call("react", {"card_id": made["ana"]["id"], "reaction": "heart"}))
+    ok(kids[0].call("react", {"card_id": made["cy"]["id"], "reaction": "star"}))
+    ok(teacher.call("reply.send", {"card_id": made["ana"]["id"], "text": "Love the box!"}))
+    ok(kids[0].call("reply.send", {"card_id": made["ana"]["id"], "text": "Thanks!"}))
+    ok(teacher.call("round.close", {}))
+    before_rotation()
+    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
+    ok(teacher.call("rotation.start", {}))
+    ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))
+    ok(teacher.call("checkins.mark", {"week": 0, "slot": 0,
+                                      "student_id": seats[0]["student_id"], "status": "done"}))
+    ok(teacher.call("note.set", {"student_id": seats[0]["student_id"], "text": "Ana: maps"}))
+    return made
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

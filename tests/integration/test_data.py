@@ -14,7 +14,7 @@ from server.domain.classes import Identity
 from server.domain.limits import LIMITS, seat_of
 from server.store.keys import RETENTION, spec_of
 from server.store.redis_store import SLIDE_EVERY_SECONDS, RedisStore
-from tests.conftest import card, ok, start_open_round
+from tests.conftest import ok, play_full_journey, start_open_round
 from tests.inprocess import InProcessApp, Klass
 from tests.integration.test_rounds import upload
 
@@ -55,26 +55,7 @@ def full_journey(rapport: InProcessApp) -> tuple[Klass, list[dict[str, Any]], di
     Image.new("RGB", (40, 30), (0, 90, 0)).save(png, format="PNG")
     photo_id = upload(klass, seats[0]["seat_token"], png.getvalue(),
                       "g.png").get_json()["photo_id"]
-    made = {
-        "ana": ok(kids[0].call("card.submit", card("ana-card-777", "Ana's green box",
-                                                   photo_id=photo_id)))["card"],
-        "ben": ok(kids[1].call("card.submit", card("ben-card-777", "Ben private",
-                                                   "teacher")))["card"],
-        "cy": ok(kids[2].call("card.submit", card("cy-card-7777", "Cy's guitar")))["card"],
-        "photo_id": photo_id,
-    }
-    ok(teacher.call("spotlight.set", {"card_id": made["ana"]["id"]}))
-    ok(kids[1].call("react", {"card_id": made["ana"]["id"], "reaction": "heart"}))
-    ok(kids[0].call("react", {"card_id": made["cy"]["id"], "reaction": "star"}))
-    ok(teacher.call("reply.send", {"card_id": made["ana"]["id"], "text": "Love the box!"}))
-    ok(kids[0].call("reply.send", {"card_id": made["ana"]["id"], "text": "Thanks!"}))
-    ok(teacher.call("round.close", {}))
-    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
-    ok(teacher.call("rotation.start", {}))
-    ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))
-    ok(teacher.call("checkins.mark", {"week": 0, "slot": 0,
-                                      "student_id": seats[0]["student_id"], "status": "done"}))
-    ok(teacher.call("note.set", {"student_id": seats[0]["student_id"], "text": "Ana: maps"}))
+    made = play_full_journey(teacher, kids, seats, photo_id)
     # Reaction counts are sent: each card's marker of when (kept a few seconds) is there.
     rapport.tick()
     return klass, seats, made

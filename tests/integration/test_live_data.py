@@ -16,7 +16,15 @@ import redis
 import requests
 from PIL import Image
 
-from tests.conftest import ClassInfo, card, create_class, need, ok, start_open_round
+from tests.conftest import (
+    ClassInfo,
+    card,
+    create_class,
+    need,
+    ok,
+    play_full_journey,
+    start_open_round,
+)
 from tests.integration.test_live_rounds import upload
 
 pytestmark = pytest.mark.redis
@@ -38,27 +46,8 @@ def full_journey(base: str, clients) -> tuple[ClassInfo, list[dict[str, Any]], d
     png = io.BytesIO()
     Image.new("RGB", (40, 30), (0, 90, 0)).save(png, format="PNG")
     photo_id = upload(klass, seats[0]["seat_token"], png.getvalue(), "g.png").json()["photo_id"]
-    made = {
-        "ana": ok(kids[0].call("card.submit", card("ana-card-777", "Ana's green box",
-                                                   photo_id=photo_id)))["card"],
-        "ben": ok(kids[1].call("card.submit", card("ben-card-777", "Ben private",
-                                                   "teacher")))["card"],
-        "cy": ok(kids[2].call("card.submit", card("cy-card-7777", "Cy's guitar")))["card"],
-        "photo_id": photo_id,
-    }
-    ok(teacher.call("spotlight.set", {"card_id": made["ana"]["id"]}))
-    ok(kids[1].call("react", {"card_id": made["ana"]["id"], "reaction": "heart"}))
-    ok(kids[0].call("react", {"card_id": made["cy"]["id"], "reaction": "star"}))
-    ok(teacher.call("reply.send", {"card_id": made["ana"]["id"], "text": "Love the box!"}))
-    ok(kids[0].call("reply.send", {"card_id": made["ana"]["id"], "text": "Thanks!"}))
-    ok(teacher.call("round.close", {}))
-    teacher.wait_for("presence", lambda d: True)
-    ok(teacher.call("rotation.plan", {"size": 2, "rotations": 2, "minutes": 5}))
-    ok(teacher.call("rotation.start", {}))
-    ok(teacher.call("checkins.plan", {"slots_per_week": 2, "weeks": 2}))
-    ok(teacher.call("checkins.mark", {"week": 0, "slot": 0,
-                                      "student_id": seats[0]["student_id"], "status": "done"}))
-    ok(teacher.call("note.set", {"student_id": seats[0]["student_id"], "text": "Ana: maps"}))
+    made = play_full_journey(teacher, kids, seats, photo_id,
+                             before_rotation=lambda: teacher.wait_for("presence", lambda d: True))
     return klass, seats, made
 
 
