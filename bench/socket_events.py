@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 
 import requests
 import socketio
+from bench_server import start_server  # bench/ is on sys.path: the script's folder
 
 REPO = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -45,42 +45,10 @@ KINDS: dict[str, tuple[str, dict[str, Any], bool]] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (fields 14 and 15 of /proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def start_server(code_dir: Path, redis_url: str, tmp: Path, processes: str | None
-                 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
-    if processes:
-        env["RAPPORT_PROCESSES"] = processes
-    env.update(REDIS_URL=redis_url, ASYNC_MODE="gevent", RAPPORT_RATE_LIMITS="off",
-               SECRET_KEY="bench-secret-key-0123456789", PYTHONPATH=str(code_dir),
-               RAPPORT_INSTANCE_PATH=str(tmp / f"instance-{port}"), RAPPORT_LOG_LEVEL="WARNING")
-    log = (tmp / f"server-{port}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
-                            cwd=code_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited; see {tmp}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)  # waiting for an external process to listen
-    raise RuntimeError("server did not start")
 
 
 def measure(url: str, pid: int, sockets: int, per_socket: int) -> dict[str, float]:
@@ -141,7 +109,10 @@ def main() -> int:
         runs.append(("this tree", REPO))
         results: list[tuple[str, dict[str, float]]] = []
         for label, code in runs:
-            proc, url = start_server(code, args.redis_url, tmp, args.processes)
+            settings = {"RAPPORT_LOG_LEVEL": "WARNING"}
+            if args.processes:
+                settings["RAPPORT_PROCESSES"] = args.processes
+            proc, url = start_server(code, args.redis_url, tmp, **settings)
             try:
                 rounds = [measure(url, proc.pid, args.sockets, args.per_socket)
                           for _ in range(args.rounds)]

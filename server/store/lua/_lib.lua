@@ -46,3 +46,16 @@ local function matches_one(record, patterns)
   return false
 end
 
+
+-- A card's counts from its round's reactions hash read whole (HGETALL: {"card:reaction", n,
+-- ...}), as the flat list {reaction, n, ...} the broadcast sends.
+local function card_counts(all, card_id)
+  local prefix, counts = card_id .. ':', {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, #prefix) == prefix then
+      counts[#counts + 1] = string.sub(all[i], #prefix + 1)
+      counts[#counts + 1] = all[i + 1]
+    end
+  end
+  return counts
+end

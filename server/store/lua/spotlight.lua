@@ -25,13 +25,7 @@ if card_id ~= '' then
           .. string.sub(entry, to + 1)
   redis.call('RPUSH', KEYS[2], entry)
   redis.call('LTRIM', KEYS[2], -5000, -1)
-  local all, prefix = redis.call('HGETALL', string.format(ARGV[10], round_id)), card_id .. ':'
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, #prefix) == prefix then
-      counts[#counts + 1] = string.sub(all[i], #prefix + 1)
-      counts[#counts + 1] = all[i + 1]
-    end
-  end
+  counts = card_counts(redis.call('HGETALL', string.format(ARGV[10], round_id)), card_id)
 end
 local round = string.format(ARGV[8], round_id)
 redis.call('HSET', round, 'spotlight', ARGV[4])

@@ -1,3 +1,4 @@
+-- uses: _lib.lua
 -- Take the cards whose counts are due to be sent, for every process at once: a dirty card not
 -- sent by anyone within the interval (its sent key holds the time of the last send) leaves the
 -- dirty set and comes back with its counts and record, read in the same atomic step, so a
@@ -19,13 +20,7 @@ for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SREM', KEYS[1], member)
     local rkey = string.format(ARGV[3], class_id, round_id)
     if not counts_of[rkey] then counts_of[rkey] = redis.call('HGETALL', rkey) end
-    local all, prefix, counts = counts_of[rkey], card_id .. ':', {}
-    for i = 1, #all, 2 do
-      if string.sub(all[i], 1, #prefix) == prefix then
-        counts[#counts + 1] = string.sub(all[i], #prefix + 1)
-        counts[#counts + 1] = all[i + 1]
-      end
-    end
+    local counts = card_counts(counts_of[rkey], card_id)
     local card = redis.call('HGET', string.format(ARGV[4], class_id, round_id), card_id)
     taken[#taken + 1] = {member, card or false, counts}
   else
